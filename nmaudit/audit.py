@@ -1,0 +1,154 @@
+"""The audit loop: registry accounts -> adapters (observe) -> rules (judge) -> store + snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Optional
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from . import __version__
+from .browser import BrowserOptions, BrowserSession, HostPacer, capture_time
+from .dates import now
+from .models import Account, AccountResult, Observation, RunInfo, RunResult
+from .platforms import PLATFORMS
+from .platforms.interaction import check_interaction
+from .registry import Registry
+from .rules import judge
+from .snapshots import AccountEvidence
+from .store import Store
+
+
+@dataclass
+class AuditOptions:
+    db: str = "nmaudit.db"
+    snapshots: str = "snapshots"
+    as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
+    concurrency: int = 4
+    browser: BrowserOptions = field(default_factory=BrowserOptions)
+
+
+@dataclass
+class Progress:
+    """Callbacks for a front end; the core never prints."""
+
+    started: Callable[[RunInfo, int], None] = lambda run, total: None
+    finished_account: Callable[[AccountResult], None] = lambda result: None
+
+
+def new_run_id(started_at: datetime) -> str:
+    return f"{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+class Scheduler:
+    """Hands out accounts, preferring those whose hosts are not being paced right now."""
+
+    def __init__(self, accounts: list[Account], pacer: HostPacer):
+        self.pacer = pacer
+        self.queues: dict[tuple[str, ...], deque[tuple[int, Account]]] = {}
+        for position, account in enumerate(accounts):
+            hosts = tuple(PLATFORMS[account.platform].hosts(account))
+            self.queues.setdefault(hosts, deque()).append((position, account))
+
+    def take(self) -> Optional[Account]:
+        waiting = [(self._wait(hosts), queue[0][0], hosts) for hosts, queue in self.queues.items() if queue]
+        if not waiting:
+            return None
+        _, _, hosts = min(waiting)
+        return self.queues[hosts].popleft()[1]
+
+    def _wait(self, hosts: tuple[str, ...]) -> float:
+        return max((self.pacer.ready_in(host) for host in hosts), default=0.0)
+
+
+async def observe_account(browser: BrowserSession, page: Page, account: Account,
+                          evidence: AccountEvidence) -> Observation:
+    """Everything one account's pages show; never raises for one account's trouble."""
+    observation = Observation(
+        account_id=account.id, platform=account.platform, started_at=now(),
+        checks=list(PLATFORMS[account.platform].checks),
+    )
+
+    async def fetch(url: str, label: str):
+        return await browser.fetch(page, url, label, evidence)
+
+    try:
+        await PLATFORMS[account.platform].observe(account, observation, fetch)
+        await check_interaction(account, observation, fetch)
+    except PlaywrightError as error:
+        observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
+    observation.finished_at = now()
+    return observation
+
+
+async def audit_accounts(registry: Registry, accounts: list[Account], options: AuditOptions,
+                         store: Store, progress: Progress = Progress()) -> RunResult:
+    """Audit `accounts` into a new run; each account is stored the moment it is judged."""
+    started_at = now()
+    as_of = options.as_of
+    if as_of is None and options.browser.replay_har:
+        as_of = capture_time(options.browser.replay_har)
+    as_of = as_of or started_at
+    run = RunInfo(id=new_run_id(started_at), as_of=as_of, registry=registry.path, started_at=started_at)
+    options.browser.har_note = {"as_of": as_of.isoformat(), "run": run.id, "registry": registry.path}
+    results: dict[str, AccountResult] = {}
+
+    async with BrowserSession(options.browser) as browser:
+        store.start_run(
+            run, accounts, registry_sha256=registry.sha256, tool_version=__version__,
+            browser=browser.version, options=_recorded_options(options),
+        )
+        progress.started(run, len(accounts))
+        scheduler = Scheduler(accounts, browser.pacer)
+
+        async def worker() -> None:
+            page = await browser.new_page()
+            while (account := scheduler.take()) is not None:
+                evidence = AccountEvidence(options.snapshots, run.id, account.id)
+                try:
+                    observation = await observe_account(browser, page, account, evidence)
+                except Exception as error:  # one account's bug must not stop the batch; say so loudly
+                    traceback.print_exc(file=sys.stderr)
+                    observation = Observation(account_id=account.id, platform=account.platform,
+                                              started_at=now(), finished_at=now())
+                    observation.add_signal("unparsed", f"内部错误，需人工核查：{error!r}", evidence.paths)
+                if page.is_closed():
+                    page = await browser.new_page()
+                result = keep(store, run, account, observation, evidence)
+                results[account.id] = result
+                progress.finished_account(result)
+
+        await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
+
+    run.finished_at = now()
+    store.finish_run(run.id, run.finished_at)
+    return RunResult(run=run, results=[results[account.id] for account in accounts])
+
+
+def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
+         evidence: AccountEvidence) -> AccountResult:
+    """Judge one observation and keep it: observation.json, then the rows, atomically."""
+    observation.evidence = list(dict.fromkeys(observation.evidence + evidence.paths))
+    observation.evidence.append(str(evidence.folder / "observation.json"))
+    evidence.save("observation.json", observation.model_dump_json(indent=2).encode("utf-8"), "observation")
+    judgement = judge(account, observation, run.as_of)
+    store.save_account(run.id, observation, judgement, evidence.files)
+    return AccountResult(account=account, observation=observation, judgement=judgement)
+
+
+def _recorded_options(options: AuditOptions) -> dict:
+    browser = options.browser
+    return {
+        "concurrency": options.concurrency, "snapshots": str(Path(options.snapshots)),
+        "timeout": browser.timeout, "pace": browser.pace, "retries": browser.retries,
+        "browser_args": browser.browser_args, "executable": browser.executable,
+        "record_har": browser.record_har, "replay_har": browser.replay_har,
+    }

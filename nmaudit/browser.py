@@ -1,0 +1,329 @@
+"""The one place that launches Chromium, reuses pages, paces hosts, records and replays.
+
+Every request nmaudit makes is a navigation of a Chromium page, so that HAR recording,
+replay and the evidence (a viewport JPEG and the body as fetched) see all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Response, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from .dates import BEIJING, now, to_beijing
+from .errors import BrowserUnavailable, UsageError
+from .snapshots import AccountEvidence, body_extension
+
+HOW_TO_GET_A_BROWSER = (
+    "no usable Chromium found. Run 'nmaudit install', or install one yourself: "
+    "on Debian/Ubuntu 'apt-get install -y chromium fonts-noto-cjk' (as root); "
+    "elsewhere 'playwright install chromium'; or point at a browser with --executable PATH."
+)
+
+#: Debian's, Ubuntu's and Google's names, in order of preference after Playwright's own build.
+SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+#: Flags that keep Chromium from phoning home (refused on closed networks, and noise in HARs).
+QUIET_FLAGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+RETRY_STATUSES = {418, 429, 432, 500, 502, 503, 504}
+
+
+@dataclass
+class BrowserOptions:
+    executable: Optional[str] = None
+    browser_args: list[str] = field(default_factory=list)
+    timeout: float = 30.0  # seconds per navigation
+    pace: float = 0.5  # seconds between two requests to one host
+    retries: int = 2  # further attempts after 418/429/432/5xx or a network error
+    backoff: float = 2.0  # seconds before the first retry, doubling after
+    jpeg_quality: int = 70
+    viewport: tuple[int, int] = (1280, 900)
+    record_har: Optional[str] = None
+    replay_har: Optional[str] = None
+    har_note: dict[str, Any] = field(default_factory=dict)  # written into a recorded HAR
+
+
+@dataclass
+class Fetched:
+    """One navigation's outcome: what came back, when, and the evidence kept of it."""
+
+    url: str
+    final_url: str
+    status: Optional[int]
+    content_type: str
+    body: bytes
+    fetched_at: datetime
+    error: Optional[str] = None
+    redirects: list[str] = field(default_factory=list)
+    attempts: int = 1
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (an HTML wall, an error page)."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+class HostPacer:
+    """Keeps requests to one host at least `interval` seconds apart, and cools hosts down."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._next_slot: dict[str, float] = {}
+
+    def ready_in(self, host: str) -> float:
+        return max(0.0, self._next_slot.get(host, 0.0) - time.monotonic())
+
+    async def wait(self, host: str) -> None:
+        current = time.monotonic()
+        slot = max(current, self._next_slot.get(host, 0.0))
+        self._next_slot[host] = slot + self.interval
+        if slot > current:
+            await asyncio.sleep(slot - current)
+
+    def cool_down(self, host: str, seconds: float) -> None:
+        self._next_slot[host] = max(self._next_slot.get(host, 0.0), time.monotonic() + seconds)
+
+
+class HarTimes:
+    """When each response of a recorded HAR was fetched, so a replay resolves "3小时前" alike."""
+
+    def __init__(self, path: str):
+        try:
+            log = json.loads(Path(path).read_text(encoding="utf-8"))["log"]
+        except (OSError, ValueError, KeyError) as error:
+            raise UsageError(f"{path}: not a readable HAR file ({error})") from None
+        self.times: dict[str, datetime] = {}
+        for entry in log.get("entries", []):
+            started = datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
+            self.times.setdefault(entry["request"]["url"], to_beijing(started))
+        note = log.get("_nmaudit") or {}
+        self.as_of = datetime.fromisoformat(note["as_of"]) if note.get("as_of") else None
+        self.latest = max(self.times.values(), default=None)
+
+    def time_for(self, url: str) -> Optional[datetime]:
+        return self.times.get(url)
+
+
+def capture_time(har_path: str) -> Optional[datetime]:
+    """The check time of a recorded run: its own as_of, else its last response."""
+    times = HarTimes(har_path)
+    return times.as_of or times.latest
+
+
+def _managed_browser_present(playwright: Playwright) -> bool:
+    try:
+        return Path(playwright.chromium.executable_path).exists()
+    except PlaywrightError:
+        return False
+
+
+def browser_candidates(playwright: Playwright, executable: Optional[str]) -> list[Optional[str]]:
+    """Executables to try, best first; None stands for Playwright's own build."""
+    if executable:
+        if not (Path(executable).exists() or shutil.which(executable)):
+            raise BrowserUnavailable(f"--executable {executable}: no such file. {HOW_TO_GET_A_BROWSER}")
+        return [shutil.which(executable) or executable]
+    candidates: list[Optional[str]] = [None] if _managed_browser_present(playwright) else []
+    candidates += [path for name in SYSTEM_BROWSERS if (path := shutil.which(name))]
+    return candidates
+
+
+async def launch_chromium(playwright: Playwright, executable: Optional[str], args: list[str]) -> Browser:
+    """Launch the first Chromium that starts; BrowserUnavailable says how to get one."""
+    failures = []
+    for candidate in browser_candidates(playwright, executable):
+        try:
+            return await playwright.chromium.launch(
+                executable_path=candidate, headless=True, args=QUIET_FLAGS + list(args)
+            )
+        except PlaywrightError as error:
+            failures.append(f"{candidate or 'Playwright Chromium'}: {str(error).splitlines()[0]}")
+    detail = ("; ".join(failures) + ". ") if failures else ""
+    raise BrowserUnavailable(detail + HOW_TO_GET_A_BROWSER)
+
+
+class BrowserSession:
+    """One browser and one context for a whole run; pages are handed to workers and reused."""
+
+    def __init__(self, options: BrowserOptions):
+        self.options = options
+        self.replaying = options.replay_har is not None
+        self.pacer = HostPacer(0.0 if self.replaying else options.pace)
+        self.har_times = HarTimes(options.replay_har) if options.replay_har else None
+        self._playwright: Optional[Playwright] = None
+        self._browser: Optional[Browser] = None
+        self._context: Optional[BrowserContext] = None
+
+    async def __aenter__(self) -> "BrowserSession":
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await launch_chromium(
+                self._playwright, self.options.executable, self.options.browser_args
+            )
+            width, height = self.options.viewport
+            record = {}
+            if self.options.record_har:
+                Path(self.options.record_har).parent.mkdir(parents=True, exist_ok=True)
+                record = {"record_har_path": self.options.record_har, "record_har_content": "embed"}
+            self._context = await self._browser.new_context(
+                viewport={"width": width, "height": height},
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
+                ignore_https_errors="--ignore-certificate-errors" in self.options.browser_args,
+                **record,
+            )
+            self._context.set_default_timeout(self.options.timeout * 1000)
+            if self.options.replay_har:
+                await self._context.route_from_har(self.options.replay_har, not_found="abort")
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def version(self) -> str:
+        return self._browser.version if self._browser else ""
+
+    async def close(self) -> None:
+        """Close everything; the HAR is only complete once the context is closed."""
+        try:
+            if self._context is not None:
+                await self._context.close()
+                self._context = None
+                if self.options.record_har:
+                    self._annotate_har()
+            if self._browser is not None:
+                await self._browser.close()
+                self._browser = None
+        finally:
+            if self._playwright is not None:
+                await self._playwright.stop()
+                self._playwright = None
+
+    def _annotate_har(self) -> None:
+        path = Path(self.options.record_har)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["log"]["_nmaudit"] = self.options.har_note
+        temporary = path.with_suffix(path.suffix + ".part")
+        temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+
+    async def new_page(self) -> Page:
+        assert self._context is not None, "BrowserSession used outside 'async with'"
+        return await self._context.new_page()
+
+    async def fetch(self, page: Page, url: str, label: str, evidence: AccountEvidence) -> Fetched:
+        """Navigate to `url` (paced, retried), keep a viewport JPEG and the body as evidence."""
+        host = urlsplit(url).hostname or ""
+        attempts = 0
+        while True:
+            attempts += 1
+            await self.pacer.wait(host)
+            response, error = await self._goto(page, url)
+            status = response.status if response else None
+            if attempts > self.options.retries or not (error or status in RETRY_STATUSES):
+                break
+            delay = 0.0 if self.replaying else self.options.backoff * 2 ** (attempts - 1)
+            self.pacer.cool_down(host, delay)
+        body, content_type, redirects = b"", "", []
+        if response is not None:
+            content_type = response.headers.get("content-type", "")
+            redirects = _redirect_chain(response)
+            try:
+                body = await response.body()
+            except PlaywrightError:
+                body = b""  # bodies of redirects and aborted loads are not kept by Chromium
+        fetched = Fetched(
+            url=url,
+            final_url=response.url if response else page.url,
+            status=status,
+            content_type=content_type,
+            body=body,
+            fetched_at=self._fetched_at(url, response),
+            error=error,
+            redirects=redirects,
+            attempts=attempts,
+        )
+        stem = evidence.next_stem(label)
+        shot = await self._screenshot(page)
+        if shot:
+            fetched.evidence.append(evidence.save(f"{stem}.jpg", shot, "screenshot"))
+        if body:
+            fetched.evidence.append(evidence.save(f"{stem}.{body_extension(content_type)}", body, "body"))
+        return fetched
+
+    async def _goto(self, page: Page, url: str) -> tuple[Optional[Response], Optional[str]]:
+        try:
+            response = await page.goto(url, wait_until="load")
+        except PlaywrightTimeoutError:
+            return None, f"timeout after {self.options.timeout:g}s"
+        except PlaywrightError as error:
+            return None, str(error).splitlines()[0]
+        if response is None:
+            return None, "no response"
+        return response, None
+
+    async def _screenshot(self, page: Page) -> Optional[bytes]:
+        try:
+            return await page.screenshot(type="jpeg", quality=self.options.jpeg_quality, timeout=10_000)
+        except PlaywrightError:
+            return None  # a crashed page has nothing to show; the body and error still count
+
+    def _fetched_at(self, url: str, response: Optional[Response]) -> datetime:
+        if self.har_times is not None:
+            first = _first_request_url(response) if response else url
+            return (
+                self.har_times.time_for(first)
+                or self.har_times.time_for(url)
+                or self.har_times.latest
+                or now()
+            )
+        if response is not None:
+            started = response.request.timing.get("startTime", 0)
+            if started > 0:
+                return datetime.fromtimestamp(started / 1000, timezone.utc).astimezone(BEIJING)
+        return now()
+
+
+def _first_request_url(response: Response) -> str:
+    request = response.request
+    while request.redirected_from is not None:
+        request = request.redirected_from
+    return request.url
+
+
+def _redirect_chain(response: Response) -> list[str]:
+    chain = []
+    request = response.request
+    while request.redirected_from is not None:
+        request = request.redirected_from
+        chain.append(request.url)
+    return list(reversed(chain))

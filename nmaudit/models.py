@@ -1,0 +1,145 @@
+"""Typed records shared by every layer: the registry, what was observed, what was judged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PLATFORMS = ("wechat", "weibo", "app", "web")
+Platform = Literal["wechat", "weibo", "app", "web"]
+
+#: What staff read: platform types as inspection notices name them.
+PLATFORM_LABELS = {"wechat": "微信", "weibo": "微博", "app": "移动客户端", "web": "其他"}
+
+Verdict = Literal["pass", "fail", "review"]
+VERDICT_LABELS = {"pass": "合格", "fail": "不合格", "review": "待复核"}
+
+Severity = Literal["veto", "warn", "review"]
+SEVERITY_LABELS = {"veto": "否决", "warn": "警告", "review": "待复核"}
+
+#: How the problems are named in inspection notices.
+FINDING_LABELS: dict[str, str] = {
+    "stale-14d": "2周内未更新",
+    "stale-7d": "超过7天未更新",
+    "no-interaction": "未提供有效互动功能",
+    "account-gone": "账号已注销或被屏蔽",
+    "app-unavailable": "客户端无法下载",
+    "name-mismatch": "名称变更未报备",
+    "certification-mismatch": "认证主体变更未报备",
+    "blocked": "访问受限，需人工核查",
+    "unreachable": "无法访问，需人工核查",
+    "unparsed": "页面无法解析，需人工核查",
+    "unsupported": "暂不支持自动检查",
+    "update-unverified": "无法确认最新发布时间",
+}
+
+#: Indicators an adapter may be able to check (inspection-rules.md).
+Indicator = Literal["update", "interaction", "name", "certification", "availability"]
+
+
+class Policy(BaseModel):
+    """Idle-day thresholds; registry-wide, overridable per account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    warn_idle_days: int = Field(7, ge=1)
+    fail_idle_days: int = Field(14, ge=1)
+
+
+class Account(BaseModel):
+    """One filed account, with defaults and policy already merged in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    platform: Platform
+    owner: str
+    certified_as: Optional[str] = None
+    region: Optional[str] = None
+    urls: list[str]
+    interaction: Optional[str] = None
+    policy: Policy = Field(default_factory=Policy)
+    line: int = 0  # where the entry starts in the registry file
+
+
+class Signal(BaseModel):
+    """A condition an adapter saw (blocked, gone, ...). The rules decide what it weighs."""
+
+    code: str
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class SourceRecord(BaseModel):
+    """One page or JSON document fetched for an account, and what came of it."""
+
+    kind: str
+    url: str
+    final_url: Optional[str] = None
+    status: Optional[int] = None
+    fetched_at: Optional[datetime] = None
+    outcome: Literal["ok", "blocked", "gone", "unreachable", "unparsed", "unavailable"] = "ok"
+    attempts: int = 1
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Observation(BaseModel):
+    """Everything seen of one account in one run. Judging needs nothing else."""
+
+    account_id: str
+    platform: str
+    started_at: datetime
+    finished_at: Optional[datetime] = None
+    checks: list[Indicator] = Field(default_factory=list)  # indicators this adapter can check
+    name: Optional[str] = None  # None: not seen
+    name_source: Optional[str] = None  # URL the name and certification were read from
+    certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified
+    newest_post_at: Optional[datetime] = None
+    newest_post_source: Optional[str] = None
+    newest_post_lists_newest: bool = False  # the source lists the newest posts (not a lower bound)
+    pinned_post_at: Optional[datetime] = None
+    posts_seen: int = 0
+    interaction_url: Optional[str] = None
+    interaction_ok: Optional[bool] = None
+    signals: list[Signal] = Field(default_factory=list)
+    sources: list[SourceRecord] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+    def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
+        self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))
+
+
+class Finding(BaseModel):
+    code: str
+    severity: Severity
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Judgement(BaseModel):
+    as_of: datetime
+    verdict: Verdict
+    idle_days: Optional[int] = None
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class RunInfo(BaseModel):
+    id: str
+    as_of: datetime
+    registry: str
+    started_at: datetime
+    finished_at: Optional[datetime] = None
+
+
+class AccountResult(BaseModel):
+    account: Account
+    observation: Observation
+    judgement: Judgement
+
+
+class RunResult(BaseModel):
+    run: RunInfo
+    results: list[AccountResult]

@@ -1,0 +1,410 @@
+"""Render a RunResult as a staff table, JSON, CSV or JUnit XML.
+
+Every renderer is a pure function: it returns text (or prints to the rich Console it is
+given); the CLI decides where the text goes. JSON is the canonical shape: CSV rows and
+JUnit properties are flattened from the same per-account record, so the formats agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from .models import FINDING_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, RunResult
+
+#: Local on purpose (nmaudit.dates defines the same constant); all output is Beijing time.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+FORMATS = ("table", "json", "csv", "junit")
+
+#: Excel on Chinese Windows reads a CSV file as UTF-8 only when it starts with this.
+CSV_BOM = "\ufeff"
+
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "platform",
+    "owner",
+    "region",
+    "verdict",
+    "verdict_label",
+    "observed_name",
+    "observed_certification",
+    "newest_post_at",
+    "newest_post_source",
+    "idle_days",
+    "findings",
+    "messages",
+    "evidence",
+)
+
+VERDICT_STYLES = {"pass": "green", "fail": "red", "review": "yellow"}
+
+NONE_MARK = "—"
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+def to_beijing(dt: Optional[datetime]) -> Optional[datetime]:
+    """The same instant in Beijing time. A naive datetime is taken to be Beijing time already."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        return dt.replace(tzinfo=BEIJING)
+    return dt.astimezone(BEIJING)
+
+
+def fmt_time(dt: Optional[datetime]) -> Optional[str]:
+    """ISO 8601 in Beijing time, seconds precision, with offset: ``2026-11-20T09:30:00+08:00``."""
+    local = to_beijing(dt)
+    return local.isoformat(timespec="seconds") if local else None
+
+
+def fmt_date(dt: Optional[datetime]) -> Optional[str]:
+    """The Beijing calendar date, ``YYYY-MM-DD``."""
+    local = to_beijing(dt)
+    return local.strftime("%Y-%m-%d") if local else None
+
+
+def _fmt_minutes(dt: Optional[datetime]) -> str:
+    """``YYYY-MM-DD HH:MM`` in Beijing time, for people; ``—`` when unknown."""
+    local = to_beijing(dt)
+    return local.strftime("%Y-%m-%d %H:%M") if local else NONE_MARK
+
+
+def _seconds(start: Optional[datetime], end: Optional[datetime]) -> float:
+    """Elapsed seconds, 0 when either end is unknown (or the clock went backwards)."""
+    a, b = to_beijing(start), to_beijing(end)
+    if a is None or b is None:
+        return 0.0
+    return max((b - a).total_seconds(), 0.0)
+
+
+# -- shared records ------------------------------------------------------------------------
+
+
+def _pass_rate(passed: int, failed: int) -> Optional[float]:
+    """passed / (passed + failed), None when nothing was decided."""
+    decided = passed + failed
+    return passed / decided if decided else None
+
+
+def summarize(results: list[AccountResult]) -> dict[str, Any]:
+    """Counts per verdict and the pass rate (review accounts are left out of the rate)."""
+    counts = {"pass": 0, "fail": 0, "review": 0}
+    for r in results:
+        counts[r.judgement.verdict] += 1
+    rate = _pass_rate(counts["pass"], counts["fail"])
+    return {
+        "checked": len(results),
+        **counts,
+        "pass_rate": round(rate, 4) if rate is not None else None,
+    }
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order, without repeats or empties."""
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def account_evidence(r: AccountResult) -> list[str]:
+    """Every evidence file kept for one account: observation, sources, signals, findings."""
+    obs = r.observation
+    return _unique(
+        [
+            *obs.evidence,
+            *(p for s in obs.sources for p in s.evidence),
+            *(p for s in obs.signals for p in s.evidence),
+            *(p for f in r.judgement.findings for p in f.evidence),
+        ]
+    )
+
+
+def account_record(r: AccountResult) -> dict[str, Any]:
+    """One account as it appears in the JSON document (filed values, observed values, findings)."""
+    acc, obs, jud = r.account, r.observation, r.judgement
+    return {
+        "id": acc.id,
+        "name": acc.name,
+        "platform": acc.platform,
+        "owner": acc.owner,
+        "region": acc.region,
+        "verdict": jud.verdict,
+        "observed": {
+            "name": obs.name,
+            "certification": obs.certification,
+            "newest_post_at": fmt_time(obs.newest_post_at),
+            "newest_post_source": obs.newest_post_source,
+            "idle_days": jud.idle_days,
+        },
+        "findings": [
+            {"code": f.code, "severity": f.severity, "message": f.message, "evidence": list(f.evidence)}
+            for f in jud.findings
+        ],
+        "evidence": account_evidence(r),
+    }
+
+
+def json_document(result: RunResult) -> dict[str, Any]:
+    """The whole run as plain JSON-ready data (see ``render_json``)."""
+    run = result.run
+    return {
+        "run": {
+            "id": run.id,
+            "as_of": fmt_time(run.as_of),
+            "registry": run.registry,
+            "started_at": fmt_time(run.started_at),
+            "finished_at": fmt_time(run.finished_at),
+        },
+        "summary": summarize(result.results),
+        "accounts": [account_record(r) for r in result.results],
+    }
+
+
+def _text(value: Any) -> str:
+    """A cell or attribute value: empty for None."""
+    return "" if value is None else str(value)
+
+
+def flat_record(record: dict[str, Any]) -> dict[str, str]:
+    """An ``account_record`` flattened to the CSV columns, all strings."""
+    observed = record["observed"]
+    findings = record["findings"]
+    row = {
+        "id": record["id"],
+        "name": record["name"],
+        "platform": record["platform"],
+        "owner": record["owner"],
+        "region": record["region"],
+        "verdict": record["verdict"],
+        "verdict_label": VERDICT_LABELS[record["verdict"]],
+        "observed_name": observed["name"],
+        "observed_certification": observed["certification"],
+        "newest_post_at": observed["newest_post_at"],
+        "newest_post_source": observed["newest_post_source"],
+        "idle_days": observed["idle_days"],
+        "findings": ";".join(f["code"] for f in findings),
+        "messages": "；".join(f["message"] for f in findings),
+        "evidence": ";".join(record["evidence"]),
+    }
+    return {k: _text(v) for k, v in row.items()}
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def render_json(result: RunResult) -> str:
+    """One JSON document, UTF-8 text (not ASCII-escaped), indented by 2."""
+    return json.dumps(json_document(result), ensure_ascii=False, indent=2)
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def render_csv(result: RunResult, bom: bool = False) -> str:
+    """A header row and one row per account; ``bom`` prefixes ``CSV_BOM`` for Excel."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in result.results:
+        writer.writerow(flat_record(account_record(r)))
+    return (CSV_BOM if bom else "") + buf.getvalue()
+
+
+# -- JUnit XML -----------------------------------------------------------------------------
+
+#: Characters XML 1.0 cannot carry at all, not even escaped (scraped names may hold them).
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(value: Any) -> str:
+    """A value safe for an XML attribute or text node."""
+    return _XML_INVALID.sub("\ufffd", _text(value))
+
+
+def _sub(parent: ET.Element, tag: str, text: Optional[str] = None, **attrs: Any) -> ET.Element:
+    """Append a child element with sanitized attributes and text."""
+    el = ET.SubElement(parent, tag, {k: _xml(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = _xml(text)
+    return el
+
+
+def _properties(parent: ET.Element, values: dict[str, Any]) -> None:
+    props = _sub(parent, "properties")
+    for name, value in values.items():
+        _sub(props, "property", name=name, value=value)
+
+
+def _finding_lines(findings: list[dict[str, Any]]) -> str:
+    """Findings as readable text: ``[否决] code: message`` plus evidence paths."""
+    lines = []
+    for f in findings:
+        lines.append(f"[{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['code']}: {f['message']}")
+        lines.extend(f"    证据: {p}" for p in f["evidence"])
+    return "\n".join(lines)
+
+
+def _testcase(suite: ET.Element, r: AccountResult) -> None:
+    record = account_record(r)
+    flat = flat_record(record)
+    findings = record["findings"]
+    case = _sub(
+        suite,
+        "testcase",
+        classname=f"nmaudit.{record['platform']}",
+        name=f"{record['id']} {record['name']}",
+        time=f"{_seconds(r.observation.started_at, r.observation.finished_at):.3f}",
+    )
+    _properties(case, {k: flat[k] for k in ("verdict", "owner", "region", "newest_post_at", "idle_days")})
+
+    verdict = record["verdict"]
+    if verdict == "fail":
+        vetoes = [f for f in findings if f["severity"] == "veto"] or findings
+        message = vetoes[0]["message"] if vetoes else VERDICT_LABELS["fail"]
+        _sub(case, "failure", _finding_lines(findings), message=message, type=flat["findings"] or "fail")
+    elif verdict == "review":
+        reviews = [f for f in findings if f["severity"] == "review"] or findings
+        reasons = "；".join(f["message"] for f in reviews)
+        _sub(case, "skipped", message=f"{VERDICT_LABELS['review']}: {reasons}" if reasons else VERDICT_LABELS["review"])
+    if verdict != "fail":
+        warnings = [f for f in findings if f["severity"] == "warn"]
+        if warnings:
+            _sub(case, "system-out", _finding_lines(warnings))
+
+
+def render_junit(result: RunResult) -> str:
+    """JUnit XML for CI dashboards: one testsuite per run, one testcase per account.
+
+    ``fail`` is a failure, ``review`` is skipped, warnings go to ``system-out``.
+    """
+    run = result.run
+    summary = summarize(result.results)
+    duration = _seconds(run.started_at, run.finished_at)
+    if run.finished_at is None:
+        duration = sum(_seconds(r.observation.started_at, r.observation.finished_at) for r in result.results)
+    counts = {
+        "tests": summary["checked"],
+        "failures": summary["fail"],
+        "errors": 0,
+        "skipped": summary["review"],
+        "time": f"{duration:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": "nmaudit", **{k: str(v) for k, v in counts.items()}})
+    suite = _sub(root, "testsuite", name=f"{run.registry} @ {fmt_time(run.as_of)}", **counts)
+    _properties(
+        suite,
+        {"run_id": run.id, "as_of": fmt_time(run.as_of), "registry": run.registry, "started_at": fmt_time(run.started_at)},
+    )
+    for r in result.results:
+        _testcase(suite, r)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+# -- table ---------------------------------------------------------------------------------
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    """``检查 N 个，合格 P 个，不合格 F 个，待复核 R 个；合格率 = ... = 85.7%``."""
+    counts = (
+        f"检查 {summary['checked']} 个，合格 {summary['pass']} 个，"
+        f"不合格 {summary['fail']} 个，待复核 {summary['review']} 个；"
+    )
+    rate = _pass_rate(summary["pass"], summary["fail"])
+    if rate is None:
+        return counts + f"合格率：{NONE_MARK}（无已判定账号）"
+    return counts + f"合格率 = 合格 / (合格 + 不合格) = {rate * 100:.1f}%"
+
+
+#: Below this many columns the table cannot show Chinese text; accounts are listed instead.
+NARROW_WIDTH = 60
+
+#: Table columns: header and rich column options.
+TABLE_COLUMNS: dict[str, dict[str, Any]] = {
+    "序号": {"justify": "right", "no_wrap": True},
+    "账号名称": {"overflow": "fold"},
+    "平台": {"overflow": "fold"},
+    "主办单位": {"overflow": "fold"},
+    "结论": {"no_wrap": True},
+    "最新发布": {"no_wrap": True},
+    "未更新天数": {"justify": "right", "no_wrap": True},
+    "主要问题": {"overflow": "fold"},
+}
+
+
+def table_cells(n: int, r: AccountResult) -> dict[str, Text]:
+    """One account's cells, keyed by ``TABLE_COLUMNS`` header. Text, so names are never markup."""
+    verdict, idle = r.judgement.verdict, r.judgement.idle_days
+    values = {
+        "序号": str(n),
+        "账号名称": r.account.name,
+        "平台": PLATFORM_LABELS.get(r.account.platform, r.account.platform),
+        "主办单位": r.account.owner,
+        "结论": Text(VERDICT_LABELS[verdict], style=VERDICT_STYLES[verdict]),
+        "最新发布": fmt_date(r.observation.newest_post_at) or NONE_MARK,
+        "未更新天数": NONE_MARK if idle is None else str(idle),
+        "主要问题": "、".join(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in r.judgement.findings))
+        or NONE_MARK,
+    }
+    return {k: v if isinstance(v, Text) else Text(v) for k, v in values.items()}
+
+
+def _print_list(rows: list[dict[str, Text]], console: Console) -> None:
+    """The narrow layout: one block per account, ``header  value`` with a hanging indent."""
+    for cells in rows:
+        console.print(Text.assemble(cells["序号"], ". ", cells["账号名称"], "  ", cells["结论"]))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for header, cell in cells.items():
+            if header not in ("序号", "账号名称", "结论"):
+                grid.add_row(Text(header, style="dim"), cell)
+        console.print(Padding(grid, (0, 0, 0, 2)))
+
+
+def render_table(result: RunResult, console: Console) -> None:
+    """Print a Chinese table for staff (a list on narrow consoles), then the summary line."""
+    run = result.run
+    title = Text(f"政务新媒体检查结果　批次 {run.id}　监测时间点 {_fmt_minutes(run.as_of)}")
+    rows = [table_cells(n, r) for n, r in enumerate(result.results, 1)]
+    if console.width < NARROW_WIDTH:
+        console.print(title)
+        _print_list(rows, console)
+    else:
+        table = Table(title=title, show_lines=True)
+        for header, options in TABLE_COLUMNS.items():
+            table.add_column(header, **options)
+        for cells in rows:
+            table.add_row(*(cells[h] for h in TABLE_COLUMNS))
+        console.print(table)
+    console.print(Text(summary_line(summarize(result.results))))
+
+
+# -- dispatch ------------------------------------------------------------------------------
+
+
+def render(result: RunResult, fmt: str, console: Optional[Console] = None) -> Optional[str]:
+    """Render in ``fmt`` (one of ``FORMATS``). ``table`` prints to ``console`` and returns None."""
+    if fmt == "table":
+        render_table(result, console if console is not None else Console())
+        return None
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "csv":
+        return render_csv(result)
+    if fmt == "junit":
+        return render_junit(result)
+    raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")

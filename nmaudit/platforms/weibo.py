@@ -1,0 +1,182 @@
+"""Weibo: the m.weibo.cn JSON API, fetched through a Chromium page (platforms.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Iterator, Optional
+from urllib.parse import urlencode, urlsplit
+
+from ..browser import Fetched
+from ..dates import parse_post_time
+from ..models import Account, Observation
+from .base import Fetch, network_problem, page_title, record_source
+
+API = "https://m.weibo.cn/api/container/getIndex"
+WEIBO_HOSTS = {"weibo.com", "www.weibo.com", "m.weibo.cn", "weibo.cn", "www.weibo.cn"}
+_UID_PATHS = (re.compile(r"^/u/(\d+)"), re.compile(r"^/profile/(\d+)"), re.compile(r"^/(\d{5,})/?$"))
+#: Where Weibo sends a cookieless browser instead of the data.
+WALL_HOSTS = ("passport.weibo.com", "visitor.passport.weibo.cn", "passport.weibo.cn", "login.sina.com.cn")
+RATE_LIMIT_STATUSES = {418, 429, 432}
+GONE_MARKERS = ("用户不存在", "20003")
+EMPTY_MARKERS = ("这里还没有内容",)
+SOURCE_OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "gone"}
+SIGNAL_CODES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "account-gone"}
+
+
+def uid_from_url(url: str) -> Optional[str]:
+    parts = urlsplit(url)
+    if (parts.hostname or "") not in WEIBO_HOSTS:
+        return None
+    for pattern in _UID_PATHS:
+        if match := pattern.match(parts.path):
+            return match.group(1)
+    return None
+
+
+class Outcome:
+    """What one API answer means, before any field is read."""
+
+    def __init__(self, kind: str, message: str = "", data: Any = None):
+        self.kind = kind  # ok | blocked | gone | unreachable | unparsed | empty
+        self.message = message
+        self.data = data
+
+
+def classify(fetched: Fetched) -> Outcome:
+    if problem := network_problem(fetched):
+        return Outcome("unreachable", problem)
+    if fetched.status in RATE_LIMIT_STATUSES:
+        return Outcome("blocked", f"微博限制访问频率（HTTP {fetched.status}，已重试{fetched.attempts - 1}次）")
+    for url in [*fetched.redirects, fetched.final_url]:
+        host = urlsplit(url).hostname or ""
+        if host in WALL_HOSTS or "/login" in url or "signin" in url:
+            return Outcome("blocked", f"被引导至登录或访客验证页面：{fetched.final_url}")
+    document = fetched.json()
+    if not isinstance(document, dict):
+        text = fetched.text
+        if "Sina Visitor System" in page_title(fetched):
+            return Outcome("blocked", "遇到微博访客验证页（Sina Visitor System）")
+        if any(marker in text for marker in GONE_MARKERS):
+            return Outcome("gone", "微博提示该用户不存在")
+        return Outcome("unparsed", f"返回的不是微博数据（HTTP {fetched.status}，{fetched.content_type or '无类型'}）")
+    ok, message = document.get("ok"), str(document.get("msg") or "")
+    if ok == 1:
+        return Outcome("ok", data=document.get("data") or {})
+    if ok == -100:
+        return Outcome("blocked", "微博要求登录后查看（ok:-100）")
+    if any(marker in message for marker in GONE_MARKERS):
+        return Outcome("gone", f"微博提示：{message}")
+    if any(marker in message for marker in EMPTY_MARKERS):
+        return Outcome("empty", message)
+    return Outcome("unparsed", f"未识别的微博返回（ok={ok!r}，msg={message!r}）")
+
+
+def iter_posts(cards: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every post (card_type 9) in a card list, including those nested in card groups."""
+    for card in cards:
+        if not isinstance(card, dict):
+            continue
+        if card.get("card_type") == 9 and isinstance(card.get("mblog"), dict):
+            yield card["mblog"]
+        if isinstance(card.get("card_group"), list):
+            yield from iter_posts(card["card_group"])
+
+
+def is_pinned(post: dict[str, Any]) -> bool:
+    title = post.get("title")
+    return bool(post.get("isTop")) or (isinstance(title, dict) and title.get("text") == "置顶")
+
+
+def posts_containerid(uid: str, data: dict[str, Any]) -> str:
+    tabs_info = data.get("tabsInfo") or {}
+    for tab in tabs_info.get("tabs") or []:
+        if isinstance(tab, dict) and tab.get("tab_type") == "weibo" and tab.get("containerid"):
+            return str(tab["containerid"])
+    return f"107603{uid}"
+
+
+class WeiboAdapter:
+    platform = "weibo"
+    checks = ("update", "name", "certification")
+    #: Comment settings are not public (comment_permission_type is undocumented).
+    unchecked = ("interaction",)
+
+    def hosts(self, account: Account) -> list[str]:
+        return ["m.weibo.cn"]
+
+    async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
+        uids = list(dict.fromkeys(uid for url in account.urls if (uid := uid_from_url(url))))
+        if not uids:
+            observation.add_signal(
+                "unparsed", f"无法从报备链接中识别微博UID：{', '.join(account.urls)}（应为 weibo.com/u/数字）"
+            )
+            return
+        for uid in uids:
+            await self._observe_uid(uid, observation, fetch)
+
+    async def _observe_uid(self, uid: str, observation: Observation, fetch: Fetch) -> None:
+        info_url = f"{API}?{urlencode({'type': 'uid', 'value': uid})}"
+        info = await fetch(info_url, "weibo-userinfo")
+        outcome = classify(info)
+        if not self._usable(outcome, info, "weibo-userinfo", observation):
+            return
+        user = outcome.data.get("userInfo")
+        if not isinstance(user, dict) or not user.get("screen_name"):
+            record_source(observation, info, "weibo-userinfo", "unparsed")
+            observation.add_signal("unparsed", "微博用户信息中没有账号名称（screen_name）", info.evidence)
+            return
+        record_source(observation, info, "weibo-userinfo")
+        if observation.name is None:
+            observation.name = str(user["screen_name"])
+            observation.name_source = info.url
+            observation.certification = str(user.get("verified_reason") or "") if user.get("verified") else ""
+
+        posts_url = f"{info_url}&{urlencode({'containerid': posts_containerid(uid, outcome.data)})}"
+        posts = await fetch(posts_url, "weibo-posts")
+        outcome = classify(posts)
+        if outcome.kind == "empty":
+            record_source(observation, posts, "weibo-posts", "unparsed")
+            observation.add_signal(
+                "unparsed",
+                f"微博列表为空（“{outcome.message}”）：可能确无内容，也可能需要登录，需人工核查",
+                posts.evidence,
+            )
+            return
+        if not self._usable(outcome, posts, "weibo-posts", observation):
+            return
+        self._read_posts(outcome.data.get("cards") or [], posts, observation)
+
+    def _usable(self, outcome: Outcome, fetched: Fetched, kind: str, observation: Observation) -> bool:
+        """True when the answer holds data; otherwise record why not, with its evidence."""
+        if outcome.kind == "ok":
+            return True
+        record_source(observation, fetched, kind, SOURCE_OUTCOMES.get(outcome.kind, "unparsed"))
+        observation.add_signal(SIGNAL_CODES.get(outcome.kind, "unparsed"), outcome.message, fetched.evidence)
+        return False
+
+    def _read_posts(self, cards: list[Any], fetched: Fetched, observation: Observation) -> None:
+        dated: list[tuple[datetime, bool]] = []
+        unreadable: list[str] = []
+        for post in iter_posts(cards):
+            created = str(post.get("created_at") or "")
+            try:
+                dated.append((parse_post_time(created, fetched.fetched_at), is_pinned(post)))
+            except ValueError:
+                unreadable.append(created or "（空）")
+        source = record_source(observation, fetched, "weibo-posts")
+        if not dated:
+            source.outcome = "unparsed"
+            detail = f"，无法识别的时间：{'、'.join(unreadable[:3])}" if unreadable else ""
+            observation.add_signal("unparsed", f"微博列表中未读到任何带时间的博文{detail}", fetched.evidence)
+            return
+        observation.posts_seen += len(dated)
+        newest = max(moment for moment, _ in dated)
+        pinned = [moment for moment, is_top in dated if is_top]
+        if pinned:
+            observation.pinned_post_at = max(pinned)
+        if observation.newest_post_at is None or newest > observation.newest_post_at:
+            observation.newest_post_at = newest
+            observation.newest_post_source = fetched.url
+            # A post whose time could not be read might be the newest: then this is a lower bound.
+            observation.newest_post_lists_newest = not unreadable

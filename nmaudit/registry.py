@@ -1,0 +1,462 @@
+"""Load and validate the account registry, ``accounts.yaml`` (schema version 1).
+
+The registry is typed by hand, often by clerks, so every problem in the file is
+reported at once, each as ``FILE:LINE: LOCATION: MESSAGE``: one pass fixes them all.
+
+We validate the YAML *node tree* (``yaml.compose``) rather than loaded data because
+nodes carry line numbers, and because the node keeps a scalar's text as written:
+``id: 007`` stays ``'007'`` instead of becoming the integer 7 (YAML 1.1 octal).
+The pydantic models are built only after the file checks out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import RegistryError, UsageError
+from .models import PLATFORMS, Account, Policy
+
+__all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
+
+SUPPORTED_VERSION = 1
+
+TOP_KEYS = ("version", "policy", "defaults", "accounts")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days")
+#: Account keys in the order missing-field problems are reported.
+ACCOUNT_KEYS = (
+    "id", "name", "platform", "owner", "certified_as", "region", "urls", "interaction", "policy",
+)
+#: Keys that ``defaults`` may not set, and why.
+NOT_DEFAULTABLE = {
+    "id": "'id' cannot have a default (each account needs its own)",
+    "policy": "'policy' cannot have a default (use the top-level policy)",
+}
+DEFAULT_KEYS = tuple(k for k in ACCOUNT_KEYS if k not in NOT_DEFAULTABLE)
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+_ID_CHARS = re.compile(r"[A-Za-z0-9._-]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+#: A field that was present but wrong. It has been reported already; the sentinel
+#: keeps it from also being reported as missing, or compared further.
+_INVALID: Any = object()
+
+_Entries = dict[str, tuple[Node, Node]]
+
+
+class Registry(BaseModel):
+    """A validated registry. Each account carries its effective (merged) policy."""
+
+    path: str
+    version: int
+    policy: Policy
+    accounts: list[Account]
+    sha256: str  # of the file's bytes, so a run records exactly which registry it used
+
+    def select(self, only: list[str]) -> list[Account]:
+        """The accounts with these ids, in registry order (an empty list selects none).
+
+        Raises UsageError naming every id the registry does not have.
+        """
+        wanted = {i.strip() for i in only}
+        known = {a.id for a in self.accounts}
+        unknown = list(dict.fromkeys(i.strip() for i in only if i.strip() not in known))
+        if unknown:
+            names = ", ".join(f"'{i}'" for i in unknown)
+            noun = "id" if len(unknown) == 1 else "ids"
+            raise UsageError(f"unknown account {noun} {names} (not in {Path(self.path).name})")
+        return [a for a in self.accounts if a.id in wanted]
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Read and validate a registry file; raise RegistryError listing every problem."""
+    file = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise RegistryError([f"{file}: cannot read: {e.strerror or e}"]) from None
+    try:
+        text = data.decode("utf-8-sig")  # tolerate the BOM Windows editors add
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        # Chinese files saved as GBK end up here; say what to do about it.
+        reason = f"not UTF-8 (byte 0x{data[e.start]:02x} on line {line}); save the file as UTF-8"
+        raise RegistryError([f"{file}: cannot read: {reason}"]) from None
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        raise RegistryError([_yaml_problem(file, text, e)]) from None
+
+    checker = _Checker(file)
+    registry = checker.check(root)
+    if checker.problems:
+        raise RegistryError(checker.sorted_problems())
+    assert registry is not None
+    return Registry(path=file, sha256=hashlib.sha256(data).hexdigest(), **registry)
+
+
+def _yaml_problem(file: str, text: str, e: yaml.YAMLError) -> str:
+    """One ``FILE:LINE: yaml: ...`` line for a syntax error."""
+    if isinstance(e, yaml.reader.ReaderError):  # a control character: no mark, a position
+        line = text.count("\n", 0, e.position) + 1
+        char = e.character if isinstance(e.character, int) else ord(e.character)
+        return f"{file}:{line}: yaml: unacceptable character #x{char:04x}: {e.reason}"
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        # An error at end of stream is marked on the line after a final newline; blame
+        # the last line, which an editor can show.
+        line = min(mark.line + 1, text.rstrip("\n").count("\n") + 1) if mark else 1
+        message = e.problem or e.context or str(e)
+        if e.problem and e.context and not e.context.startswith("while "):
+            # "expected a single document in the stream, but found another document"
+            message = f"{e.context}, {e.problem}"
+        return f"{file}:{line}: yaml: {message}"
+    return f"{file}:1: yaml: {e}"
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _at(key: Node, value: Node) -> int:
+    """The line to blame for a value: the scalar itself, or the key of a block list/mapping
+    (whose own node starts on the line below ``key:``)."""
+    return _line(value) if isinstance(value, ScalarNode) else _line(key)
+
+
+def _join(loc: str, name: str) -> str:
+    return f"{loc}.{name}" if loc else name
+
+
+def _text(node: Node) -> Optional[str]:
+    """A scalar's text as written, stripped; '' for null; None if not a scalar."""
+    if not isinstance(node, ScalarNode):
+        return None
+    return "" if node.tag == _NULL_TAG else node.value.strip()
+
+
+def _whole_number(node: Node) -> Optional[int]:
+    """A YAML integer, or a quoted string of digits; None otherwise (floats and booleans too)."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.tag == _INT_TAG:
+        return SafeConstructor().construct_yaml_int(node)  # handles 0x.., 1_000, ...
+    if node.tag == _STR_TAG and _DIGITS.fullmatch(node.value.strip()):
+        return int(node.value.strip())
+    return None
+
+
+def _is_http_url(text: str) -> bool:
+    if not text or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced '[' in the host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _unknown_key(name: str, allowed: tuple[str, ...]) -> str:
+    """``unknown key 'x'``, with a hint when it looks like a typo (``url`` for ``urls``)."""
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown key '{name}'{hint}"
+
+
+class _Checker:
+    """Walks the node tree, collecting located problems and the validated values."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[tuple[int, str]] = []  # (line, formatted problem)
+        self.ids: dict[str, tuple[int, int]] = {}  # account id -> (index, line) of its first use
+
+    # -- reporting -----------------------------------------------------------------
+
+    def add(self, line: int, loc: Optional[str], message: str) -> None:
+        where = f"{loc}: " if loc else ""
+        self.problems.append((line, f"{self.file}:{line}: {where}{message}"))
+
+    def sorted_problems(self) -> list[str]:
+        # sorted() is stable: problems on one line keep the order they were found in.
+        return [p for _, p in sorted(self.problems, key=lambda p: p[0])]
+
+    # -- structure -----------------------------------------------------------------
+
+    def entries(self, node: MappingNode, loc: str, report: bool = True,
+                seen: frozenset[int] = frozenset()) -> _Entries:
+        """The mapping's (key node, value node) pairs by key, with YAML merge keys (``<<``)
+        applied as safe_load would: the mapping's own keys win over merged ones."""
+        seen = seen | {id(node)}  # an anchor can merge itself: do not loop
+        own: _Entries = {}
+        merged: _Entries = {}
+        for key, value in node.value:
+            if key.tag == _MERGE_TAG:
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        if id(source) not in seen:
+                            for name, pair in self.entries(source, loc, False, seen).items():
+                                merged.setdefault(name, pair)
+                    elif report:
+                        self.add(_line(value), loc, "expected a mapping to merge (<<)")
+                continue
+            if not isinstance(key, ScalarNode):
+                if report:
+                    self.add(_line(key), loc, "expected a plain key")
+                continue
+            name = key.value
+            if name in own:
+                if report:
+                    first = _line(own[name][0])
+                    self.add(_line(key), _join(loc, name), f"duplicate key '{name}' (first at line {first})")
+                continue
+            own[name] = (key, value)
+        return {**merged, **own}
+
+    def mapping(self, key: Optional[Node], node: Node, loc: str, allowed: tuple[str, ...],
+                refused: Optional[dict[str, str]] = None) -> Optional[_Entries]:
+        """The entries of a mapping with only ``allowed`` keys (others are reported, with
+        the message in ``refused`` if it has one); {} for null; None, reported, if the
+        node is not a mapping."""
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
+            return {}
+        if not isinstance(node, MappingNode):
+            self.add(_line(node) if key is None else _at(key, node), loc, "expected a mapping")
+            return None
+        entries = self.entries(node, loc)
+        for name, (k, _) in entries.items():
+            if name not in allowed:
+                message = (refused or {}).get(name) or _unknown_key(name, allowed)
+                self.add(_line(k), _join(loc, name), message)
+        return {n: pair for n, pair in entries.items() if n in allowed}
+
+    # -- the document ----------------------------------------------------------------
+
+    def check(self, root: Optional[Node]) -> Optional[dict[str, Any]]:
+        """Validate the whole file; the Registry's fields, or None if nothing usable."""
+        if not isinstance(root, MappingNode):
+            self.add(1 if root is None else _line(root), None, "expected a mapping with version and accounts")
+            return None
+        top = self.mapping(None, root, "", TOP_KEYS)
+        assert top is not None
+
+        version = self.version(top, root)
+
+        policy: Optional[dict[str, int]] = dict(Policy().model_dump())
+        if "policy" in top:
+            key, node = top["policy"]
+            own = self.policy(key, node, "policy")
+            if own is _INVALID:
+                policy = None  # reported; skip the warn/fail comparisons that depend on it
+            else:
+                policy.update(own)
+                self.check_order(policy, _at(key, node), "policy")
+
+        defaults: dict[str, Any] = {}
+        if "defaults" in top:
+            key, node = top["defaults"]
+            entries = self.mapping(key, node, "defaults", DEFAULT_KEYS, NOT_DEFAULTABLE) or {}
+            defaults = {name: self.field(name, k, v, "defaults") for name, (k, v) in entries.items()}
+
+        accounts = []
+        if "accounts" not in top:
+            self.add(_line(root), "accounts", "required field missing")
+        else:
+            key, node = top["accounts"]
+            items: list[Node] = []
+            if isinstance(node, SequenceNode):
+                items = node.value
+            elif not (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+                self.add(_at(key, node), "accounts", "expected a list of accounts")
+                node = None
+            if node is not None and not items:
+                self.add(_at(key, node), "accounts", "at least one account is required")
+            for index, item in enumerate(items):
+                account = self.account(index, item, defaults, policy)
+                if account is not None:
+                    accounts.append(account)
+
+        if self.problems:
+            return None
+        return {"version": version, "policy": Policy(**policy), "accounts": accounts}
+
+    def version(self, top: _Entries, root: Node) -> int:
+        if "version" not in top:
+            self.add(_line(root), "version", "required field missing")
+            return SUPPORTED_VERSION
+        key, node = top["version"]
+        number, text = _whole_number(node), _text(node)
+        if number == SUPPORTED_VERSION:
+            return number
+        if text == "":
+            self.add(_at(key, node), "version", "must not be empty")
+        else:
+            shown = str(number) if number is not None else f"'{text}'" if text else "(not a number)"
+            self.add(_at(key, node), "version", f"unsupported version {shown} (expected {SUPPORTED_VERSION})")
+        return SUPPORTED_VERSION
+
+    def policy(self, key: Node, node: Node, loc: str) -> Any:
+        """The thresholds this mapping sets (not merged), or _INVALID."""
+        entries = self.mapping(key, node, loc, POLICY_KEYS)
+        if entries is None:
+            return _INVALID
+        values: dict[str, int] = {}
+        valid = True
+        for name, (k, v) in entries.items():
+            number = _whole_number(v)
+            if number is None or number < 1:
+                self.add(_at(k, v), _join(loc, name), "expected a whole number >= 1")
+                valid = False
+            else:
+                values[name] = number
+        return values if valid else _INVALID
+
+    def check_order(self, policy: dict[str, int], line: int, loc: str) -> None:
+        warn, fail = policy["warn_idle_days"], policy["fail_idle_days"]
+        if warn > fail:
+            self.add(line, loc, f"warn_idle_days ({warn}) is greater than fail_idle_days ({fail})")
+
+    def account(self, index: int, node: Node, defaults: dict[str, Any],
+                policy: Optional[dict[str, int]]) -> Optional[dict[str, Any]]:
+        """One accounts[] item with defaults and policy merged in; None if invalid."""
+        loc = f"accounts[{index}]"
+        entries = self.mapping(None, node, loc, ACCOUNT_KEYS)
+        if entries is None:
+            return None
+        values: dict[str, Any] = {}
+        for name in ACCOUNT_KEYS:
+            if name == "policy":
+                continue
+            if name in entries:
+                k, v = entries[name]
+                values[name] = self.field(name, k, v, loc)
+            elif name in defaults:
+                values[name] = defaults[name]
+            elif name in _REQUIRED:
+                self.add(_line(node), _join(loc, name), "required field missing")
+                values[name] = _INVALID
+
+        if "id" in entries and values["id"] is not _INVALID:
+            # Compared by index, not line: an item merged from another (<<: *a) shares its id node.
+            id_line = _line(entries["id"][1])
+            first_index, first_line = self.ids.setdefault(values["id"], (index, id_line))
+            if first_index != index:
+                self.add(id_line, f"{loc}.id", f"duplicate id '{values['id']}' (first at line {first_line})")
+
+        effective = policy
+        if "policy" in entries:
+            k, v = entries["policy"]
+            own = self.policy(k, v, f"{loc}.policy")
+            if own is _INVALID or policy is None:
+                effective = None
+            elif own:  # an empty override changes nothing; the registry policy was checked
+                effective = {**policy, **own}
+                self.check_order(effective, _at(k, v), f"{loc}.policy")
+
+        if effective is None or any(v is _INVALID for v in values.values()):
+            return None
+        try:
+            return Account(**values, policy=Policy(**effective), line=_line(node))
+        except ValidationError as e:  # a safety net: the checks above should catch all
+            for err in e.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                self.add(_line(node), _join(loc, where), err["msg"])
+            return None
+
+    # -- fields --------------------------------------------------------------------
+
+    def field(self, name: str, key: Node, node: Node, loc: str) -> Any:
+        """Validate one account field (in an account or in defaults); value or _INVALID."""
+        return _FIELDS[name](self, key, node, _join(loc, name))
+
+    def text(self, key: Node, node: Node, loc: str, required: bool) -> Any:
+        """Text as written (numbers too: ``name: 2024`` is '2024'). An empty optional
+        field is None, so an account can clear a default with ``region: ~``."""
+        text = _text(node)
+        if text is None:
+            self.add(_at(key, node), loc, "expected text")
+            return _INVALID
+        if not text:
+            if required:
+                self.add(_at(key, node), loc, "must not be empty")
+                return _INVALID
+            return None
+        return text
+
+    def account_id(self, key: Node, node: Node, loc: str) -> Any:
+        value = self.text(key, node, loc, required=True)
+        if value is _INVALID:
+            return value
+        if not _ID_CHARS.fullmatch(value):
+            self.add(_at(key, node), loc, f"invalid id '{value}' (use letters, digits, '.', '_' and '-')")
+            return _INVALID
+        if not value[0].isalnum():
+            # ids name files and directories (evidence, snapshots): no '.', '..' or '-x'.
+            self.add(_at(key, node), loc, f"invalid id '{value}' (must start with a letter or digit)")
+            return _INVALID
+        return value
+
+    def platform(self, key: Node, node: Node, loc: str) -> Any:
+        value = self.text(key, node, loc, required=True)
+        if value is _INVALID:
+            return value
+        if value.lower() not in PLATFORMS:  # 'WeChat' is fine; stored lower-case
+            self.add(_at(key, node), loc, f"unknown platform '{value}' (expected {', '.join(PLATFORMS)})")
+            return _INVALID
+        return value.lower()
+
+    def url(self, key: Node, node: Node, loc: str, required: bool) -> Any:
+        text = _text(node)
+        if text is None:
+            self.add(_at(key, node), loc, "expected a URL")
+            return _INVALID
+        if not text and not required:
+            return None
+        if not _is_http_url(text):
+            self.add(_at(key, node), loc, f"not an http(s) URL: '{text}'")
+            return _INVALID
+        return text
+
+    def urls(self, key: Node, node: Node, loc: str) -> Any:
+        if isinstance(node, SequenceNode):
+            if not node.value:
+                self.add(_at(key, node), loc, "at least one URL is required")
+                return _INVALID
+            urls = [self.url(item, item, f"{loc}[{i}]", required=True) for i, item in enumerate(node.value)]
+            return _INVALID if any(u is _INVALID for u in urls) else urls
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
+            self.add(_at(key, node), loc, "at least one URL is required")
+        else:
+            self.add(_at(key, node), loc, "expected a list of URLs")
+        return _INVALID
+
+
+_REQUIRED = ("id", "name", "platform", "owner", "urls")
+
+#: How each account field is validated; every validator reports its own problems.
+_FIELDS: dict[str, Callable[[_Checker, Node, Node, str], Any]] = {
+    "id": _Checker.account_id,
+    "name": lambda c, k, n, loc: c.text(k, n, loc, required=True),
+    "platform": _Checker.platform,
+    "owner": lambda c, k, n, loc: c.text(k, n, loc, required=True),
+    "certified_as": lambda c, k, n, loc: c.text(k, n, loc, required=False),
+    "region": lambda c, k, n, loc: c.text(k, n, loc, required=False),
+    "urls": _Checker.urls,
+    "interaction": lambda c, k, n, loc: c.url(k, n, loc, required=False),
+}

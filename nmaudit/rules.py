@@ -1,0 +1,140 @@
+"""Judging: Observation + account policy + check time -> findings and a verdict. Pure."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from .dates import idle_days as compute_idle_days
+from .dates import to_beijing
+from .models import Account, Finding, Judgement, Observation, Severity
+
+#: Every finding code and its weight (README documents the same table).
+SEVERITIES: dict[str, Severity] = {
+    "stale-14d": "veto",
+    "stale-7d": "warn",
+    "no-interaction": "veto",
+    "account-gone": "veto",
+    "app-unavailable": "veto",
+    "name-mismatch": "warn",
+    "certification-mismatch": "warn",
+    "blocked": "review",
+    "unreachable": "review",
+    "unparsed": "review",
+    "unsupported": "review",
+    "update-unverified": "review",
+}
+
+
+
+def normalise(text: str) -> str:
+    """Compare names as people read them: full-width/half-width and spacing do not count."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def judge(account: Account, observation: Observation, as_of: datetime) -> Judgement:
+    """Apply the rules of inspection-rules.md to one observation at one check time."""
+    as_of = to_beijing(as_of)
+    findings = [
+        Finding(code=s.code, severity=SEVERITIES.get(s.code, "review"), message=s.message, evidence=s.evidence)
+        for s in observation.signals
+    ]
+    gone = any(f.code in ("account-gone", "app-unavailable") for f in findings)
+    idle = None
+    if observation.newest_post_at is not None:
+        idle = compute_idle_days(observation.newest_post_at, as_of)
+
+    if "update" in observation.checks and not gone:
+        findings.extend(_update_findings(account, observation, idle))
+    if observation.name is not None and normalise(observation.name) != normalise(account.name):
+        findings.append(
+            Finding(
+                code="name-mismatch",
+                severity="warn",
+                message=f"账号名称与报备不一致：报备“{account.name}”，实际“{observation.name}”",
+                evidence=_source_evidence(observation, observation.name_source),
+            )
+        )
+    if account.certified_as and observation.certification is not None:
+        if not observation.certification:
+            findings.append(
+                Finding(
+                    code="certification-mismatch",
+                    severity="warn",
+                    message=f"未见认证信息，报备认证主体为“{account.certified_as}”",
+                    evidence=_source_evidence(observation, observation.name_source),
+                )
+            )
+        elif normalise(account.certified_as) not in normalise(observation.certification):
+            findings.append(
+                Finding(
+                    code="certification-mismatch",
+                    severity="warn",
+                    message=(
+                        f"认证主体与报备不一致：报备“{account.certified_as}”，"
+                        f"实际“{observation.certification}”"
+                    ),
+                    evidence=_source_evidence(observation, observation.name_source),
+                )
+            )
+
+    severities = {f.severity for f in findings}
+    verdict = "fail" if "veto" in severities else "review" if "review" in severities else "pass"
+    return Judgement(as_of=as_of, verdict=verdict, idle_days=idle, findings=findings)
+
+
+def _update_findings(account: Account, observation: Observation, idle: int | None) -> list[Finding]:
+    policy = account.policy
+    evidence = _source_evidence(observation, observation.newest_post_source)
+    has_review = any(SEVERITIES.get(s.code, "review") == "review" for s in observation.signals)
+    if idle is None:
+        if has_review:
+            return []  # already explained: blocked, unreachable, unparsed
+        return [
+            Finding(
+                code="update-unverified",
+                severity="review",
+                message="未能确认最新发布时间（不能据此认定未更新）",
+                evidence=evidence,
+            )
+        ]
+    newest = to_beijing(observation.newest_post_at).strftime("%Y-%m-%d")
+    if not observation.newest_post_lists_newest:
+        # A lower bound proves recent activity; it can never prove idleness.
+        if idle <= policy.warn_idle_days or has_review:
+            return []
+        return [
+            Finding(
+                code="update-unverified",
+                severity="review",
+                message=f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查",
+                evidence=evidence,
+            )
+        ]
+    if idle > policy.fail_idle_days:
+        return [
+            Finding(
+                code="stale-14d",
+                severity="veto",
+                message=f"超过{policy.fail_idle_days}天未更新：最新发布于{newest}，已{idle}天",
+                evidence=evidence,
+            )
+        ]
+    if idle > policy.warn_idle_days:
+        return [
+            Finding(
+                code="stale-7d",
+                severity="warn",
+                message=f"超过{policy.warn_idle_days}天未更新：最新发布于{newest}，已{idle}天",
+                evidence=evidence,
+            )
+        ]
+    return []
+
+
+def _source_evidence(observation: Observation, url: str | None) -> list[str]:
+    """The evidence of the page a value was read from (the first page when unknown)."""
+    for source in observation.sources:
+        if source.url == url:
+            return list(source.evidence)
+    return list(observation.sources[0].evidence) if observation.sources else []

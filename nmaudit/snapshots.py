@@ -1,0 +1,81 @@
+"""Where evidence files go, how they are named, and how they are written (atomically)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .dates import now
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that a crash leaves either nothing or the whole file, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: str
+    kind: str  # screenshot | body | observation
+    sha256: str
+    captured_at: datetime
+    size: int
+
+
+class AccountEvidence:
+    """The evidence folder of one account in one run: snapshots/<run-id>/<account-id>/."""
+
+    def __init__(self, root: Path | str, run_id: str, account_id: str):
+        self.folder = Path(root) / run_id / _UNSAFE.sub("_", account_id)
+        self.files: list[EvidenceFile] = []
+        self._count = 0
+
+    def next_stem(self, label: str) -> str:
+        """A numbered name for the next page visited, so files sort in visiting order."""
+        self._count += 1
+        return f"{self._count:02d}-{_UNSAFE.sub('_', label)}"
+
+    def save(self, name: str, data: bytes, kind: str) -> str:
+        path = self.folder / name
+        atomic_write(path, data)
+        record = EvidenceFile(
+            path=str(path),
+            kind=kind,
+            sha256=hashlib.sha256(data).hexdigest(),
+            captured_at=now(),
+            size=len(data),
+        )
+        self.files.append(record)
+        return record.path
+
+    @property
+    def paths(self) -> list[str]:
+        return [record.path for record in self.files]
+
+
+BODY_EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "text/plain": "txt", "javascript": "js"}
+
+
+def body_extension(content_type: str) -> str:
+    lowered = content_type.lower()
+    for marker, extension in BODY_EXTENSIONS.items():
+        if marker in lowered:
+            return extension
+    return "bin"

@@ -1,0 +1,71 @@
+"""The pages behind the sample registry (accounts.yaml), for recording snapshots/sample.har.
+
+`make sample` runs this: it serves the fixtures on the real host names and audits
+accounts.yaml with --record, so `make demo` can replay the capture offline.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from nmaudit.dates import now
+from tests.emulator import Emulator, NOT_FOUND, html_reply
+from tests.weibo_site import (
+    USER_GONE, VISITOR_WALL, Post, WeiboAccount, WeiboSite, days_before, posts_at, weibo_time,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONSULTATION_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>咨询投诉 - 宝鸡市人民政府</title></head>
+<body><h1>咨询投诉</h1><form method="post" action="/hdjl/zxts/submit">
+<label>标题 <input name="title"></label><label>内容 <textarea name="content"></textarea></label>
+<button type="submit">提交</button></form><p>办理时限：5个工作日内答复。</p></body></html>"""
+
+
+def demo_site(emulator: Emulator, reference: datetime) -> WeiboSite:
+    """The accounts of accounts.yaml, as they look at `reference`."""
+    site = WeiboSite(emulator)
+    site.add(WeiboAccount("2710000001", posts=posts_at(
+        days_before(reference, 1, 18, 30), days_before(reference, 2, 9, 5), days_before(reference, 4),
+        pinned_first=days_before(reference, 400))))
+    site.add(WeiboAccount("2710000002", screen_name="宝鸡发布", verified_reason="宝鸡市人民政府新闻办公室官方微博",
+                          new_containerid=True,
+                          posts=[Post("3小时前", "【宝鸡发布】全市冬季供暖今日起全面启动"), Post("昨天 16:40"),
+                                 Post(weibo_time(days_before(reference, 3)))]))
+    site.add(WeiboAccount("2710000003", screen_name="宝鸡市场监管", verified_reason="宝鸡市市场监督管理局官方微博",
+                          posts=posts_at(days_before(reference, 10), days_before(reference, 16))))
+    site.add(WeiboAccount("2710000004", screen_name="渭滨发布", verified_reason="宝鸡市渭滨区人民政府办公室",
+                          grouped=True, posts=posts_at(days_before(reference, 23), days_before(reference, 41))))
+    site.add(WeiboAccount("2710000005", screen_name="陈仓交警在线", verified_reason="宝鸡市陈仓区融媒体中心",
+                          posts=posts_at(days_before(reference, 2))))
+    site.add(WeiboAccount("2710000006", info=USER_GONE))
+    site.add(WeiboAccount("2710000007", info=VISITOR_WALL))
+    site.add(WeiboAccount("2710000008", screen_name="凤翔发布", verified_reason="宝鸡市凤翔区人民政府办公室",
+                          posts=posts_at(days_before(reference, 5))))
+    emulator.add("https://www.baoji.gov.cn/hdjl/zxts/", html_reply(CONSULTATION_PAGE))
+    emulator.add("https://www.fengxiang.gov.cn/hdjl/ldxx/", NOT_FOUND)
+    return site
+
+
+def record(har: Path = ROOT / "snapshots" / "sample.har") -> None:
+    """Audit accounts.yaml against the fixtures and keep the capture."""
+    with Emulator() as emulator, TemporaryDirectory() as scratch:
+        demo_site(emulator, now())
+        command = [
+            sys.executable, "-m", "nmaudit", "audit", str(ROOT / "accounts.yaml"),
+            "--record", str(har), "--pace", "0", "--db", f"{scratch}/record.db",
+            "--snapshots", f"{scratch}/snapshots", "--format", "json", "--output", f"{scratch}/run.json",
+            *[f"--browser-arg={arg}" for arg in emulator.browser_args],
+        ]
+        subprocess.run(command, check=True, cwd=ROOT, env=dict(os.environ, NO_COLOR="1"))
+    print(f"recorded {har.relative_to(ROOT)} ({har.stat().st_size // 1024} KiB)")
+
+
+if __name__ == "__main__":
+    record()

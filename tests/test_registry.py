@@ -1,0 +1,552 @@
+"""accounts.yaml loading: the valid shape, and every problem located as FILE:LINE: LOCATION: MESSAGE."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nmaudit.errors import RegistryError, UsageError
+from nmaudit.models import Account, Policy
+from nmaudit.registry import Registry, load_registry
+
+VALID = """\
+version: 1
+policy:
+  warn_idle_days: 5
+  fail_idle_days: 10
+defaults:
+  region: 宝鸡市
+  owner: 宝鸡市人民政府办公室
+accounts:
+  - id: baoji-police-weibo
+    name: 平安宝鸡
+    platform: weibo
+    owner: 宝鸡市公安局
+    certified_as: 宝鸡市公安局
+    urls:
+      - https://weibo.com/u/2710000001
+    interaction: https://www.example.gov.cn/liuyan
+    policy: {fail_idle_days: 7}
+  - id: baoji.gov_wechat
+    name: 宝鸡发布
+    platform: WeChat
+    region: 陈仓区
+    urls: [https://mp.weixin.qq.com/s/abc, "http://www.baoji.gov.cn/"]
+  - id: BJ-app-1
+    name: "  爱宝鸡  "
+    platform: app
+    urls: [https://app.example.cn]
+    policy:
+      warn_idle_days: 3
+"""
+
+# One valid account, in flow style, for cases that break something else.
+ACCOUNT = "{id: a, name: n, platform: weibo, owner: o, urls: ['https://a.cn']}"
+
+
+def write(tmp_path: Path, text: str, name: str = "accounts.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    """The problems load_registry reports, with the 'FILE:' prefix checked and removed."""
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    prefix = f"{path}:"
+    assert all(p.startswith(prefix) for p in info.value.problems), info.value.problems
+    assert str(info.value) == "\n".join(info.value.problems)
+    return [p[len(prefix):] for p in info.value.problems]
+
+
+# -- a valid registry --------------------------------------------------------------
+
+
+def test_valid_registry_merges_defaults_and_policy(tmp_path):
+    path = write(tmp_path, VALID)
+    registry = load_registry(path)
+
+    assert isinstance(registry, Registry)
+    assert registry.path == str(path)
+    assert registry.version == 1
+    assert registry.policy == Policy(warn_idle_days=5, fail_idle_days=10)
+    assert registry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    police, wechat, app = registry.accounts
+
+    assert police == Account(
+        id="baoji-police-weibo",
+        name="平安宝鸡",
+        platform="weibo",
+        owner="宝鸡市公安局",  # the account's own value beats the default
+        certified_as="宝鸡市公安局",
+        region="宝鸡市",  # from defaults
+        urls=["https://weibo.com/u/2710000001"],
+        interaction="https://www.example.gov.cn/liuyan",
+        policy=Policy(warn_idle_days=5, fail_idle_days=7),  # override merged over the registry's
+        line=9,
+    )
+    assert wechat.platform == "wechat"  # accepted case-insensitively, stored lower-case
+    assert wechat.owner == "宝鸡市人民政府办公室"
+    assert wechat.region == "陈仓区"
+    assert wechat.certified_as is None and wechat.interaction is None
+    assert wechat.urls == ["https://mp.weixin.qq.com/s/abc", "http://www.baoji.gov.cn/"]
+    assert wechat.policy == registry.policy
+    assert wechat.line == 18
+    assert app.name == "爱宝鸡"  # stripped
+    assert app.policy == Policy(warn_idle_days=3, fail_idle_days=10)
+    assert app.line == 23
+
+
+def test_minimal_registry_uses_model_defaults(tmp_path):
+    registry = load_registry(write(tmp_path, f"version: 1\naccounts:\n  - {ACCOUNT}\n"))
+    assert registry.policy == Policy()
+    assert registry.accounts[0].policy == Policy()
+    assert registry.accounts[0].region is None
+    assert registry.accounts[0].line == 3
+
+
+def test_path_reported_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "version: 2\naccounts:\n  - " + ACCOUNT + "\n", name="reg.yaml")
+    with pytest.raises(RegistryError) as info:
+        load_registry("reg.yaml")
+    assert info.value.problems == ["reg.yaml:1: version: unsupported version 2 (expected 1)"]
+
+
+def test_numbers_and_yaml_words_are_kept_as_text_as_written(tmp_path):
+    path = write(tmp_path, """\
+        version: 1
+        accounts:
+          - id: 007
+            name: 2024
+            platform: web
+            owner: 1.50
+            region: yes
+            certified_as: 2024-01-01
+            urls: [https://a.cn]
+        """)
+    account = load_registry(path).accounts[0]
+    assert (account.id, account.name, account.owner, account.region, account.certified_as) == (
+        "007", "2024", "1.50", "yes", "2024-01-01"
+    )
+
+
+def test_empty_optional_value_clears_a_default(tmp_path):
+    path = write(tmp_path, f"""\
+        version: 1
+        defaults: {{region: 宝鸡市, certified_as: X}}
+        accounts:
+          - {{id: a, name: n, platform: weibo, owner: o, urls: ['https://a.cn'], region: ~, certified_as: ''}}
+        """)
+    account = load_registry(path).accounts[0]
+    assert account.region is None and account.certified_as is None
+
+
+def test_quoted_whole_numbers_are_accepted(tmp_path):
+    path = write(tmp_path, f"version: '1'\npolicy: {{warn_idle_days: '3'}}\naccounts:\n  - {ACCOUNT}\n")
+    assert load_registry(path).policy == Policy(warn_idle_days=3, fail_idle_days=14)
+
+
+def test_yaml_merge_keys_work_like_safe_load(tmp_path):
+    path = write(tmp_path, """\
+        version: 1
+        accounts:
+          - &base
+            id: a
+            name: n
+            platform: weibo
+            owner: o
+            urls: [https://a.cn]
+          - <<: *base
+            id: b
+            platform: web
+        """)
+    a, b = load_registry(path).accounts
+    assert (b.id, b.name, b.platform, b.owner, b.line) == ("b", "n", "web", "o", 9)
+
+
+def test_utf8_bom_is_tolerated(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_bytes(("\ufeffversion: 1\naccounts:\n  - " + ACCOUNT + "\n").encode("utf-8"))
+    assert load_registry(path).accounts[0].line == 3
+
+
+def test_file_is_left_untouched(tmp_path):
+    good = write(tmp_path, VALID, "good.yaml")
+    bad = write(tmp_path, "version: 2\nfoo: 1\n", "bad.yaml")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (good, bad)}
+    load_registry(good)
+    with pytest.raises(RegistryError):
+        load_registry(bad)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (good, bad)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good.yaml"]
+
+
+# -- one problem each --------------------------------------------------------------
+
+CASES = [
+    pytest.param(
+        f"""\
+        version: 1
+        accounts:
+          - {ACCOUNT}
+          - {{id: b, name: n, platform: weibo, owner: o, urls: ['https://a.cn']}}
+          - {{id: c, name: n, platform: weibo, owner: o, urls: ['https://a.cn']}}
+          - id: d
+            name: n
+            platform: wexin
+            owner: o
+            urls: [https://a.cn]
+        """,
+        ["8: accounts[3].platform: unknown platform 'wexin' (expected wechat, weibo, app, web)"],
+        id="bad platform",
+    ),
+    pytest.param(
+        f"version: 1\nfoo: 1\naccounts:\n  - {ACCOUNT}\n",
+        ["2: foo: unknown key 'foo'"],
+        id="unknown top-level key",
+    ),
+    pytest.param(
+        f"version: 1\naccounts:\n  - {ACCOUNT}\n  - {{id: b, name: n, platform: web, owner: o, urls: ['https://b.cn'], foo: 1}}\n",
+        ["4: accounts[1].foo: unknown key 'foo'"],
+        id="unknown account key",
+    ),
+    pytest.param(
+        f"version: 1\npolicy:\n  foo: 3\ndefaults:\n  bar: 1\naccounts:\n  - id: a\n    name: n\n    platform: weibo\n    owner: o\n    urls: [https://a.cn]\n    policy:\n      baz: 2\n",
+        [
+            "3: policy.foo: unknown key 'foo'",
+            "5: defaults.bar: unknown key 'bar'",
+            "13: accounts[0].policy.baz: unknown key 'baz'",
+        ],
+        id="unknown keys in policy, defaults, account policy",
+    ),
+    pytest.param(
+        f"version: 1\naccounts:\n  - {ACCOUNT}\n  - url: https://a.cn\n    id: b\n    name: n\n    platform: weibo\n    owner: o\n    urls: [https://a.cn]\n",
+        ["4: accounts[1].url: unknown key 'url' (did you mean 'urls'?)"],
+        id="unknown key that looks like a typo",
+    ),
+    pytest.param(
+        f"version: 1\naccounts:\n  - {ACCOUNT}\n  - id: b\n    name: n\n    platform: weibo\n    urls: [https://a.cn]\n",
+        ["4: accounts[1].owner: required field missing"],
+        id="missing required field",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - foo: 1\n",
+        [
+            "3: accounts[0].foo: unknown key 'foo'",
+            "3: accounts[0].id: required field missing",
+            "3: accounts[0].name: required field missing",
+            "3: accounts[0].platform: required field missing",
+            "3: accounts[0].owner: required field missing",
+            "3: accounts[0].urls: required field missing",
+        ],
+        id="all required fields missing",
+    ),
+    pytest.param(
+        f"version: 1\naccounts:\n  - {ACCOUNT}\n  - {ACCOUNT}\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n",
+        [
+            "4: accounts[1].id: duplicate id 'a' (first at line 3)",
+            "5: accounts[2].id: duplicate id 'a' (first at line 3)",
+        ],
+        id="duplicate id",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a b\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n",
+        ["3: accounts[0].id: invalid id 'a b' (use letters, digits, '.', '_' and '-')"],
+        id="bad id characters",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: 宝鸡\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n",
+        ["3: accounts[0].id: invalid id '宝鸡' (use letters, digits, '.', '_' and '-')"],
+        id="non-ASCII id",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: ..\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n",
+        ["3: accounts[0].id: invalid id '..' (must start with a letter or digit)"],
+        id="id that is not a safe file name",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls:\n      - https://a.cn\n      - ftp://x\n",
+        ["9: accounts[0].urls[1]: not an http(s) URL: 'ftp://x'"],
+        id="non-http URL",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: ['https://', 'www.a.cn', 'https://a b.cn']\n",
+        [
+            "7: accounts[0].urls[0]: not an http(s) URL: 'https://'",
+            "7: accounts[0].urls[1]: not an http(s) URL: 'www.a.cn'",
+            "7: accounts[0].urls[2]: not an http(s) URL: 'https://a b.cn'",
+        ],
+        id="URLs without host, scheme, or with spaces",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n    interaction: mailto:x@a.cn\n",
+        ["8: accounts[0].interaction: not an http(s) URL: 'mailto:x@a.cn'"],
+        id="non-http interaction",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: []\n",
+        ["7: accounts[0].urls: at least one URL is required"],
+        id="empty urls",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls:\n",
+        ["7: accounts[0].urls: at least one URL is required"],
+        id="null urls",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: https://a.cn\n",
+        ["7: accounts[0].urls: expected a list of URLs"],
+        id="urls as a string",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls:\n      - {u: 1}\n",
+        ["8: accounts[0].urls[0]: expected a URL"],
+        id="url as a mapping",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name:\n      - n\n    platform: web\n    owner: {x: 1}\n    urls: [https://a.cn]\n",
+        [
+            "4: accounts[0].name: expected text",
+            "7: accounts[0].owner: expected text",
+        ],
+        id="text as a list or mapping",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: '  '\n    name: ''\n    platform:\n    owner: ~\n    urls: [https://a.cn]\n",
+        [
+            "3: accounts[0].id: must not be empty",
+            "4: accounts[0].name: must not be empty",
+            "5: accounts[0].platform: must not be empty",
+            "6: accounts[0].owner: must not be empty",
+        ],
+        id="empty required text",
+    ),
+    pytest.param(
+        f"version: 1\npolicy:\n  warn_idle_days: seven\n  fail_idle_days: 0\naccounts:\n  - {ACCOUNT}\n",
+        [
+            "3: policy.warn_idle_days: expected a whole number >= 1",
+            "4: policy.fail_idle_days: expected a whole number >= 1",
+        ],
+        id="policy not whole numbers",
+    ),
+    pytest.param(
+        f"version: 1\npolicy: {{warn_idle_days: 2.5, fail_idle_days: true}}\naccounts:\n  - {ACCOUNT}\n",
+        [
+            "2: policy.warn_idle_days: expected a whole number >= 1",
+            "2: policy.fail_idle_days: expected a whole number >= 1",
+        ],
+        id="policy float and boolean",
+    ),
+    pytest.param(
+        f"version: 1\npolicy:\n  - 7\ndefaults: [1]\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n    policy: 7\n",
+        [
+            "2: policy: expected a mapping",
+            "4: defaults: expected a mapping",
+            "11: accounts[0].policy: expected a mapping",
+        ],
+        id="mappings of the wrong type",
+    ),
+    pytest.param(
+        f"version: 1\naccounts:\n  - {ACCOUNT}\n  - just text\n  - [a, b]\n",
+        ["4: accounts[1]: expected a mapping", "5: accounts[2]: expected a mapping"],
+        id="account not a mapping",
+    ),
+    pytest.param(
+        f"version: 2\naccounts:\n  - {ACCOUNT}\n",
+        ["1: version: unsupported version 2 (expected 1)"],
+        id="version 2",
+    ),
+    pytest.param(
+        f"# registry\naccounts:\n  - {ACCOUNT}\n",
+        ["2: version: required field missing"],
+        id="version missing",
+    ),
+    pytest.param(
+        f"version: one\naccounts:\n  - {ACCOUNT}\n",
+        ["1: version: unsupported version 'one' (expected 1)"],
+        id="version not a number",
+    ),
+    pytest.param("version: 1\n", ["1: accounts: required field missing"], id="accounts missing"),
+    pytest.param(
+        "version: 1\naccounts: []\n", ["2: accounts: at least one account is required"], id="accounts empty"
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n", ["2: accounts: at least one account is required"], id="accounts null"
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  a: 1\n", ["2: accounts: expected a list of accounts"], id="accounts a mapping"
+    ),
+    pytest.param(
+        f"version: 1\npolicy:\n  warn_idle_days: 10\n  fail_idle_days: 7\naccounts:\n  - {ACCOUNT}\n",
+        ["2: policy: warn_idle_days (10) is greater than fail_idle_days (7)"],
+        id="registry policy warn > fail",
+    ),
+    pytest.param(
+        f"version: 1\npolicy: {{fail_idle_days: 5}}\naccounts:\n  - {ACCOUNT}\n",
+        ["2: policy: warn_idle_days (7) is greater than fail_idle_days (5)"],
+        id="registry policy warn > fail with the default warn",
+    ),
+    pytest.param(
+        "version: 1\npolicy: {warn_idle_days: 10, fail_idle_days: 20}\naccounts:\n"
+        "  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n"
+        "    policy:\n      fail_idle_days: 7\n",
+        ["9: accounts[0].policy: warn_idle_days (10) is greater than fail_idle_days (7)"],
+        id="account policy warn > fail after merging",
+    ),
+    pytest.param(
+        f"version: 1\nversion: 1\naccounts:\n  - {ACCOUNT}\n",
+        ["2: version: duplicate key 'version' (first at line 1)"],
+        id="duplicate key",
+    ),
+    pytest.param(
+        f"version: 1\ndefaults:\n  id: x\n  policy: {{}}\naccounts:\n  - {ACCOUNT}\n",
+        [
+            "3: defaults.id: 'id' cannot have a default (each account needs its own)",
+            "4: defaults.policy: 'policy' cannot have a default (use the top-level policy)",
+        ],
+        id="defaults that cannot be defaults",
+    ),
+    pytest.param(
+        "version: 1\ndefaults:\n  platform: wexin\naccounts:\n  - {id: a, name: n, owner: o, urls: ['https://a.cn']}\n",
+        ["3: defaults.platform: unknown platform 'wexin' (expected wechat, weibo, app, web)"],
+        id="bad default reported once, not as missing in each account",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: [n\n",
+        ["4: yaml: expected ',' or ']', but got '<stream end>'"],
+        id="yaml syntax error",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n: m\n",
+        ["4: yaml: mapping values are not allowed here"],
+        id="yaml colon in a plain value",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n\t- id: a\n",
+        ["3: yaml: found character '\\t' that cannot start any token"],
+        id="yaml tab",
+    ),
+    pytest.param(
+        "version: 1\n---\nversion: 1\n",
+        ["2: yaml: expected a single document in the stream, but found another document"],
+        id="yaml two documents",
+    ),
+    pytest.param("", ["1: expected a mapping with version and accounts"], id="empty file"),
+    pytest.param("- a\n- b\n", ["1: expected a mapping with version and accounts"], id="top-level list"),
+    pytest.param("accounts.yaml\n", ["1: expected a mapping with version and accounts"], id="top-level text"),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES)
+def test_problem(tmp_path, text, expected):
+    assert problems(write(tmp_path, text)) == expected
+
+
+def test_every_problem_at_once_sorted_by_line(tmp_path):
+    path = write(tmp_path, """\
+        version: 2
+        accounts:
+          - id: a b
+            name: n
+            platform: wexin
+            owner: o
+            urls: [ftp://x]
+          - id: ok
+            name: n
+            platform: web
+            urls: https://a.cn
+            policy: {warn_idle_days: 9, fail_idle_days: 8}
+          - id: ok
+            name: n
+            platform: web
+            owner: o
+            urls: [https://a.cn]
+            extra: 1
+        foo: bar
+        """)
+    assert problems(path) == [
+        "1: version: unsupported version 2 (expected 1)",
+        "3: accounts[0].id: invalid id 'a b' (use letters, digits, '.', '_' and '-')",
+        "5: accounts[0].platform: unknown platform 'wexin' (expected wechat, weibo, app, web)",
+        "7: accounts[0].urls[0]: not an http(s) URL: 'ftp://x'",
+        "8: accounts[1].owner: required field missing",
+        "11: accounts[1].urls: expected a list of URLs",
+        "12: accounts[1].policy: warn_idle_days (9) is greater than fail_idle_days (8)",
+        "13: accounts[2].id: duplicate id 'ok' (first at line 8)",
+        "18: accounts[2].extra: unknown key 'extra'",
+        "19: foo: unknown key 'foo'",
+    ]
+
+
+# -- files that cannot be read -------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert info.value.problems == [f"{path}: cannot read: No such file or directory"]
+
+
+def test_directory(tmp_path):
+    with pytest.raises(RegistryError) as info:
+        load_registry(tmp_path)
+    [problem] = info.value.problems
+    assert problem.startswith(f"{tmp_path}: cannot read: ")
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    # GBK, as Chinese Windows editors save: 平 (c6 bd) happens to be valid UTF-8, 安 (b0 b2) is not.
+    path.write_bytes("version: 1\nname: 平安宝鸡\n".encode("gbk"))
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert info.value.problems == [
+        f"{path}: cannot read: not UTF-8 (byte 0xb0 on line 2); save the file as UTF-8"
+    ]
+
+
+def test_control_character(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text("version: 1\nfoo: a\x07b\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    assert info.value.problems == [
+        f"{path}:2: yaml: unacceptable character #x0007: special characters are not allowed"
+    ]
+
+
+# -- select() ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def registry(tmp_path) -> Registry:
+    return load_registry(write(tmp_path, VALID))
+
+
+def test_select_keeps_registry_order(registry):
+    picked = registry.select(["BJ-app-1", "baoji-police-weibo", "BJ-app-1"])
+    assert [a.id for a in picked] == ["baoji-police-weibo", "BJ-app-1"]
+    assert registry.select([]) == []
+
+
+@pytest.mark.parametrize(
+    "only, message",
+    [
+        (["nope"], "unknown account id 'nope' (not in accounts.yaml)"),
+        (
+            ["x", "baoji-police-weibo", "y", "x"],
+            "unknown account ids 'x', 'y' (not in accounts.yaml)",
+        ),
+        (["bj-app-1"], "unknown account id 'bj-app-1' (not in accounts.yaml)"),  # ids are case-sensitive
+    ],
+)
+def test_select_unknown_ids(registry, only, message):
+    with pytest.raises(UsageError) as info:
+        registry.select(only)
+    assert str(info.value) == message
