@@ -1,0 +1,38 @@
+# Two commands do everything from a fresh clone: `make demo` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup browser demo test bench sample clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# A Python environment, a Chromium that starts, and CJK fonts for legible screenshots.
+setup: $(STAMP) browser
+
+browser: $(STAMP)
+	$(VENV)/bin/nmaudit install
+
+# Audit the sample registry against the sample capture, offline.
+demo: setup
+	$(VENV)/bin/nmaudit audit accounts.yaml --replay snapshots/sample.har
+
+# The whole suite, offline, in headless Chromium.
+test: setup
+	$(PY) -m pytest -q
+
+# nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally.
+bench: setup
+	$(PY) -m bench.run --accounts $(or $(N),200)
+
+# Re-record snapshots/sample.har from the test fixtures.
+sample: setup
+	$(PY) -m tests.demo_site
+
+clean:
+	rm -rf $(VENV) nmaudit.db nmaudit.db-* snapshots/*/

@@ -1,0 +1,53 @@
+"""Shared fixtures: the local platform emulator and an in-process audit runner."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from nmaudit.audit import AuditOptions, audit_accounts
+from nmaudit.browser import BrowserOptions
+from nmaudit.models import Account, Policy, RunResult
+from nmaudit.registry import Registry
+from nmaudit.store import Store
+from tests.emulator import Emulator
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as running:
+        yield running
+
+
+def weibo_account(account_id: str, uid: str, **fields: Any) -> Account:
+    values: dict[str, Any] = {
+        "name": "平安宝鸡", "platform": "weibo", "owner": "宝鸡市公安局", "certified_as": "宝鸡市公安局",
+        "urls": [f"https://weibo.com/u/{uid}"],
+    }
+    values.update(fields)
+    return Account(id=account_id, **values)
+
+
+def run_audit(emulator: Emulator, accounts: list[Account], folder: Path, as_of=None,
+              concurrency: int = 4, **browser: Any) -> RunResult:
+    """Audit in-process against the emulator: real Chromium, real SQLite, real files."""
+    settings: dict[str, Any] = {"pace": 0.0, "retries": 2, "backoff": 0.05, "timeout": 15.0}
+    settings.update(browser)
+    registry = Registry(path="tests.yaml", version=1, policy=Policy(), accounts=accounts, sha256="test")
+    options = AuditOptions(
+        db=str(folder / "nmaudit.db"), snapshots=str(folder / "snapshots"), as_of=as_of,
+        concurrency=concurrency,
+        browser=BrowserOptions(browser_args=emulator.browser_args, **settings),
+    )
+    return asyncio.run(audit_accounts(registry, accounts, options, Store(options.db)))
+
+
+def by_id(result: RunResult) -> dict[str, Any]:
+    return {item.account.id: item for item in result.results}
+
+
+def codes(item: Any) -> list[str]:
+    return [finding.code for finding in item.judgement.findings]

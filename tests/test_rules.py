@@ -1,0 +1,137 @@
+"""The rules: observation + policy + check time -> findings and verdict. Pure, table-driven."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from nmaudit.dates import BEIJING
+from nmaudit.models import Account, Observation, Policy, Signal, SourceRecord
+from nmaudit.rules import SEVERITIES, judge
+
+AS_OF = datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING)
+FEED = "https://m.weibo.cn/api/container/getIndex?type=uid&value=1&containerid=1076031"
+
+
+def account(**fields) -> Account:
+    values = {"id": "a", "name": "平安宝鸡", "platform": "weibo", "owner": "宝鸡市公安局",
+              "certified_as": "宝鸡市公安局", "urls": ["https://weibo.com/u/1"]}
+    values.update(fields)
+    return Account(**values)
+
+
+def observed(days_ago: int | None = None, lists_newest: bool = True, signals=(), **fields) -> Observation:
+    values = {"account_id": "a", "platform": "weibo", "started_at": AS_OF, "checks": ["update", "name", "certification"],
+              "name": "平安宝鸡", "certification": "宝鸡市公安局官方微博",
+              "sources": [SourceRecord(kind="weibo-posts", url=FEED, evidence=["s/01.jpg"])]}
+    if days_ago is not None:
+        values.update(newest_post_at=AS_OF - timedelta(days=days_ago), newest_post_source=FEED,
+                      newest_post_lists_newest=lists_newest)
+    values.update(fields)
+    observation = Observation(**values)
+    observation.signals = [Signal(code=code, message=code) for code in signals]
+    return observation
+
+
+@pytest.mark.parametrize("days, policy, verdict, codes", [
+    (0, Policy(), "pass", []),
+    (7, Policy(), "pass", []),
+    (8, Policy(), "pass", ["stale-7d"]),
+    (14, Policy(), "pass", ["stale-7d"]),
+    (15, Policy(), "fail", ["stale-14d"]),
+    (400, Policy(), "fail", ["stale-14d"]),
+    (7, Policy(warn_idle_days=3, fail_idle_days=7), "pass", ["stale-7d"]),
+    (8, Policy(warn_idle_days=3, fail_idle_days=7), "fail", ["stale-14d"]),
+    (10, Policy(warn_idle_days=10, fail_idle_days=30), "pass", []),
+])
+def test_idle_thresholds(days, policy, verdict, codes):
+    judgement = judge(account(policy=policy), observed(days), AS_OF)
+    assert judgement.verdict == verdict
+    assert [f.code for f in judgement.findings] == codes
+    assert judgement.idle_days == days
+
+
+def test_a_later_check_time_turns_a_pass_stale():
+    observation = observed(days_ago=0)
+    assert judge(account(), observation, AS_OF + timedelta(days=8)).verdict == "pass"
+    assert [f.code for f in judge(account(), observation, AS_OF + timedelta(days=8)).findings] == ["stale-7d"]
+    assert judge(account(), observation, AS_OF + timedelta(days=15)).verdict == "fail"
+
+
+@pytest.mark.parametrize("signals, verdict", [
+    (["blocked"], "review"),
+    (["unreachable"], "review"),
+    (["unparsed"], "review"),
+    (["unsupported"], "review"),
+    (["account-gone"], "fail"),
+    (["no-interaction"], "fail"),
+    (["blocked", "no-interaction"], "fail"),
+])
+def test_signals(signals, verdict):
+    judgement = judge(account(), observed(2, signals=signals, name=None, certification=None), AS_OF)
+    assert judgement.verdict == verdict
+    assert [f.code for f in judgement.findings] == signals  # could-not-see adds no staleness
+
+
+def test_could_not_see_is_never_idle_even_with_an_old_date_from_before_the_block():
+    judgement = judge(account(), observed(days_ago=40, lists_newest=False, signals=["blocked"]), AS_OF)
+    assert judgement.verdict == "review"
+    assert [f.code for f in judgement.findings] == ["blocked"]
+
+
+def test_a_gone_account_is_not_also_stale():
+    judgement = judge(account(), observed(days_ago=40, signals=["account-gone"]), AS_OF)
+    assert [f.code for f in judgement.findings] == ["account-gone"]
+
+
+@pytest.mark.parametrize("days, verdict, codes", [(3, "pass", []), (30, "review", ["update-unverified"])])
+def test_a_lower_bound_proves_recent_but_never_idle(days, verdict, codes):
+    judgement = judge(account(), observed(days, lists_newest=False), AS_OF)
+    assert judgement.verdict == verdict
+    assert [f.code for f in judgement.findings] == codes
+
+
+def test_no_date_and_no_explanation_is_review():
+    judgement = judge(account(), observed(), AS_OF)
+    assert judgement.verdict == "review"
+    assert [f.code for f in judgement.findings] == ["update-unverified"]
+
+
+def test_platforms_that_do_not_check_updates_are_not_judged_on_them():
+    judgement = judge(account(), observed(checks=["name"]), AS_OF)
+    assert judgement.verdict == "pass" and judgement.findings == []
+
+
+@pytest.mark.parametrize("live, filed, flagged", [
+    ("平安宝鸡", "平安宝鸡", False),
+    (" 平安 宝鸡 ", "平安宝鸡", False),
+    ("平安宝鸡", "平安宝鸡", False),  # full-width letters fold (NFKC)
+    ("平安宝鸡发布", "平安宝鸡", True),
+])
+def test_name_comparison(live, filed, flagged):
+    judgement = judge(account(name=filed), observed(3, name=live), AS_OF)
+    assert ("name-mismatch" in [f.code for f in judgement.findings]) is flagged
+
+
+@pytest.mark.parametrize("live, filed, flagged", [
+    ("宝鸡市公安局官方微博", "宝鸡市公安局", False),
+    ("宝鸡市融媒体中心", "宝鸡市公安局", True),
+    ("", "宝鸡市公安局", True),  # seen, and not certified
+    (None, "宝鸡市公安局", False),  # not seen: nothing to compare
+    ("宝鸡市融媒体中心", None, False),  # nothing filed
+])
+def test_certification_comparison(live, filed, flagged):
+    judgement = judge(account(certified_as=filed), observed(3, certification=live), AS_OF)
+    assert ("certification-mismatch" in [f.code for f in judgement.findings]) is flagged
+    assert judgement.verdict == "pass"
+
+
+def test_findings_carry_the_evidence_of_their_source():
+    judgement = judge(account(), observed(20), AS_OF)
+    assert judgement.findings[0].evidence == ["s/01.jpg"]
+
+
+def test_every_code_has_a_notice_label():
+    from nmaudit.models import FINDING_LABELS
+    assert set(SEVERITIES) == set(FINDING_LABELS)
