@@ -104,7 +104,7 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
     async with BrowserSession(options.browser) as browser:
         store.start_run(
             run, accounts, registry_sha256=registry.sha256, tool_version=__version__,
-            browser=browser.version, options=_recorded_options(options),
+            browser=browser.description, options=_recorded_options(options),
         )
         progress.started(run, len(accounts))
         scheduler = Scheduler(accounts, browser.pacer)

@@ -11,13 +11,14 @@ import json
 import os
 import shutil
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Response, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, Response, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -89,24 +90,48 @@ class Fetched:
 
 
 class HostPacer:
-    """Keeps requests to one host at least `interval` seconds apart, and cools hosts down."""
+    """Keeps the requests to one host at least `interval` seconds apart, and cools hosts down.
+
+    Requests to a paced host go one at a time, and the next may start only `interval` after
+    the previous one started: reserving slots ahead would let page work between the slot
+    and the real request squeeze two requests closer than the platform tolerates.
+    """
 
     def __init__(self, interval: float):
         self.interval = interval
         self._next_slot: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def ready_in(self, host: str) -> float:
         return max(0.0, self._next_slot.get(host, 0.0) - time.monotonic())
 
-    async def wait(self, host: str) -> None:
-        current = time.monotonic()
-        slot = max(current, self._next_slot.get(host, 0.0))
-        self._next_slot[host] = slot + self.interval
-        if slot > current:
-            await asyncio.sleep(slot - current)
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator["HostSlot"]:
+        """Hold the host for one request; report Chromium's own start time through the slot."""
+        held = HostSlot()
+        if self.interval <= 0:
+            await asyncio.sleep(self.ready_in(host))  # cool-downs still apply
+            yield held
+            return
+        async with self._locks.setdefault(host, asyncio.Lock()):
+            await asyncio.sleep(self.ready_in(host))
+            held.started = time.monotonic()
+            try:
+                yield held
+            finally:
+                self._next_slot[host] = max(self._next_slot.get(host, 0.0), held.started + self.interval)
 
     def cool_down(self, host: str, seconds: float) -> None:
         self._next_slot[host] = max(self._next_slot.get(host, 0.0), time.monotonic() + seconds)
+
+
+@dataclass
+class HostSlot:
+    started: float = 0.0  # time.monotonic() of the request's start
+
+    def started_at_epoch(self, epoch_seconds: float) -> None:
+        """Chromium's start time is later than ours when the event loop was busy: use it."""
+        self.started = max(self.started, time.monotonic() - (time.time() - epoch_seconds))
 
 
 class HarTimes:
@@ -155,12 +180,20 @@ def browser_candidates(playwright: Playwright, executable: Optional[str]) -> lis
 
 async def launch_chromium(playwright: Playwright, executable: Optional[str], args: list[str]) -> Browser:
     """Launch the first Chromium that starts; BrowserUnavailable says how to get one."""
+    browser, _ = await launch_chromium_described(playwright, executable, args)
+    return browser
+
+
+async def launch_chromium_described(playwright: Playwright, executable: Optional[str],
+                                    args: list[str]) -> tuple[Browser, str]:
+    """Like launch_chromium, also saying which browser started: 'Chromium 131.0 (/usr/bin/chromium)'."""
     failures = []
     for candidate in browser_candidates(playwright, executable):
         try:
-            return await playwright.chromium.launch(
+            browser = await playwright.chromium.launch(
                 executable_path=candidate, headless=True, args=QUIET_FLAGS + list(args)
             )
+            return browser, f"Chromium {browser.version} ({candidate or 'Playwright build'})"
         except PlaywrightError as error:
             failures.append(f"{candidate or 'Playwright Chromium'}: {str(error).splitlines()[0]}")
     detail = ("; ".join(failures) + ". ") if failures else ""
@@ -178,11 +211,12 @@ class BrowserSession:
         self._playwright: Optional[Playwright] = None
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
+        self.description = ""
 
     async def __aenter__(self) -> "BrowserSession":
         self._playwright = await async_playwright().start()
         try:
-            self._browser = await launch_chromium(
+            self._browser, self.description = await launch_chromium_described(
                 self._playwright, self.options.executable, self.options.browser_args
             )
             width, height = self.options.viewport
@@ -207,10 +241,6 @@ class BrowserSession:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    @property
-    def version(self) -> str:
-        return self._browser.version if self._browser else ""
 
     async def close(self) -> None:
         """Close everything; the HAR is only complete once the context is closed."""
@@ -246,8 +276,10 @@ class BrowserSession:
         attempts = 0
         while True:
             attempts += 1
-            await self.pacer.wait(host)
-            response, error = await self._goto(page, url)
+            async with self.pacer.slot(host) as slot:
+                response, error = await self._goto(page, url)
+                if response is not None and response.request.timing.get("startTime", 0) > 0:
+                    slot.started_at_epoch(_first_request(response).timing["startTime"] / 1000)
             status = response.status if response else None
             if attempts > self.options.retries or not (error or status in RETRY_STATUSES):
                 break
@@ -299,7 +331,7 @@ class BrowserSession:
 
     def _fetched_at(self, url: str, response: Optional[Response]) -> datetime:
         if self.har_times is not None:
-            first = _first_request_url(response) if response else url
+            first = _first_request(response).url if response else url
             return (
                 self.har_times.time_for(first)
                 or self.har_times.time_for(url)
@@ -313,11 +345,11 @@ class BrowserSession:
         return now()
 
 
-def _first_request_url(response: Response) -> str:
+def _first_request(response: Response) -> Request:
     request = response.request
     while request.redirected_from is not None:
         request = request.redirected_from
-    return request.url
+    return request
 
 
 def _redirect_chain(response: Response) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Callable, Optional
 
 from playwright.async_api import async_playwright
 
-from .browser import launch_chromium
+from .browser import launch_chromium_described
 from .errors import BrowserUnavailable
 
 APT_PACKAGES = {"browser": "chromium", "fonts": "fonts-noto-cjk"}
@@ -30,9 +30,9 @@ class Readiness:
 
 async def _probe_browser(executable: Optional[str]) -> str:
     async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright, executable, [])
+        browser, description = await launch_chromium_described(playwright, executable, [])
         try:
-            return f"Chromium {browser.version} ({browser.browser_type.executable_path if executable is None else executable})"
+            return description
         finally:
             await browser.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -42,7 +43,11 @@ def run_audit(emulator: Emulator, accounts: list[Account], folder: Path, as_of=N
         concurrency=concurrency,
         browser=BrowserOptions(browser_args=emulator.browser_args, **settings),
     )
-    return asyncio.run(audit_accounts(registry, accounts, options, Store(options.db)))
+    # A thread of its own: pytest-playwright's sync API may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(
+            lambda: asyncio.run(audit_accounts(registry, accounts, options, Store(options.db)))
+        ).result()
 
 
 def by_id(result: RunResult) -> dict[str, Any]:
@@ -51,3 +56,17 @@ def by_id(result: RunResult) -> dict[str, Any]:
 
 def codes(item: Any) -> list[str]:
     return [finding.code for finding in item.judgement.findings]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's browser: Playwright's own build where installed, else the system's."""
+    from playwright.sync_api import sync_playwright
+
+    from nmaudit.browser import QUIET_FLAGS, browser_candidates
+
+    with sync_playwright() as playwright:
+        candidates = browser_candidates(playwright, None)
+    if not candidates:
+        pytest.fail("no Chromium: run 'nmaudit install' (make test does)")
+    return {**browser_type_launch_args, "executable_path": candidates[0], "args": QUIET_FLAGS}

@@ -316,4 +316,4 @@ def test_requests_to_one_host_are_paced(emulator, tmp_path):
              if request.query.get("value", "").startswith("330000")]
     assert len(times) == 6
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-    assert min(gaps) >= 0.25, gaps
+    assert min(gaps) >= 0.28, gaps  # the pace, less a little network jitter
