@@ -28,7 +28,7 @@ from .store import Store
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class NoBrowser(click.ClickException):
