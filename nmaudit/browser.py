@@ -130,7 +130,9 @@ class HostSlot:
     started: float = 0.0  # time.monotonic() of the request's start
 
     def started_at_epoch(self, epoch_seconds: float) -> None:
-        """Chromium's start time is later than ours when the event loop was busy: use it."""
+        """Chromium's send time is later than ours when the loop was busy or a connection was set up."""
+        if epoch_seconds <= 0:
+            return
         self.started = max(self.started, time.monotonic() - (time.time() - epoch_seconds))
 
 
@@ -234,6 +236,8 @@ class BrowserSession:
             self._context.set_default_timeout(self.options.timeout * 1000)
             if self.options.replay_har:
                 await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            # Chromium asks every host for /favicon.ico: an unpaced extra hit on platforms that count.
+            await self._context.route("**/favicon.ico", lambda route: route.abort())
         except BaseException:
             await self.close()
             raise
@@ -278,8 +282,8 @@ class BrowserSession:
             attempts += 1
             async with self.pacer.slot(host) as slot:
                 response, error = await self._goto(page, url)
-                if response is not None and response.request.timing.get("startTime", 0) > 0:
-                    slot.started_at_epoch(_first_request(response).timing["startTime"] / 1000)
+                if response is not None:
+                    slot.started_at_epoch(_sent_at(response.request))
             status = response.status if response else None
             if attempts > self.options.retries or not (error or status in RETRY_STATUSES):
                 break
@@ -343,6 +347,12 @@ class BrowserSession:
             if started > 0:
                 return datetime.fromtimestamp(started / 1000, timezone.utc).astimezone(BEIJING)
         return now()
+
+
+def _sent_at(request: Request) -> float:
+    """When Chromium put the request on the wire (after any connection set-up), epoch seconds."""
+    timing = request.timing
+    return (timing.get("startTime", 0) + max(timing.get("requestStart", 0), 0)) / 1000
 
 
 def _first_request(response: Response) -> Request:

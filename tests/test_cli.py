@@ -200,6 +200,18 @@ def test_a_replay_without_the_request_fails_like_the_network(site, workdir):
     assert [f["code"] for f in item["findings"]] == ["unreachable"]
 
 
+def test_requests_to_one_host_are_paced(site, workdir):
+    # A subprocess, so that the emulator's clock is not held up by the audit's own work.
+    before = len(site.requests_to("m.weibo.cn"))
+    done = nmaudit(*audit_args(site, "--pace", "0.3"), cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    times = [request.at for request in site.requests_to("m.weibo.cn")[before:]]
+    assert len(times) == 7  # two per account, one for the walled one; no favicon
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    # Arrival times carry the emulator thread's scheduling noise on a loaded 2-core machine.
+    assert min(gaps) >= 0.25 and sum(gaps) / len(gaps) >= 0.3, gaps
+
+
 def test_a_killed_run_keeps_its_finished_accounts(site, workdir):
     accounts = "".join(
         f"  - id: slow-{index}\n    name: 平安宝鸡\n    platform: weibo\n    owner: 宝鸡市公安局\n"

@@ -301,19 +301,3 @@ def test_a_blocked_page_keeps_its_screenshot_and_body(audited):
 ])
 def test_uid_from_url(url, uid):
     assert uid_from_url(url) == uid
-
-
-def test_requests_to_one_host_are_paced(emulator, tmp_path):
-    site = WeiboSite(emulator)
-    accounts = []
-    for index in range(3):
-        uid = f"33000000{index:02d}"
-        site.add(WeiboAccount(uid, posts=FRESH))
-        accounts.append(weibo_account(f"paced-{index}", uid))
-    before = len(emulator.requests_to("m.weibo.cn"))
-    run_audit(emulator, accounts, tmp_path, as_of=AS_OF, pace=0.3)
-    times = [request.at for request in emulator.requests_to("m.weibo.cn")[before:]
-             if request.query.get("value", "").startswith("330000")]
-    assert len(times) == 6
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-    assert min(gaps) >= 0.28, gaps  # the pace, less a little network jitter
