@@ -46,90 +46,57 @@ def judge(account: Account, observation: Observation, as_of: datetime) -> Judgem
 
     if "update" in observation.checks and not gone:
         findings.extend(_update_findings(account, observation, idle))
-    if observation.name is not None and normalise(observation.name) != normalise(account.name):
-        findings.append(
-            Finding(
-                code="name-mismatch",
-                severity="warn",
-                message=f"账号名称与报备不一致：报备“{account.name}”，实际“{observation.name}”",
-                evidence=_source_evidence(observation, observation.name_source),
-            )
-        )
-    if account.certified_as and observation.certification is not None:
-        if not observation.certification:
-            findings.append(
-                Finding(
-                    code="certification-mismatch",
-                    severity="warn",
-                    message=f"未见认证信息，报备认证主体为“{account.certified_as}”",
-                    evidence=_source_evidence(observation, observation.name_source),
-                )
-            )
-        elif normalise(account.certified_as) not in normalise(observation.certification):
-            findings.append(
-                Finding(
-                    code="certification-mismatch",
-                    severity="warn",
-                    message=(
-                        f"认证主体与报备不一致：报备“{account.certified_as}”，"
-                        f"实际“{observation.certification}”"
-                    ),
-                    evidence=_source_evidence(observation, observation.name_source),
-                )
-            )
+    findings.extend(_identity_findings(account, observation))
 
     severities = {f.severity for f in findings}
     verdict = "fail" if "veto" in severities else "review" if "review" in severities else "pass"
     return Judgement(as_of=as_of, verdict=verdict, idle_days=idle, findings=findings)
 
 
+def _identity_findings(account: Account, observation: Observation) -> list[Finding]:
+    """Live name and certification against what was filed (报备)."""
+    evidence = _source_evidence(observation, observation.name_source)
+    findings = []
+    if observation.name is not None and normalise(observation.name) != normalise(account.name):
+        findings.append(_finding(
+            "name-mismatch", f"账号名称与报备不一致：报备“{account.name}”，实际“{observation.name}”", evidence))
+    if account.certified_as and observation.certification is not None:
+        if not observation.certification:
+            findings.append(_finding(
+                "certification-mismatch", f"未见认证信息，报备认证主体为“{account.certified_as}”", evidence))
+        elif normalise(account.certified_as) not in normalise(observation.certification):
+            findings.append(_finding(
+                "certification-mismatch",
+                f"认证主体与报备不一致：报备“{account.certified_as}”，实际“{observation.certification}”",
+                evidence,
+            ))
+    return findings
+
+
 def _update_findings(account: Account, observation: Observation, idle: int | None) -> list[Finding]:
+    """Idle days against the policy; only a source that lists the newest posts can prove idleness."""
     policy = account.policy
     evidence = _source_evidence(observation, observation.newest_post_source)
     has_review = any(SEVERITIES.get(s.code, "review") == "review" for s in observation.signals)
     if idle is None:
         if has_review:
             return []  # already explained: blocked, unreachable, unparsed
-        return [
-            Finding(
-                code="update-unverified",
-                severity="review",
-                message="未能确认最新发布时间（不能据此认定未更新）",
-                evidence=evidence,
-            )
-        ]
+        return [_finding("update-unverified", "未能确认最新发布时间（不能据此认定未更新）", evidence)]
     newest = to_beijing(observation.newest_post_at).strftime("%Y-%m-%d")
     if not observation.newest_post_lists_newest:
         # A lower bound proves recent activity; it can never prove idleness.
         if idle <= policy.warn_idle_days or has_review:
             return []
-        return [
-            Finding(
-                code="update-unverified",
-                severity="review",
-                message=f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查",
-                evidence=evidence,
-            )
-        ]
-    if idle > policy.fail_idle_days:
-        return [
-            Finding(
-                code="stale-14d",
-                severity="veto",
-                message=f"超过{policy.fail_idle_days}天未更新：最新发布于{newest}，已{idle}天",
-                evidence=evidence,
-            )
-        ]
-    if idle > policy.warn_idle_days:
-        return [
-            Finding(
-                code="stale-7d",
-                severity="warn",
-                message=f"超过{policy.warn_idle_days}天未更新：最新发布于{newest}，已{idle}天",
-                evidence=evidence,
-            )
-        ]
+        message = f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查"
+        return [_finding("update-unverified", message, evidence)]
+    for code, limit in (("stale-14d", policy.fail_idle_days), ("stale-7d", policy.warn_idle_days)):
+        if idle > limit:
+            return [_finding(code, f"超过{limit}天未更新：最新发布于{newest}，已{idle}天", evidence)]
     return []
+
+
+def _finding(code: str, message: str, evidence: list[str]) -> Finding:
+    return Finding(code=code, severity=SEVERITIES[code], message=message, evidence=evidence)
 
 
 def _source_evidence(observation: Observation, url: str | None) -> list[str]:
