@@ -8,11 +8,12 @@ m.weibo.cn for both phases; host pacing is off, since this measures the engine, 
 2. a naive loop: one account at a time, a new context and page per account, `page.goto` of the
    two API URLs nmaudit fetches, a full-page PNG after each, the JSON read, the context closed.
 
-Each phase is timed from browser launch to browser close, and its peak memory is the largest
-sum of RSS over this process and all its descendants (Chromium, Playwright's driver), sampled
-every 100 ms. Both phases are checked to have done all the work. The last stdout line is
+Each phase is timed from browser launch to browser close. Every 100 ms a thread sums the RSS
+of this process and all its descendants (Chromium, Playwright's driver) and keeps the largest
+sum, and notes the CPU time of each, so the summary can say where the time went. Both phases
+are checked to have done all their work. The last stdout line is
 `speedup: 6.2x (nmaudit 9.1 accounts/s, naive 1.5 accounts/s, N=200, peak 840 MB)`
-(MB here are MiB; the peak is nmaudit's).
+where MB are MiB and the peak is nmaudit's.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, Optional, TypeVar, Union
 
 import psutil
 from playwright.async_api import async_playwright
@@ -45,8 +46,10 @@ from tests.emulator import Emulator
 from tests.weibo_site import API_PATH, Post, WeiboAccount, WeiboSite, days_before, posts_at
 
 FIRST_UID = 3_000_000_000
-SAMPLE_EVERY = 0.1  # seconds between two memory samples
+SAMPLE_EVERY = 0.1  # seconds between two samples
 MIB = 1024 * 1024
+#: Above this share of the machine's CPU used by other processes, a phase's figures are suspect.
+CONTENDED = 0.10
 
 T = TypeVar("T")
 
@@ -72,7 +75,7 @@ SHAPES = (
                                                     pinned_first=days_before(ref, 200))),
 )
 
-#: Real-looking bureau names, so screenshots render CJK text like the real pages do.
+#: Real-looking bureau names, so screenshots render CJK text as real pages do.
 BUREAUS = ("公安局", "市场监管局", "交通运输局", "生态环境局", "人民政府新闻办", "卫生健康委", "应急管理局", "教育局")
 
 
@@ -114,36 +117,84 @@ def posts_url(uid: str) -> str:
     return f"{info_url(uid)}&containerid=107603{uid}"
 
 
-class PeakMemory:
-    """Samples RSS of this process and its descendants in a thread; keeps the largest sum."""
+def busy_cpu() -> float:
+    """CPU seconds the whole machine has spent not idle, counting time stolen by the hypervisor."""
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def process_kind(process: psutil.Process) -> str:
+    """What a descendant is: Playwright's driver, or which of Chromium's processes."""
+    command = process.cmdline()
+    if command and Path(command[0]).name.startswith("node"):
+        return "playwright driver"
+    kind = next((arg.split("=", 1)[1] for arg in command if arg.startswith("--type=")), "browser")
+    return f"chromium {kind}"
+
+
+class Sampler:
+    """A thread sampling this process and its descendants: the largest RSS sum, CPU per kind.
+
+    CPU is read per thread for this process, since the emulator's threads share it with
+    nmaudit's event loop; a process or thread that ends loses at most its last 100 ms.
+    """
 
     def __init__(self, every: float = SAMPLE_EVERY):
         self.every = every
         self.peak = 0
-        self.samples = 0
+        self.other_cpu = 0.0  # CPU seconds used by processes outside this tree during the phase
+        self._me = psutil.Process()
+        self._cpu: dict[Union[int, str], tuple[str, float]] = {}  # pid or "thread <tid>" -> (kind, seconds)
+        self._kinds: dict[int, str] = {}
+        self._before: dict[Union[int, str], float] = {}
+        self._busy_before = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+
+    def _sample(self) -> None:
+        total = 0
+        for process in [self._me, *self._me.children(recursive=True)]:
+            try:
+                with process.oneshot():
+                    total += process.memory_info().rss
+                    if process.pid != self._me.pid:
+                        if process.pid not in self._kinds:
+                            self._kinds[process.pid] = process_kind(process)
+                        times = process.cpu_times()
+                        self._cpu[process.pid] = (self._kinds[process.pid], times.user + times.system)
+            except psutil.Error:
+                pass  # ended between listing and reading
+        sampler = threading.get_native_id()
+        for thread in self._me.threads():
+            kind = ("python: nmaudit / naive loop (event loop)" if thread.id == self._me.pid
+                    else "python: bench sampler" if thread.id == sampler else "python: emulator threads")
+            self._cpu[f"thread {thread.id}"] = (kind, thread.user_time + thread.system_time)
+        self.peak = max(self.peak, total)
 
     def _run(self) -> None:
-        me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
-            for process in [me, *me.children(recursive=True)]:
-                try:
-                    total += process.memory_info().rss
-                except psutil.Error:
-                    pass  # a process that ended between listing and reading
-            self.peak = max(self.peak, total)
-            self.samples += 1
+            self._sample()
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "PeakMemory":
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds spent during the phase, per kind of process or thread, largest first."""
+        spent: Counter[str] = Counter()
+        for key, (kind, seconds) in self._cpu.items():
+            spent[kind] += seconds - self._before.get(key, 0.0)
+        return {kind: round(seconds, 2) for kind, seconds in spent.most_common()}
+
+    def __enter__(self) -> "Sampler":
+        self._sample()  # what threads and processes had spent before the phase
+        self._before = {key: seconds for key, (_, seconds) in self._cpu.items()}
+        self._busy_before = busy_cpu()
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()
+        self.other_cpu = max(0.0, busy_cpu() - self._busy_before - sum(self.cpu_by_kind().values()))
 
 
 @dataclass
@@ -156,6 +207,8 @@ class Phase:
     seconds: float
     peak_mb: float
     detail: str
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per kind of process
+    other_cpu: float = 0.0  # CPU seconds used meanwhile by processes outside the benchmark
 
     @property
     def rate(self) -> float:
@@ -182,13 +235,18 @@ def progress_logger(name: str, total: int) -> Callable[[], None]:
     return tick
 
 
-def measure(work: Callable[[], Awaitable[T]]) -> tuple[T, float, int]:
-    """Run `work` in a fresh event loop: its result, wall seconds and peak bytes."""
-    with PeakMemory() as memory:
+def measure(name: str, accounts: int, work: Callable[[], Awaitable[T]]) -> tuple[T, Phase]:
+    """Run `work` in a fresh event loop; its result, and a Phase with all but `done` and `detail`."""
+    with Sampler() as sampler:
         started = time.perf_counter()
         result = asyncio.run(work())
         seconds = time.perf_counter() - started
-    return result, seconds, memory.peak
+    phase = Phase(name, accounts, 0, seconds, sampler.peak / MIB, "", sampler.cpu_by_kind(), sampler.other_cpu)
+    capacity = seconds * (psutil.cpu_count() or 1)
+    if phase.other_cpu > CONTENDED * capacity:
+        log(f"warning: other processes used {phase.other_cpu:.1f} of {capacity:.1f} CPU seconds "
+            f"during the {name} phase; its figures are noisy")
+    return result, phase
 
 
 def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurrency: int) -> Phase:
@@ -201,15 +259,17 @@ def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurre
     tick = progress_logger("nmaudit", len(accounts))
     folder.mkdir(parents=True)
     store = Store(options.db)
-    result, seconds, peak = measure(lambda: audit_accounts(
+    result, phase = measure("nmaudit", len(accounts), lambda: audit_accounts(
         synthetic.registry, accounts, options, store, Progress(finished_account=lambda _: tick()),
     ))
     problems = check_nmaudit(result.results, synthetic.expected, options, result.run.id)
     if problems:
         raise BenchFailure("nmaudit: " + "; ".join(problems))
     verdicts = Counter(item.judgement.verdict for item in result.results)
-    detail = ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in ("pass", "fail", "review") if verdicts[verdict])
-    return Phase("nmaudit", len(accounts), len(result.results), seconds, peak / MIB, detail)
+    phase.done = len(result.results)
+    phase.detail = ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in ("pass", "fail", "review")
+                             if verdicts[verdict])
+    return phase
 
 
 def check_nmaudit(results: list[AccountResult], expected: dict[str, str], options: AuditOptions,
@@ -259,7 +319,7 @@ async def naive_loop(uids: list[str], browser_args: list[str], folder: Path,
 def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path) -> Phase:
     uids = [account.uid for account in synthetic.served]
     tick = progress_logger("naive", len(uids))
-    documents, seconds, peak = measure(lambda: naive_loop(uids, emulator.browser_args, folder, tick))
+    documents, phase = measure("naive", len(uids), lambda: naive_loop(uids, emulator.browser_args, folder, tick))
     # Done means both documents of an account parsed and were the real data, not an error answer.
     complete = [uid for uid in uids if [document.get("ok") for document in documents.get(uid, [])] == [1, 1]]
     if len(complete) != len(uids):
@@ -267,7 +327,9 @@ def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path) -> Phase:
     shots = sum(1 for _ in folder.glob("*.png"))
     if shots != 2 * len(uids):
         raise BenchFailure(f"naive: {shots} screenshots kept, expected {2 * len(uids)}")
-    return Phase("naive", len(uids), len(complete), seconds, peak / MIB, f"{2 * len(complete)} JSON docs")
+    phase.done = len(complete)
+    phase.detail = f"{2 * len(complete)} JSON docs"
+    return phase
 
 
 class BenchFailure(Exception):
@@ -278,10 +340,17 @@ def api_requests(emulator: Emulator) -> int:
     return sum(1 for request in emulator.requests_to("m.weibo.cn") if request.path == "/api/container/getIndex")
 
 
-def table(phases: list[Phase]) -> str:
-    rows = [f"{'phase':<8} {'accounts':>8} {'wall s':>8} {'accounts/s':>10} {'peak MB':>8}  checked"]
-    rows += [f"{p.name:<8} {p.done:>8} {p.seconds:>8.1f} {p.rate:>10.2f} {p.peak_mb:>8.0f}  {p.detail}" for p in phases]
-    return "\n".join(rows)
+def summary(phases: list[Phase]) -> str:
+    """The figures side by side, then where each phase's CPU time went."""
+    lines = [f"{'phase':<8} {'accounts':>8} {'wall s':>7} {'accounts/s':>10} {'peak MB':>8} {'CPU s':>6}  checked"]
+    lines += [f"{p.name:<8} {p.done:>8} {p.seconds:>7.1f} {p.rate:>10.2f} {p.peak_mb:>8.0f} "
+              f"{sum(p.cpu.values()):>6.1f}  {p.detail}" for p in phases]
+    cores = psutil.cpu_count() or 1
+    for p in phases:
+        lines.append(f"{p.name} CPU seconds ({p.seconds * cores:.1f} available on {cores} cores, "
+                     f"{p.other_cpu:.1f} used by other processes):")
+        lines += [f"  {seconds:7.1f}  {kind}" for kind, seconds in p.cpu.items() if seconds >= 0.05]
+    return "\n".join(lines)
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -297,7 +366,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Run both phases; 0 when both did all their work, 1 otherwise."""
+    """Run both phases and print the figures; 0 when both did all their work, 1 otherwise."""
     args = parse_args(argv)
     synthetic = synthesize(args.accounts, now())
     with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-bench-") as scratch:
@@ -318,13 +387,13 @@ def main(argv: Optional[list[str]] = None) -> int:
             log(f"FAILED: {failure}")
             return 1
     speedup = nmaudit.rate / naive.rate
-    print(table([nmaudit, naive]))
+    print(summary([nmaudit, naive]))
     if args.json:
         figures = {"accounts": args.accounts, "concurrency": args.concurrency, "speedup": speedup,
                    "phases": {p.name: {**asdict(p), "accounts_per_s": p.rate} for p in (nmaudit, naive)}}
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"speedup: {speedup:.1f}x (nmaudit {nmaudit.rate:.1f} accounts/s, naive {naive.rate:.1f} accounts/s, "
-          f"N={args.accounts}, peak {nmaudit.peak_mb:.0f} MB)")
+          f"N={args.accounts}, peak {nmaudit.peak_mb:.0f} MB)", flush=True)
     return 0
 
 

@@ -10,13 +10,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from . import __version__
-from .browser import BrowserOptions, BrowserSession, HostPacer, capture_time
+from .browser import BrowserOptions, BrowserSession, Fetched, HostPacer, capture_time
 from .dates import now
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
@@ -69,6 +69,19 @@ class Scheduler:
         return max((self.pacer.ready_in(host) for host in hosts), default=0.0)
 
 
+class Visitor:
+    """The `Fetch` adapters get: one worker's page and one account's evidence, bound."""
+
+    def __init__(self, browser: BrowserSession, page: Page, evidence: AccountEvidence):
+        self.browser, self.page, self.evidence = browser, page, evidence
+
+    async def __call__(self, url: str, label: str) -> Fetched:
+        return await self.browser.fetch(self.page, url, label, self.evidence)
+
+    async def request(self, url: str, label: str, **options: Any) -> Fetched:
+        return await self.browser.request(self.page, url, label, self.evidence, **options)
+
+
 async def observe_account(browser: BrowserSession, page: Page, account: Account,
                           evidence: AccountEvidence) -> Observation:
     """Everything one account's pages show; never raises for one account's trouble."""
@@ -77,9 +90,7 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         checks=list(PLATFORMS[account.platform].checks),
     )
 
-    async def fetch(url: str, label: str):
-        return await browser.fetch(page, url, label, evidence)
-
+    fetch = Visitor(browser, page, evidence)
     try:
         await PLATFORMS[account.platform].observe(account, observation, fetch)
         await check_interaction(account, observation, fetch)

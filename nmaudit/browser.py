@@ -7,6 +7,7 @@ replay and the evidence (a viewport JPEG and the body as fetched) see all of it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -15,10 +16,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, Response, async_playwright
+from playwright.async_api import (
+    Browser, BrowserContext, Page, Playwright, Request, Response, Route, async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -45,6 +48,43 @@ QUIET_FLAGS = [
 ]
 
 RETRY_STATUSES = {418, 429, 432, 500, 502, 503, 504}
+
+#: Where a page stands, on a host's own origin, to fetch() from it. Served locally, never requested.
+BLANK_PATH = "/__nmaudit_blank__"
+
+#: fetch() in the page: status, final URL, headers, and the body up to maxBytes (then cancelled).
+IN_PAGE_FETCH = """
+async ({url, method, data, headers, maxBytes, timeout}) => {
+  try {
+    const response = await fetch(url, {method, headers, body: data ?? undefined,
+      credentials: "include", redirect: "follow", signal: AbortSignal.timeout(timeout)});
+    const parts = [];
+    let size = 0, truncated = false;
+    if (response.body) {
+      const reader = response.body.getReader();
+      for (;;) {
+        const {done, value} = await reader.read();
+        if (done) break;
+        parts.push(value);
+        size += value.length;
+        if (maxBytes && size >= maxBytes) { truncated = true; await reader.cancel(); break; }
+      }
+    }
+    let binary = "";
+    for (const part of parts) for (let i = 0; i < part.length; i += 8192)
+      binary += String.fromCharCode.apply(null, part.subarray(i, i + 8192));
+    if (maxBytes) binary = binary.slice(0, maxBytes);
+    return {status: response.status, url: response.url, redirected: response.redirected,
+            headers: Object.fromEntries(response.headers.entries()), body: btoa(binary), truncated};
+  } catch (error) {
+    return {error: `${error.name}: ${error.message}`};
+  }
+}
+"""
+
+
+async def _serve_blank(route: Route) -> None:
+    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body="<!DOCTYPE html><title></title>")
 
 
 @dataclass
@@ -76,6 +116,9 @@ class Fetched:
     redirects: list[str] = field(default_factory=list)
     attempts: int = 1
     evidence: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False  # the body was read only as far as asked (downloads)
+    sent_at: float = 0.0  # epoch seconds when Chromium sent the request, for pacing
 
     @property
     def text(self) -> str:
@@ -214,6 +257,7 @@ class BrowserSession:
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
         self.description = ""
+        self._origins: set[str] = set()  # origins whose blank stand-in page is routed
 
     async def __aenter__(self) -> "BrowserSession":
         self._playwright = await async_playwright().start()
@@ -276,45 +320,100 @@ class BrowserSession:
 
     async def fetch(self, page: Page, url: str, label: str, evidence: AccountEvidence) -> Fetched:
         """Navigate to `url` (paced, retried), keep a viewport JPEG and the body as evidence."""
+        fetched = await self._with_retries(url, lambda: self._navigate(page, url))
+        stem = evidence.next_stem(label)
+        shot = await self._screenshot(page)
+        if shot:
+            fetched.evidence.append(evidence.save(f"{stem}.jpg", shot, "screenshot"))
+        if fetched.body:
+            fetched.evidence.append(
+                evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
+            )
+        return fetched
+
+    async def request(self, page: Page, url: str, label: str, evidence: AccountEvidence, *,
+                      method: str = "GET", data: Optional[str] = None,
+                      headers: Optional[dict[str, str]] = None, max_bytes: Optional[int] = None) -> Fetched:
+        """Run fetch() inside a page on the URL's own origin: a POST, or a download read only
+        as far as `max_bytes`. Still Chromium's network, so recording and replay see it.
+
+        The page stands on a blank document of that origin, served locally without a request,
+        so the response's headers and body are readable (same origin, no CORS).
+        """
+        await self._stand_on_origin(page, url)
+        call = {"url": url, "method": method, "data": data, "headers": headers or {},
+                "maxBytes": max_bytes or 0, "timeout": self.options.timeout * 1000}
+        fetched = await self._with_retries(url, lambda: self._fetch_in_page(page, call))
+        stem = evidence.next_stem(label)
+        head = {"status": fetched.status, "url": fetched.final_url, "headers": fetched.headers,
+                "read_bytes": len(fetched.body), "truncated": fetched.truncated, "error": fetched.error}
+        fetched.evidence.append(evidence.save(
+            f"{stem}.response.json", json.dumps(head, ensure_ascii=False, indent=2).encode(), "headers"))
+        if fetched.body:
+            fetched.evidence.append(
+                evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
+            )
+        return fetched
+
+    async def _with_retries(self, url: str, attempt: Callable[[], Awaitable[Fetched]]) -> Fetched:
+        """Pace the host, try, and retry 418/429/432/5xx and network errors with backoff."""
         host = urlsplit(url).hostname or ""
         attempts = 0
         while True:
             attempts += 1
             async with self.pacer.slot(host) as slot:
-                response, error = await self._goto(page, url)
-                if response is not None:
-                    slot.started_at_epoch(_sent_at(response.request))
-            status = response.status if response else None
-            if attempts > self.options.retries or not (error or status in RETRY_STATUSES):
-                break
+                fetched = await attempt()
+                slot.started_at_epoch(fetched.sent_at)
+            if attempts > self.options.retries or not (fetched.error or fetched.status in RETRY_STATUSES):
+                fetched.attempts = attempts
+                return fetched
             delay = 0.0 if self.replaying else self.options.backoff * 2 ** (attempts - 1)
             self.pacer.cool_down(host, delay)
-        body, content_type, redirects = b"", "", []
-        if response is not None:
-            content_type = response.headers.get("content-type", "")
-            redirects = _redirect_chain(response)
-            try:
-                body = await response.body()
-            except PlaywrightError:
-                body = b""  # bodies of redirects and aborted loads are not kept by Chromium
-        fetched = Fetched(
-            url=url,
-            final_url=response.url if response else page.url,
-            status=status,
-            content_type=content_type,
-            body=body,
-            fetched_at=self._fetched_at(url, response),
-            error=error,
-            redirects=redirects,
-            attempts=attempts,
+
+    async def _navigate(self, page: Page, url: str) -> Fetched:
+        response, error = await self._goto(page, url)
+        if response is None:
+            return Fetched(url=url, final_url=page.url, status=None, content_type="", body=b"",
+                           fetched_at=self._fetched_at(url, None), error=error)
+        try:
+            body = await response.body()
+        except PlaywrightError:
+            body = b""  # bodies of redirects and aborted loads are not kept by Chromium
+        return Fetched(
+            url=url, final_url=response.url, status=response.status,
+            content_type=response.headers.get("content-type", ""), body=body,
+            fetched_at=self._fetched_at(url, response), redirects=_redirect_chain(response),
+            headers=dict(response.headers), sent_at=_sent_at(_first_request(response)),
         )
-        stem = evidence.next_stem(label)
-        shot = await self._screenshot(page)
-        if shot:
-            fetched.evidence.append(evidence.save(f"{stem}.jpg", shot, "screenshot"))
-        if body:
-            fetched.evidence.append(evidence.save(f"{stem}.{body_extension(content_type)}", body, "body"))
-        return fetched
+
+    async def _stand_on_origin(self, page: Page, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if page.url.startswith(origin + "/"):
+            return
+        if origin not in self._origins:
+            await self._context.route(f"{origin}{BLANK_PATH}", _serve_blank)
+            self._origins.add(origin)
+        await page.goto(f"{origin}{BLANK_PATH}")
+
+    async def _fetch_in_page(self, page: Page, call: dict[str, Any]) -> Fetched:
+        url = call["url"]
+        sent_at = time.time()
+        try:
+            answer = await page.evaluate(IN_PAGE_FETCH, call)
+        except PlaywrightError as error:
+            answer = {"error": str(error).splitlines()[0]}
+        fetched_at = self._fetched_at(url, None) if self.har_times else now()
+        if answer.get("error"):
+            return Fetched(url=url, final_url=url, status=None, content_type="", body=b"",
+                           fetched_at=fetched_at, error=answer["error"], sent_at=sent_at)
+        headers = {name.lower(): value for name, value in answer["headers"].items()}
+        return Fetched(
+            url=url, final_url=answer["url"], status=answer["status"],
+            content_type=headers.get("content-type", ""), body=base64.b64decode(answer["body"]),
+            fetched_at=fetched_at, headers=headers, truncated=answer["truncated"], sent_at=sent_at,
+            redirects=[url] if answer["redirected"] else [],
+        )
 
     async def _goto(self, page: Page, url: str) -> tuple[Optional[Response], Optional[str]]:
         try:

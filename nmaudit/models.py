@@ -46,6 +46,30 @@ class Policy(BaseModel):
 
     warn_idle_days: int = Field(7, ge=1)
     fail_idle_days: int = Field(14, ge=1)
+    #: Opt-in sources that rate-limit hard and are off by default ("sogou": Sogou WeChat search).
+    sources: list[Literal["sogou"]] = Field(default_factory=list)
+
+
+class Extractor(BaseModel):
+    """How to read one value from an arbitrary page (platform: web)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    css: Optional[str] = None  # elements to read (all matches)
+    attr: Optional[str] = None  # read this attribute instead of the element's text
+    regex: Optional[str] = None  # applied to what was read (or to the page source without css); group 1 if any
+    format: Optional[str] = None  # strptime format for dates; default: the formats platforms print
+
+
+class Extract(BaseModel):
+    """Selectors for a page without a dedicated adapter (Douyin, Toutiao, a county's app page...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Optional[Extractor] = None
+    certification: Optional[Extractor] = None
+    posts: Optional[Extractor] = None  # every match is a post date
+    lists_newest: bool = True  # the page lists the newest posts (else its dates are a lower bound)
 
 
 class Account(BaseModel):
@@ -61,6 +85,8 @@ class Account(BaseModel):
     region: Optional[str] = None
     urls: list[str]
     interaction: Optional[str] = None
+    feed: Optional[str] = None  # RSS, Atom or JSON Feed of the account's posts (any platform)
+    extract: Optional[Extract] = None  # platform: web only
     policy: Policy = Field(default_factory=Policy)
     line: int = 0  # where the entry starts in the registry file
 

@@ -25,6 +25,8 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     at: float  # time.monotonic() when it arrived
+    method: str = "GET"
+    body: bytes = b""
 
 
 @dataclass
@@ -108,7 +110,10 @@ class Emulator:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
                 request = Request(
+                    method=self.command,
+                    body=self.rfile.read(length) if length else b"",
                     host=(self.headers.get("Host") or "").split(":")[0],
                     path=parts.path,
                     query=dict(parse_qsl(parts.query)),

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Awaitable, Callable, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from ..browser import Fetched
 from ..models import Account, Indicator, Observation, SourceRecord
 
-#: Bound to one worker's page and one account's evidence folder by the audit loop.
-Fetch = Callable[[str, str], Awaitable[Fetched]]
+class Fetch(Protocol):
+    """The browser, bound to one worker's page and one account's evidence by the audit loop.
+
+    `fetch(url, label)` navigates (viewport JPEG + body kept); `fetch.request(...)` runs
+    fetch() inside the page on the URL's origin: POSTs, and downloads read only in part.
+    """
+
+    async def __call__(self, url: str, label: str) -> Fetched: ...
+
+    async def request(self, url: str, label: str, *, method: str = "GET", data: str | None = None,
+                      headers: dict[str, str] | None = None, max_bytes: int | None = None) -> Fetched: ...
 
 
 class Adapter(Protocol):
@@ -57,3 +67,12 @@ def record_source(observation: Observation, fetched: Fetched, kind: str, outcome
     observation.sources.append(source)
     observation.evidence.extend(fetched.evidence)
     return source
+
+
+def note_post(observation: Observation, moment: datetime, source_url: str, lists_newest: bool) -> None:
+    """Combine what several sources saw: the newest post is the newest any source saw, and
+    idleness is provable once any source that lists the newest posts was read."""
+    if observation.newest_post_at is None or moment > observation.newest_post_at:
+        observation.newest_post_at = moment
+        observation.newest_post_source = source_url
+    observation.newest_post_lists_newest = observation.newest_post_lists_newest or lists_newest

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from ..browser import Fetched
 from ..dates import parse_post_time
 from ..models import Account, Observation
-from .base import Fetch, network_problem, page_title, record_source
+from .base import Fetch, network_problem, note_post, page_title, record_source
 
 API = "https://m.weibo.cn/api/container/getIndex"
 WEIBO_HOSTS = {"weibo.com", "www.weibo.com", "m.weibo.cn", "weibo.cn", "www.weibo.cn"}
@@ -175,8 +175,5 @@ class WeiboAdapter:
         pinned = [moment for moment, is_top in dated if is_top]
         if pinned:
             observation.pinned_post_at = max(pinned)
-        if observation.newest_post_at is None or newest > observation.newest_post_at:
-            observation.newest_post_at = newest
-            observation.newest_post_source = fetched.url
-            # A post whose time could not be read might be the newest: then this is a lower bound.
-            observation.newest_post_lists_newest = not unreadable
+        # A post whose time could not be read might be the newest: then this is a lower bound.
+        note_post(observation, newest, fetched.url, lists_newest=not unreadable)

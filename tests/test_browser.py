@@ -1,0 +1,76 @@
+"""The browser layer: in-page requests (POSTs, downloads read only as far as needed), replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from nmaudit.browser import BrowserOptions, BrowserSession
+from nmaudit.snapshots import AccountEvidence
+from tests.emulator import Reply, json_reply
+
+pytestmark = pytest.mark.browser
+
+APK = b"PK\x03\x04" + bytes(range(256)) * 8192  # 2 MiB
+
+
+def in_thread(coroutine):
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+async def requests(options: BrowserOptions, folder: Path, calls: list[tuple[str, dict]]):
+    evidence = AccountEvidence(folder, "run", "account")
+    async with BrowserSession(options) as browser:
+        page = await browser.new_page()
+        return [await browser.request(page, url, "call", evidence, **kwargs) for url, kwargs in calls], evidence
+
+
+@pytest.fixture(scope="module")
+def served(emulator):
+    emulator.add("https://dl.example.gov.cn/app/baoji.apk",
+                 Reply(body=APK, content_type="application/vnd.android.package-archive"))
+    emulator.add("https://dl.example.gov.cn/app/gone.apk", Reply(body="<html><title>页面不存在</title></html>"))
+    emulator.add("https://mp.weixin.qq.com/mp/homepage",
+                 lambda request: json_reply({"method": request.method, "form": request.body.decode()}))
+    return emulator
+
+
+def test_a_download_is_read_only_as_far_as_asked(served, tmp_path):
+    options = BrowserOptions(browser_args=served.browser_args, pace=0)
+    (apk, missing), evidence = in_thread(requests(options, tmp_path, [
+        ("https://dl.example.gov.cn/app/baoji.apk", {"max_bytes": 4096}),
+        ("https://dl.example.gov.cn/app/gone.apk", {"max_bytes": 4096}),
+    ]))
+    assert apk.status == 200 and apk.truncated and apk.body[:4] == b"PK\x03\x04"
+    assert len(apk.body) == 4096
+    assert apk.content_type == "application/vnd.android.package-archive"
+    assert missing.content_type.startswith("text/html") and "页面不存在" in missing.text
+    kept = json.loads(Path(apk.evidence[0]).read_text())
+    assert kept["status"] == 200 and kept["read_bytes"] == 4096 and kept["truncated"]
+    assert Path(apk.evidence[1]).stat().st_size == 4096  # never the whole file
+
+
+def test_a_post_from_the_page_and_its_replay(served, tmp_path):
+    call = ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA3&hid=1",
+            {"method": "POST", "data": "action=appmsg_list&begin=0&count=5",
+             "headers": {"Content-Type": "application/x-www-form-urlencoded"}})
+    har = tmp_path / "capture.har"
+    options = BrowserOptions(browser_args=served.browser_args, pace=0, record_har=str(har))
+    (live,), _ = in_thread(requests(options, tmp_path / "live", [call]))
+    assert live.json() == {"method": "POST", "form": "action=appmsg_list&begin=0&count=5"}
+    offline = BrowserOptions(browser_args=["--host-resolver-rules=MAP * 127.0.0.1:9"], replay_har=str(har))
+    (replayed,), _ = in_thread(requests(offline, tmp_path / "replay", [call]))
+    assert replayed.json() == live.json()
+
+
+def test_a_request_missing_from_the_capture_fails_like_the_network(served, tmp_path):
+    har = tmp_path / "empty.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": []}}))
+    options = BrowserOptions(browser_args=["--host-resolver-rules=MAP * 127.0.0.1:9"], replay_har=str(har))
+    (fetched,), _ = in_thread(requests(options, tmp_path, [("https://dl.example.gov.cn/app/baoji.apk", {})]))
+    assert fetched.status is None and fetched.error and "TypeError" in fetched.error
