@@ -96,6 +96,8 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         await check_interaction(account, observation, fetch)
     except PlaywrightError as error:
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
+    adapter = PLATFORMS[account.platform]
+    observation.not_checked = [i for i in adapter.unchecked if i not in observation.checks]
     observation.finished_at = now()
     return observation
 

@@ -37,6 +37,10 @@ FINDING_LABELS: dict[str, str] = {
 
 #: Indicators an adapter may be able to check (inspection-rules.md).
 Indicator = Literal["update", "interaction", "name", "certification", "availability"]
+INDICATOR_LABELS = {
+    "update": "内容更新", "interaction": "互动功能", "name": "账号名称", "certification": "认证主体",
+    "availability": "可下载可用",
+}
 
 
 class Policy(BaseModel):
@@ -120,6 +124,7 @@ class Observation(BaseModel):
     started_at: datetime
     finished_at: Optional[datetime] = None
     checks: list[Indicator] = Field(default_factory=list)  # indicators this adapter can check
+    not_checked: list[Indicator] = Field(default_factory=list)  # left to staff: not visible publicly
     name: Optional[str] = None  # None: not seen
     name_source: Optional[str] = None  # URL the name and certification were read from
     certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified

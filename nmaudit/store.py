@@ -30,7 +30,7 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
         {
             "run_id": str, "account_id": str, "position": int, "name": str, "platform": str,
             "owner": str, "certified_as": str, "region": str, "urls": str, "interaction": str,
-            "policy": str, "line": int,
+            "policy": str, "line": int, "data": str,
         },
         ("run_id", "account_id"),
     ),
@@ -102,6 +102,7 @@ class Store:
                     "certified_as": account.certified_as, "region": account.region,
                     "urls": json.dumps(account.urls), "interaction": account.interaction,
                     "policy": account.policy.model_dump_json(), "line": account.line,
+                    "data": account.model_dump_json(),
                 }
                 for position, account in enumerate(accounts)
             )
@@ -184,11 +185,7 @@ class Store:
             account_id = row["account_id"]
             if account_id not in observations:
                 continue
-            account = Account(
-                id=account_id, name=row["name"], platform=row["platform"], owner=row["owner"],
-                certified_as=row["certified_as"], region=row["region"], urls=json.loads(row["urls"]),
-                interaction=row["interaction"], policy=json.loads(row["policy"]), line=row["line"],
-            )
+            account = Account.model_validate_json(row["data"])
             judged = judgements[account_id]
             judgement = Judgement(
                 as_of=judged["as_of"], verdict=judged["verdict"], idle_days=judged["idle_days"],
