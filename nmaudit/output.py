@@ -21,7 +21,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .models import FINDING_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, RunResult
+from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, RunResult
 
 #: Local on purpose (nmaudit.dates defines the same constant); all output is Beijing time.
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -153,6 +153,7 @@ def account_record(r: AccountResult) -> dict[str, Any]:
             {"code": f.code, "severity": f.severity, "message": f.message, "evidence": list(f.evidence)}
             for f in jud.findings
         ],
+        "not_checked": list(obs.not_checked),
         "evidence": account_evidence(r),
     }
 
@@ -391,6 +392,20 @@ def render_table(result: RunResult, console: Console) -> None:
             table.add_row(*(cells[h] for h in TABLE_COLUMNS))
         console.print(table)
     console.print(Text(summary_line(summarize(result.results))))
+    for line in not_checked_lines(result.results):
+        console.print(Text(line))
+
+
+def not_checked_lines(results: Iterable[AccountResult]) -> list[str]:
+    """What the machine could not see, by platform, for staff to check by hand."""
+    by_platform: dict[str, dict[str, None]] = {}
+    for r in results:
+        for indicator in r.observation.not_checked:
+            by_platform.setdefault(r.account.platform, {})[INDICATOR_LABELS[indicator]] = None
+    if not by_platform:
+        return []
+    parts = [f"{PLATFORM_LABELS.get(p, p)}：{'、'.join(labels)}" for p, labels in by_platform.items()]
+    return [f"未经机器检查、需人工核查的指标——{'；'.join(parts)}"]
 
 
 # -- dispatch ------------------------------------------------------------------------------

@@ -190,7 +190,7 @@ def test_json_shape_and_values(run: RunResult) -> None:
     assert [a["id"] for a in doc["accounts"]] == ["gz-001", "gz-002", "gz-003", "gz-004"]
     for account in doc["accounts"]:
         assert set(account) == {
-            "id", "name", "platform", "owner", "region", "verdict", "observed", "findings", "evidence",
+            "id", "name", "platform", "owner", "region", "verdict", "observed", "findings", "not_checked", "evidence",
         }
         assert set(account["observed"]) == {
             "name", "certification", "newest_post_at", "newest_post_source", "idle_days",
@@ -381,3 +381,13 @@ def test_render_dispatch(run: RunResult) -> None:
     assert "合格率" in console.export_text()
     with pytest.raises(ValueError):
         output.render(run, "yaml")
+
+
+def test_indicators_left_to_staff_are_listed_by_platform(run: RunResult) -> None:
+    run.results[0].observation.not_checked = ["interaction"]
+    run.results[1].observation.not_checked = ["interaction"]
+    console = Console(record=True, width=120)
+    output.render_table(run, console)
+    text = console.export_text()
+    assert "未经机器检查、需人工核查的指标——" in text and "互动功能" in text
+    assert output.json_document(run)["accounts"][0]["not_checked"] == ["interaction"]
