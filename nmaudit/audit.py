@@ -20,6 +20,7 @@ from .browser import BrowserOptions, BrowserSession, Fetched, HostPacer, capture
 from .dates import now
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
+from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
 from .registry import Registry
 from .rules import judge
@@ -81,6 +82,9 @@ class Visitor:
     async def request(self, url: str, label: str, **options: Any) -> Fetched:
         return await self.browser.request(self.page, url, label, self.evidence, **options)
 
+    async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
+        return await self.browser.download(self.page, url, label, self.evidence, max_bytes=max_bytes)
+
 
 async def observe_account(browser: BrowserSession, page: Page, account: Account,
                           evidence: AccountEvidence) -> Observation:
@@ -93,6 +97,7 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
     fetch = Visitor(browser, page, evidence)
     try:
         await PLATFORMS[account.platform].observe(account, observation, fetch)
+        await observe_feed(account, observation, fetch)
         await check_interaction(account, observation, fetch)
     except PlaywrightError as error:
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import (
-    Browser, BrowserContext, Page, Playwright, Request, Response, Route, async_playwright,
+    Browser, BrowserContext, Download, Page, Playwright, Request, Response, Route, async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -119,6 +119,7 @@ class Fetched:
     headers: dict[str, str] = field(default_factory=dict)
     truncated: bool = False  # the body was read only as far as asked (downloads)
     sent_at: float = 0.0  # epoch seconds when Chromium sent the request, for pacing
+    is_download: bool = False  # Chromium took the answer for a file to save, not a page
 
     @property
     def text(self) -> str:
@@ -179,30 +180,54 @@ class HostSlot:
         self.started = max(self.started, time.monotonic() - (time.time() - epoch_seconds))
 
 
-class HarTimes:
-    """When each response of a recorded HAR was fetched, so a replay resolves "3小时前" alike."""
+class HarIndex:
+    """What a recorded HAR holds, for a replay to judge exactly as the run did: when each
+    response was fetched (so "3小时前" resolves alike), the run's check time, and which
+    navigations became downloads (replayed without navigating: Playwright's HAR router
+    cannot serve a navigation that turns into a download)."""
 
     def __init__(self, path: str):
         try:
             log = json.loads(Path(path).read_text(encoding="utf-8"))["log"]
         except (OSError, ValueError, KeyError) as error:
             raise UsageError(f"{path}: not a readable HAR file ({error})") from None
+        self.entries: dict[str, dict[str, Any]] = {}
         self.times: dict[str, datetime] = {}
         for entry in log.get("entries", []):
+            url = entry["request"]["url"]
             started = datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
-            self.times.setdefault(entry["request"]["url"], to_beijing(started))
+            self.times.setdefault(url, to_beijing(started))
+            self.entries.setdefault(url, entry)
         note = log.get("_nmaudit") or {}
         self.as_of = datetime.fromisoformat(note["as_of"]) if note.get("as_of") else None
+        self.downloads = set(note.get("downloads") or [])
         self.latest = max(self.times.values(), default=None)
 
     def time_for(self, url: str) -> Optional[datetime]:
         return self.times.get(url)
 
+    def recorded_download(self, url: str) -> Optional["Fetched"]:
+        """A navigation that became a download, as recorded: status, headers, redirects."""
+        if url not in self.downloads:
+            return None
+        chain, current = [], url
+        while (entry := self.entries.get(current)) and entry["response"].get("redirectURL") and len(chain) < 20:
+            chain.append(current)
+            current = urljoin(current, entry["response"]["redirectURL"])
+        entry = self.entries.get(current)
+        if entry is None:
+            return None
+        headers = {h["name"].lower(): h["value"] for h in entry["response"].get("headers", [])}
+        return Fetched(url=url, final_url=current, status=entry["response"]["status"],
+                       content_type=headers.get("content-type", ""), body=b"",
+                       fetched_at=self.time_for(url) or self.latest or now(), redirects=chain,
+                       headers=headers, is_download=True)
+
 
 def capture_time(har_path: str) -> Optional[datetime]:
     """The check time of a recorded run: its own as_of, else its last response."""
-    times = HarTimes(har_path)
-    return times.as_of or times.latest
+    index = HarIndex(har_path)
+    return index.as_of or index.latest
 
 
 def _managed_browser_present(playwright: Playwright) -> bool:
@@ -252,12 +277,14 @@ class BrowserSession:
         self.options = options
         self.replaying = options.replay_har is not None
         self.pacer = HostPacer(0.0 if self.replaying else options.pace)
-        self.har_times = HarTimes(options.replay_har) if options.replay_har else None
+        self.har_times = HarIndex(options.replay_har) if options.replay_har else None
         self._playwright: Optional[Playwright] = None
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
         self.description = ""
         self._origins: set[str] = set()  # origins whose blank stand-in page is routed
+        self._partial_bodies: dict[str, bytes] = {}  # downloads read in part, for the HAR
+        self._downloads: list[str] = []  # navigations that became downloads, for the HAR
 
     async def __aenter__(self) -> "BrowserSession":
         self._playwright = await async_playwright().start()
@@ -309,7 +336,16 @@ class BrowserSession:
     def _annotate_har(self) -> None:
         path = Path(self.options.record_har)
         document = json.loads(path.read_text(encoding="utf-8"))
-        document["log"]["_nmaudit"] = self.options.har_note
+        document["log"]["_nmaudit"] = {**self.options.har_note, "downloads": self._downloads}
+        # Chromium records no body for a download whose reading was cancelled; keep the bytes
+        # that were read, so a replay sees what the run saw.
+        for entry in document["log"]["entries"]:
+            partial = self._partial_bodies.get(entry["request"]["url"])
+            content = entry["response"].get("content", {})
+            if partial is not None and not content.get("text"):
+                content.update(size=len(partial), text=base64.b64encode(partial).decode(), encoding="base64",
+                               comment="nmaudit: only the first bytes were read")
+                entry["response"]["content"] = content
         temporary = path.with_suffix(path.suffix + ".part")
         temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
@@ -321,6 +357,10 @@ class BrowserSession:
     async def fetch(self, page: Page, url: str, label: str, evidence: AccountEvidence) -> Fetched:
         """Navigate to `url` (paced, retried), keep a viewport JPEG and the body as evidence."""
         fetched = await self._with_retries(url, lambda: self._navigate(page, url))
+        await self._keep_page(page, fetched, label, evidence)
+        return fetched
+
+    async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)
         shot = await self._screenshot(page)
         if shot:
@@ -329,7 +369,6 @@ class BrowserSession:
             fetched.evidence.append(
                 evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
             )
-        return fetched
 
     async def request(self, page: Page, url: str, label: str, evidence: AccountEvidence, *,
                       method: str = "GET", data: Optional[str] = None,
@@ -344,6 +383,8 @@ class BrowserSession:
         call = {"url": url, "method": method, "data": data, "headers": headers or {},
                 "maxBytes": max_bytes or 0, "timeout": self.options.timeout * 1000}
         fetched = await self._with_retries(url, lambda: self._fetch_in_page(page, call))
+        if fetched.truncated and self.options.record_har:
+            self._partial_bodies[fetched.final_url] = fetched.body
         stem = evidence.next_stem(label)
         head = {"status": fetched.status, "url": fetched.final_url, "headers": fetched.headers,
                 "read_bytes": len(fetched.body), "truncated": fetched.truncated, "error": fetched.error}
@@ -354,6 +395,22 @@ class BrowserSession:
                 evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
             )
         return fetched
+
+    async def download(self, page: Page, url: str, label: str, evidence: AccountEvidence,
+                       max_bytes: int = 64 * 1024) -> Fetched:
+        """A download link, followed like a person's click: a navigation (redirects to other
+        hosts included). If Chromium starts a download, it is cancelled at once and the first
+        `max_bytes` of the final URL are read from its own origin; if a page renders instead
+        (a soft 404), that page is kept like any other."""
+        navigation = await self.fetch(page, url, label, evidence)
+        if not navigation.is_download:
+            return navigation
+        head = await self.request(page, navigation.final_url, label, evidence, max_bytes=max_bytes)
+        head.url = url
+        head.redirects = navigation.redirects + ([navigation.final_url] if navigation.final_url != url else [])
+        head.attempts = navigation.attempts
+        head.is_download = True
+        return head
 
     async def _with_retries(self, url: str, attempt: Callable[[], Awaitable[Fetched]]) -> Fetched:
         """Pace the host, try, and retry 418/429/432/5xx and network errors with backoff."""
@@ -371,19 +428,45 @@ class BrowserSession:
             self.pacer.cool_down(host, delay)
 
     async def _navigate(self, page: Page, url: str) -> Fetched:
-        response, error = await self._goto(page, url)
+        """page.goto, noting when the answer is a file Chromium downloads instead of showing."""
+        if self.har_times is not None and (recorded := self.har_times.recorded_download(url)):
+            return recorded
+        answers: list[Response] = []
+
+        def on_response(response: Response) -> None:
+            if response.frame == page.main_frame and response.request.is_navigation_request():
+                answers.append(response)
+
+        def on_download(started: Download) -> None:
+            asyncio.ensure_future(started.cancel())  # never save a whole file
+
+        page.on("response", on_response)
+        page.on("download", on_download)
+        try:
+            response, error = await self._goto(page, url)
+        finally:
+            page.remove_listener("response", on_response)
+            page.remove_listener("download", on_download)
+        downloaded = error is not None and "Download is starting" in error and bool(answers)
+        if downloaded:
+            response, error = answers[-1], None
+            if self.options.record_har:
+                self._downloads.append(url)
         if response is None:
             return Fetched(url=url, final_url=page.url, status=None, content_type="", body=b"",
                            fetched_at=self._fetched_at(url, None), error=error)
-        try:
-            body = await response.body()
-        except PlaywrightError:
-            body = b""  # bodies of redirects and aborted loads are not kept by Chromium
+        body = b""
+        if not downloaded:
+            try:
+                body = await response.body()
+            except PlaywrightError:
+                pass  # bodies of redirects and aborted loads are not kept by Chromium
         return Fetched(
             url=url, final_url=response.url, status=response.status,
             content_type=response.headers.get("content-type", ""), body=body,
             fetched_at=self._fetched_at(url, response), redirects=_redirect_chain(response),
             headers=dict(response.headers), sent_at=_sent_at(_first_request(response)),
+            is_download=downloaded,
         )
 
     async def _stand_on_origin(self, page: Page, url: str) -> None:
@@ -427,10 +510,17 @@ class BrowserSession:
         return response, None
 
     async def _screenshot(self, page: Page) -> Optional[bytes]:
-        try:
-            return await page.screenshot(type="jpeg", quality=self.options.jpeg_quality, timeout=10_000)
-        except PlaywrightError:
-            return None  # a crashed page has nothing to show; the body and error still count
+        # Chromium's error pages now and then refuse the first capture ("Unable to capture
+        # screenshot"); a moment later they do not. A page that still refuses has nothing to
+        # show; its body and error still count.
+        for attempt in range(3):
+            try:
+                return await page.screenshot(type="jpeg", quality=self.options.jpeg_quality, timeout=10_000)
+            except PlaywrightError:
+                if page.is_closed():
+                    return None
+                await asyncio.sleep(0.2 * (attempt + 1))
+        return None
 
     def _fetched_at(self, url: str, response: Optional[Response]) -> datetime:
         if self.har_times is not None:

@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, get_args
 from urllib.parse import urlsplit
 
 import yaml
@@ -25,31 +25,43 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import RegistryError, UsageError
 from .models import PLATFORMS, Account, Policy
+from .platforms.web import SelectorError, parse_selector
 
 __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 
 SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
-POLICY_KEYS = ("warn_idle_days", "fail_idle_days")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "sources")
+#: Opt-in sources a policy may name (models.Policy.sources).
+SOURCES: tuple[str, ...] = get_args(get_args(Policy.model_fields["sources"].annotation)[0])
 #: Account keys in the order missing-field problems are reported.
 ACCOUNT_KEYS = (
-    "id", "name", "platform", "owner", "certified_as", "region", "urls", "interaction", "policy",
+    "id", "name", "platform", "owner", "certified_as", "region", "urls", "interaction", "feed", "extract",
+    "policy",
 )
 #: Keys that ``defaults`` may not set, and why.
 NOT_DEFAULTABLE = {
     "id": "'id' cannot have a default (each account needs its own)",
+    "feed": "'feed' cannot have a default (each account has its own feed)",
+    "extract": "'extract' cannot have a default (share one with a YAML anchor: extract: *name)",
     "policy": "'policy' cannot have a default (use the top-level policy)",
 }
+#: The rules of ``extract`` (platform web) and of each of its extractors.
+EXTRACT_FIELDS = ("name", "certification", "posts")
+EXTRACT_KEYS = (*EXTRACT_FIELDS, "lists_newest")
+EXTRACTOR_KEYS = ("css", "attr", "regex", "format")
 DEFAULT_KEYS = tuple(k for k in ACCOUNT_KEYS if k not in NOT_DEFAULTABLE)
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _INT_TAG = "tag:yaml.org,2002:int"
 _STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _ID_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 _DIGITS = re.compile(r"[0-9]+")
+_STRPTIME_DIRECTIVE = re.compile(r"%[a-zA-Z]")
 
 #: A field that was present but wrong. It has been reported already; the sentinel
 #: keeps it from also being reported as missing, or compared further.
@@ -258,7 +270,7 @@ class _Checker:
 
         version = self.version(top, root)
 
-        policy: Optional[dict[str, int]] = dict(Policy().model_dump())
+        policy: Optional[dict[str, Any]] = dict(Policy().model_dump())
         if "policy" in top:
             key, node = top["policy"]
             own = self.policy(key, node, "policy")
@@ -312,13 +324,17 @@ class _Checker:
         return SUPPORTED_VERSION
 
     def policy(self, key: Node, node: Node, loc: str) -> Any:
-        """The thresholds this mapping sets (not merged), or _INVALID."""
+        """The thresholds and sources this mapping sets (not merged), or _INVALID."""
         entries = self.mapping(key, node, loc, POLICY_KEYS)
         if entries is None:
             return _INVALID
-        values: dict[str, int] = {}
+        values: dict[str, Any] = {}
         valid = True
         for name, (k, v) in entries.items():
+            if name == "sources":
+                values[name] = self.sources(k, v, _join(loc, name))
+                valid = valid and values[name] is not _INVALID
+                continue
             number = _whole_number(v)
             if number is None or number < 1:
                 self.add(_at(k, v), _join(loc, name), "expected a whole number >= 1")
@@ -327,13 +343,30 @@ class _Checker:
                 values[name] = number
         return values if valid else _INVALID
 
-    def check_order(self, policy: dict[str, int], line: int, loc: str) -> None:
+    def sources(self, key: Node, node: Node, loc: str) -> Any:
+        """Opt-in sources, as a list (null: none); an account's list replaces the registry's."""
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.add(_at(key, node), loc, f"expected a list of sources ({', '.join(SOURCES)})")
+            return _INVALID
+        names = []
+        for index, item in enumerate(node.value):
+            text = _text(item)
+            if text is not None and text.lower() in SOURCES:
+                names.append(text.lower())
+                continue
+            shown = f"'{text}'" if text is not None else "(not text)"
+            self.add(_line(item), f"{loc}[{index}]", f"unknown source {shown} (expected {', '.join(SOURCES)})")
+        return list(dict.fromkeys(names)) if len(names) == len(node.value) else _INVALID
+
+    def check_order(self, policy: dict[str, Any], line: int, loc: str) -> None:
         warn, fail = policy["warn_idle_days"], policy["fail_idle_days"]
         if warn > fail:
             self.add(line, loc, f"warn_idle_days ({warn}) is greater than fail_idle_days ({fail})")
 
     def account(self, index: int, node: Node, defaults: dict[str, Any],
-                policy: Optional[dict[str, int]]) -> Optional[dict[str, Any]]:
+                policy: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
         """One accounts[] item with defaults and policy merged in; None if invalid."""
         loc = f"accounts[{index}]"
         entries = self.mapping(None, node, loc, ACCOUNT_KEYS)
@@ -351,6 +384,11 @@ class _Checker:
             elif name in _REQUIRED:
                 self.add(_line(node), _join(loc, name), "required field missing")
                 values[name] = _INVALID
+
+        if values.get("extract") not in (None, _INVALID) and values.get("platform") not in ("web", _INVALID, None):
+            k, v = entries["extract"]  # extract cannot come from defaults
+            self.add(_at(k, v), f"{loc}.extract", "extract is only for platform web")
+            values["extract"] = _INVALID
 
         if "id" in entries and values["id"] is not _INVALID:
             # Compared by index, not line: an item merged from another (<<: *a) shares its id node.
@@ -446,6 +484,66 @@ class _Checker:
             self.add(_at(key, node), loc, "expected a list of URLs")
         return _INVALID
 
+    def extract(self, key: Node, node: Node, loc: str) -> Any:
+        """How to read a page of platform web; None for null."""
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
+            return None
+        entries = self.mapping(key, node, loc, EXTRACT_KEYS)
+        if entries is None:
+            return _INVALID
+        values: dict[str, Any] = {}
+        for name, (k, v) in entries.items():
+            if name == "lists_newest":
+                values[name] = self.boolean(k, v, _join(loc, name))
+            else:
+                values[name] = self.extractor(name, k, v, _join(loc, name))
+        if not any(name in entries for name in EXTRACT_FIELDS):
+            self.add(_at(key, node), loc, f"expected at least one of {', '.join(EXTRACT_FIELDS)}")
+            return _INVALID
+        return _INVALID if any(v is _INVALID for v in values.values()) else values
+
+    def extractor(self, field: str, key: Node, node: Node, loc: str) -> Any:
+        """One extract rule: css and/or regex, checked now so a typo fails before the run."""
+        entries = self.mapping(key, node, loc, EXTRACTOR_KEYS)
+        if entries is None:
+            return _INVALID
+        values = {name: self.text(k, v, _join(loc, name), required=True) for name, (k, v) in entries.items()}
+        if any(v is _INVALID for v in values.values()):
+            return _INVALID
+        problems = len(self.problems)
+
+        def blame(name: str, message: str) -> None:
+            k, v = entries[name]
+            self.add(_at(k, v), _join(loc, name), message)
+
+        if "css" not in values and "regex" not in values:
+            self.add(_at(key, node), loc, "expected css or regex (or both)")
+        if "css" in values:
+            try:
+                parse_selector(values["css"])
+            except SelectorError as e:
+                blame("css", str(e))
+        elif "attr" in values:
+            blame("attr", "attr needs css (the elements whose attribute to read)")
+        if "regex" in values:
+            try:
+                re.compile(values["regex"])
+            except re.error as e:
+                blame("regex", f"invalid regular expression: {e}")
+        if "format" in values:
+            if field != "posts":
+                blame("format", "format is only for posts (dates)")
+            elif not _STRPTIME_DIRECTIVE.search(values["format"]):
+                blame("format", f"no % directive in format '{values['format']}' "
+                                "(a strptime format like '%Y-%m-%d %H:%M', or '%s' for Unix seconds)")
+        return _INVALID if len(self.problems) > problems else values
+
+    def boolean(self, key: Node, node: Node, loc: str) -> Any:
+        if isinstance(node, ScalarNode) and node.tag == _BOOL_TAG:
+            return SafeConstructor().construct_yaml_bool(node)
+        self.add(_at(key, node), loc, "expected true or false")
+        return _INVALID
+
 
 _REQUIRED = ("id", "name", "platform", "owner", "urls")
 
@@ -459,4 +557,6 @@ _FIELDS: dict[str, Callable[[_Checker, Node, Node, str], Any]] = {
     "region": lambda c, k, n, loc: c.text(k, n, loc, required=False),
     "urls": _Checker.urls,
     "interaction": lambda c, k, n, loc: c.url(k, n, loc, required=False),
+    "feed": lambda c, k, n, loc: c.url(k, n, loc, required=False),
+    "extract": _Checker.extract,
 }

@@ -74,3 +74,37 @@ def test_a_request_missing_from_the_capture_fails_like_the_network(served, tmp_p
     options = BrowserOptions(browser_args=["--host-resolver-rules=MAP * 127.0.0.1:9"], replay_har=str(har))
     (fetched,), _ = in_thread(requests(options, tmp_path, [("https://dl.example.gov.cn/app/baoji.apk", {})]))
     assert fetched.status is None and fetched.error and "TypeError" in fetched.error
+
+
+async def downloads(options: BrowserOptions, folder: Path, urls: list[str]):
+    evidence = AccountEvidence(folder, "run", "account")
+    async with BrowserSession(options) as browser:
+        page = await browser.new_page()
+        return [await browser.download(page, url, "download", evidence, max_bytes=4096) for url in urls]
+
+
+@pytest.fixture(scope="module")
+def download_server(served):
+    served.add("https://appgallery.cloud.huawei.com/appdl/C100000001", Reply(
+        status=302, headers={"Location": "https://appdl-drcn.dbankcdn.com/dl/cn.gov.baoji.app.2511201030.apk"}))
+    served.add("https://appdl-drcn.dbankcdn.com/dl/cn.gov.baoji.app.2511201030.apk",
+               Reply(body=APK, content_type="application/octet-stream",
+                     headers={"Content-Disposition": "attachment; filename=cn.gov.baoji.app.apk"}))
+    return served
+
+
+def test_a_download_link_is_followed_across_hosts_and_read_in_part(download_server, tmp_path):
+    har = tmp_path / "capture.har"
+    urls = ["https://appgallery.cloud.huawei.com/appdl/C100000001", "https://dl.example.gov.cn/app/gone.apk"]
+    options = BrowserOptions(browser_args=download_server.browser_args, pace=0, record_har=str(har))
+    apk, soft_404 = in_thread(downloads(options, tmp_path / "live", urls))
+    assert apk.is_download and apk.status == 200 and apk.body[:4] == b"PK\x03\x04" and len(apk.body) == 4096
+    assert apk.url == urls[0] and apk.final_url.endswith("cn.gov.baoji.app.2511201030.apk")
+    assert not soft_404.is_download and "页面不存在" in soft_404.text
+    assert [Path(path).suffix for path in soft_404.evidence] == [".jpg", ".html"]
+    # Nothing of the package beyond the first bytes was saved anywhere we keep.
+    assert max(Path(path).stat().st_size for path in apk.evidence) <= 4096
+
+    offline = BrowserOptions(browser_args=["--host-resolver-rules=MAP * 127.0.0.1:9"], replay_har=str(har))
+    again, _ = in_thread(downloads(offline, tmp_path / "replay", urls))
+    assert (again.status, again.final_url, again.body) == (apk.status, apk.final_url, apk.body)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nmaudit.errors import RegistryError, UsageError
-from nmaudit.models import Account, Policy
+from nmaudit.models import Account, Extract, Extractor, Policy
 from nmaudit.registry import Registry, load_registry
 
 VALID = """\
@@ -45,6 +45,9 @@ accounts:
 
 # One valid account, in flow style, for cases that break something else.
 ACCOUNT = "{id: a, name: n, platform: weibo, owner: o, urls: ['https://a.cn']}"
+
+# A valid web account in block style, for extract cases (line 3 is "- id: a"; extract follows on line 8).
+WEB = "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "accounts.yaml") -> Path:
@@ -167,6 +170,61 @@ def test_yaml_merge_keys_work_like_safe_load(tmp_path):
         """)
     a, b = load_registry(path).accounts
     assert (b.id, b.name, b.platform, b.owner, b.line) == ("b", "n", "web", "o", 9)
+
+
+def test_feed_extract_and_sources(tmp_path):
+    path = write(tmp_path, """\
+        version: 1
+        policy: {sources: [Sogou]}
+        accounts:
+          - id: douyin
+            name: 平安宝鸡
+            platform: web
+            owner: 宝鸡市公安局
+            urls: [https://www.douyin.com/user/MS4wLjABAAAA]
+            extract:
+              name: {css: "#user > h1[data-e2e=user-name]"}
+              certification: {css: "span.verify", regex: "认证：(.+)"}
+              posts: {css: "li .time", attr: data-ts, format: "%s"}
+              lists_newest: false
+          - id: weibo
+            name: 平安宝鸡
+            platform: weibo
+            owner: 宝鸡市公安局
+            urls: [https://weibo.com/u/1]
+            feed: https://rsshub.example.gov.cn/weibo/user/1
+            policy: {sources: []}
+          - id: wechat
+            name: 宝鸡发布
+            platform: wechat
+            owner: 宝鸡市人民政府办公室
+            urls: [https://mp.weixin.qq.com/s/abc]
+            extract: ~
+            policy: {warn_idle_days: 3}
+        """)
+    registry = load_registry(path)
+    douyin, weibo, wechat = registry.accounts
+    assert registry.policy.sources == ["sogou"]  # accepted case-insensitively
+    assert douyin.extract == Extract(
+        name=Extractor(css="#user > h1[data-e2e=user-name]"),
+        certification=Extractor(css="span.verify", regex="认证：(.+)"),
+        posts=Extractor(css="li .time", attr="data-ts", format="%s"),
+        lists_newest=False,
+    )
+    assert douyin.feed is None and douyin.policy.sources == ["sogou"]
+    assert weibo.feed == "https://rsshub.example.gov.cn/weibo/user/1" and weibo.extract is None
+    assert weibo.policy.sources == []  # an account's list replaces the registry's
+    assert wechat.extract is None and wechat.policy == Policy(warn_idle_days=3, sources=["sogou"])
+
+
+def test_extract_keeps_lists_newest_true_by_default(tmp_path):
+    path = write(tmp_path, """\
+        version: 1
+        accounts:
+          - {id: a, name: n, platform: WEB, owner: o, urls: ['https://a.cn'], extract: {posts: {regex: '"createTime":(\\d+)'}}}
+        """)
+    extract = load_registry(path).accounts[0].extract
+    assert extract.lists_newest and extract.posts.regex == '"createTime":(\\d+)'
 
 
 def test_utf8_bom_is_tolerated(tmp_path):
@@ -436,6 +494,132 @@ CASES = [
         ["2: yaml: expected a single document in the stream, but found another document"],
         id="yaml two documents",
     ),
+    pytest.param(
+        f"version: 1\ndefaults:\n  feed: https://rsshub.app/weibo/user/1\n  extract: {{name: {{css: h1}}}}\naccounts:\n  - {ACCOUNT}\n",
+        [
+            "3: defaults.feed: 'feed' cannot have a default (each account has its own feed)",
+            "4: defaults.extract: 'extract' cannot have a default (share one with a YAML anchor: extract: *name)",
+        ],
+        id="feed and extract cannot be defaults",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: weibo\n    owner: o\n    urls: [https://a.cn]\n"
+        "    feed: feed://rsshub.app/weibo/user/1\n",
+        ["8: accounts[0].feed: not an http(s) URL: 'feed://rsshub.app/weibo/user/1'"],
+        id="feed not http",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: weibo\n    owner: o\n    urls: [https://a.cn]\n"
+        "    extract:\n      name: {css: h1}\n",
+        ["8: accounts[0].extract: extract is only for platform web"],
+        id="extract on another platform",
+    ),
+    pytest.param(
+        "version: 1\ndefaults: {platform: douyin}\naccounts:\n  - id: a\n    name: n\n    owner: o\n    urls: [https://a.cn]\n"
+        "    extract: {name: {css: h1}}\n",
+        ["2: defaults.platform: unknown platform 'douyin' (expected wechat, weibo, app, web)"],
+        id="extract with an invalid platform: the platform alone is reported",
+    ),
+    pytest.param(
+        WEB + "    extract: {}\n",
+        ["8: accounts[0].extract: expected at least one of name, certification, posts"],
+        id="extract empty",
+    ),
+    pytest.param(
+        WEB + "    extract: {lists_newest: false}\n",
+        ["8: accounts[0].extract: expected at least one of name, certification, posts"],
+        id="extract with only lists_newest",
+    ),
+    pytest.param(
+        WEB + "    extract: h1\n",
+        ["8: accounts[0].extract: expected a mapping"],
+        id="extract not a mapping",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      title: {css: h1}\n      posts: .time\n      lists_newest: 'no'\n",
+        [
+            "9: accounts[0].extract.title: unknown key 'title'",
+            "10: accounts[0].extract.posts: expected a mapping",
+            "11: accounts[0].extract.lists_newest: expected true or false",
+        ],
+        id="extract keys and types",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name: {css: h1, xpath: //h1}\n      posts: {format: '%Y-%m-%d'}\n",
+        [
+            "9: accounts[0].extract.name.xpath: unknown key 'xpath'",
+            "10: accounts[0].extract.posts: expected css or regex (or both)",
+        ],
+        id="extractor without css or regex",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name: {css: ''}\n      posts: {regex: ~}\n",
+        [
+            "9: accounts[0].extract.name.css: must not be empty",
+            "10: accounts[0].extract.posts.regex: must not be empty",
+        ],
+        id="extractor with empty values",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name:\n        css: 'div.user:first-child h1'\n"
+        "      certification: {css: 'ul li, p'}\n      posts: {css: 'li ~ span'}\n",
+        [
+            "10: accounts[0].extract.name.css: unsupported CSS selector 'div.user:first-child h1' at "
+            "':first-child h1' (supported: tag, *, .class, #id, [attr], [attr=value], descendant (space) "
+            "and child (>) combinators)",
+            "11: accounts[0].extract.certification.css: unsupported CSS selector 'ul li, p' at ', p' (supported: "
+            "tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
+            "12: accounts[0].extract.posts.css: unsupported CSS selector 'li ~ span' at '~ span' (supported: "
+            "tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
+        ],
+        id="css outside the supported subset",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name: {css: 'div >'}\n      posts: {css: \"a[href^='x']\"}\n",
+        [
+            "9: accounts[0].extract.name.css: unsupported CSS selector 'div >': it ends with a combinator",
+            "10: accounts[0].extract.posts.css: unsupported CSS selector 'a[href^='x']' at '[href^='x']' "
+            "(supported: tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
+        ],
+        id="css ending in a combinator, unsupported attribute operator",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name: {regex: '平安(宝鸡'}\n      posts: {css: li, regex: '[0-9'}\n",
+        [
+            "9: accounts[0].extract.name.regex: invalid regular expression: missing ), unterminated subpattern "
+            "at position 2",
+            "10: accounts[0].extract.posts.regex: invalid regular expression: unterminated character set at position 0",
+        ],
+        id="regex that does not compile",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      name: {css: h1, format: '%Y'}\n      posts: {css: li, format: YYYY-MM-DD}\n",
+        [
+            "9: accounts[0].extract.name.format: format is only for posts (dates)",
+            "10: accounts[0].extract.posts.format: no % directive in format 'YYYY-MM-DD' (a strptime format like "
+            "'%Y-%m-%d %H:%M', or '%s' for Unix seconds)",
+        ],
+        id="format without a directive, format on a name",
+    ),
+    pytest.param(
+        WEB + "    extract:\n      posts: {regex: 'ts=(\\d+)', attr: data-ts}\n",
+        ["9: accounts[0].extract.posts.attr: attr needs css (the elements whose attribute to read)"],
+        id="attr without css",
+    ),
+    pytest.param(
+        f"version: 1\npolicy:\n  sources: [sogou, weixin]\naccounts:\n  - {ACCOUNT}\n",
+        ["3: policy.sources[1]: unknown source 'weixin' (expected sogou)"],
+        id="unknown source",
+    ),
+    pytest.param(
+        "version: 1\npolicy: {sources: sogou}\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n"
+        "    urls: [https://a.cn]\n    policy:\n      sources:\n        - sogou\n        - [x]\n",
+        [
+            "2: policy.sources: expected a list of sources (sogou)",
+            "12: accounts[0].policy.sources[1]: unknown source (not text) (expected sogou)",
+        ],
+        id="sources not a list, a source not text",
+    ),
     pytest.param("", ["1: expected a mapping with version and accounts"], id="empty file"),
     pytest.param("- a\n- b\n", ["1: expected a mapping with version and accounts"], id="top-level list"),
     pytest.param("accounts.yaml\n", ["1: expected a mapping with version and accounts"], id="top-level text"),
@@ -478,7 +662,7 @@ def test_every_problem_at_once_sorted_by_line(tmp_path):
         "11: accounts[1].urls: expected a list of URLs",
         "12: accounts[1].policy: warn_idle_days (9) is greater than fail_idle_days (8)",
         "13: accounts[2].id: duplicate id 'ok' (first at line 8)",
-        "18: accounts[2].extra: unknown key 'extra'",
+        "18: accounts[2].extra: unknown key 'extra' (did you mean 'extract'?)",
         "19: foo: unknown key 'foo'",
     ]
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ..models import Account, Observation, PLATFORM_LABELS
+from .app import AppAdapter
 from .base import Adapter, Fetch
+from .web import WebAdapter
+from .wechat import WechatAdapter
 from .weibo import WeiboAdapter
 
 
@@ -26,7 +29,7 @@ class UnsupportedAdapter:
 
 PLATFORMS: dict[str, Adapter] = {
     "weibo": WeiboAdapter(),
-    "wechat": UnsupportedAdapter("wechat"),
-    "app": UnsupportedAdapter("app"),
-    "web": UnsupportedAdapter("web"),
+    "wechat": WechatAdapter(),
+    "app": AppAdapter(),
+    "web": WebAdapter(),
 }

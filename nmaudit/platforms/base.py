@@ -13,13 +13,17 @@ class Fetch(Protocol):
     """The browser, bound to one worker's page and one account's evidence by the audit loop.
 
     `fetch(url, label)` navigates (viewport JPEG + body kept); `fetch.request(...)` runs
-    fetch() inside the page on the URL's origin: POSTs, and downloads read only in part.
+    fetch() inside the page on the URL's origin (POSTs, JSON that comes as an attachment);
+    `fetch.download(...)` follows a download link and reads only its first bytes.
     """
 
     async def __call__(self, url: str, label: str) -> Fetched: ...
 
     async def request(self, url: str, label: str, *, method: str = "GET", data: str | None = None,
                       headers: dict[str, str] | None = None, max_bytes: int | None = None) -> Fetched: ...
+
+    async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
+        """Follow a download link like a click (redirects across hosts), read only its first bytes."""
 
 
 class Adapter(Protocol):
