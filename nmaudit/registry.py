@@ -25,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import RegistryError, UsageError
 from .models import PLATFORMS, Account, Policy
-from .platforms.web import SelectorError, parse_selector
+from .html import SelectorError, parse_selector
 
 __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 

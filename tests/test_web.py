@@ -12,7 +12,8 @@ import pytest
 
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account, Extract, Extractor
-from nmaudit.platforms.web import Document, SelectorError, extract_values, parse_selector, post_time
+from nmaudit.html import Document, SelectorError, parse_selector
+from nmaudit.platforms.web import extract_values, post_time
 from tests.conftest import by_id, codes, run_audit
 from tests.emulator import NOT_FOUND, Reply, html_reply, redirect
 from tests.feed_site import DOUYIN_CAPTCHA, county_app_page, douyin_profile, toutiao_like_page

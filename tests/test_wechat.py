@@ -18,7 +18,7 @@ from nmaudit.platforms import PLATFORMS
 from nmaudit.platforms.wechat import (
     HOMEPAGE_LIST_FORM, WechatAdapter, account_name, article_time, page_kind, sogou_url, wechat_urls,
 )
-from nmaudit.platforms.web import Document
+from nmaudit.html import Document
 from tests.conftest import by_id, codes, run_audit
 from tests.emulator import Reply, html_reply
 from tests.wechat_site import (

@@ -26,7 +26,8 @@ from ..dates import BEIJING
 from ..models import Account, Observation
 from .base import Fetch, network_problem, record_source
 from .interaction import SOFT_404_TITLES
-from .web import Document, decode_html
+from ..html import Document
+from .base import decode_html
 
 LOOKUP = "https://itunes.apple.com/lookup"
 APPLE_HOSTS = {"apps.apple.com", "itunes.apple.com"}

@@ -80,3 +80,26 @@ def note_post(observation: Observation, moment: datetime, source_url: str, lists
         observation.newest_post_at = moment
         observation.newest_post_source = source_url
     observation.newest_post_lists_newest = observation.newest_post_lists_newest or lists_newest
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def decode_html(fetched: Fetched) -> str:
+    """The body as text. Chromium hands over a navigated HTML page re-encoded as UTF-8 when it
+    decoded it by a declared charset (measured: a GBK page with <meta charset=gbk> arrives as
+    UTF-8), but the bytes as sent when nothing was declared, and in-page requests are raw. So:
+    UTF-8 when the bytes are UTF-8, else the declared charset, else GB18030 (county sites
+    still serve GBK undeclared)."""
+    try:
+        return fetched.body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    header = _HEADER_CHARSET.search(fetched.content_type or "")
+    meta = _META_CHARSET.search(fetched.body[:4096])
+    charset = header.group(1) if header else meta.group(1).decode("ascii") if meta else "gb18030"
+    try:
+        return fetched.body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return fetched.body.decode("gb18030", errors="replace")

@@ -19,7 +19,8 @@ from ..browser import Fetched
 from ..dates import to_beijing
 from ..models import Account, Observation
 from .base import Fetch, network_problem, note_post, record_source
-from .web import Document, decode_html
+from ..html import Document
+from .base import decode_html
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 #: RSSHub's error page (both its older and current templates say so).

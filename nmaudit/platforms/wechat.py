@@ -20,7 +20,8 @@ from ..dates import from_unix, parse_post_time, to_beijing
 from ..models import Account, Observation
 from ..rules import normalise
 from .base import Fetch, network_problem, note_post, record_source
-from .web import Document, Element, decode_html
+from ..html import Document, Element
+from .base import decode_html
 
 MP_HOST = "mp.weixin.qq.com"
 SOGOU_HOST = "weixin.sogou.com"
