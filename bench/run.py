@@ -124,13 +124,19 @@ def busy_cpu() -> float:
     return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
 
 
-def process_kind(process: psutil.Process) -> str:
-    """What a descendant is: Playwright's driver, or which of Chromium's processes."""
+def process_kind(process: psutil.Process, own_command: list[str]) -> Optional[str]:
+    """What a descendant is (Playwright's driver, which of Chromium's processes), or None
+    while its command line cannot tell: a fork not yet exec'd shows ours, an exiting one none."""
     command = process.cmdline()
-    if command and Path(command[0]).name.startswith("node"):
+    if not command or command == own_command:
+        return None
+    name = Path(command[0]).name
+    if name.startswith("node"):
         return "playwright driver"
-    kind = next((arg.split("=", 1)[1] for arg in command if arg.startswith("--type=")), "browser")
-    return f"chromium {kind}"
+    kind = next((arg.split("=", 1)[1] for arg in command if arg.startswith("--type=")), None)
+    if kind:
+        return f"chromium {kind}"
+    return "chromium browser" if "chrom" in name else f"other: {name}"
 
 
 class Sampler:
@@ -145,6 +151,8 @@ class Sampler:
         self.peak = 0
         self.other_cpu = 0.0  # CPU seconds used by processes outside this tree during the phase
         self._me = psutil.Process()
+        self._command = self._me.cmdline()
+        self._kinds: dict[int, str] = {}
         self._cpu: dict[Union[int, str], tuple[str, float]] = {}  # pid or "thread <tid>" -> (kind, seconds)
         self._before: dict[Union[int, str], float] = {}
         self._busy_before = 0.0
@@ -158,10 +166,12 @@ class Sampler:
                 with process.oneshot():
                     total += process.memory_info().rss
                     if process.pid != self._me.pid:
-                        # Asked every time: a fresh fork shows its parent's command line (ours
-                        # before the driver's exec, a zygote's before a renderer renames itself).
+                        # Asked every time, the last clear answer kept: a renderer forked from a
+                        # zygote shows the zygote's command line until it renames itself.
+                        kind = process_kind(process, self._command) or self._kinds.get(process.pid, "unknown")
+                        self._kinds[process.pid] = kind
                         times = process.cpu_times()
-                        self._cpu[process.pid] = (process_kind(process), times.user + times.system)
+                        self._cpu[process.pid] = (kind, times.user + times.system)
             except psutil.Error:
                 pass  # ended between listing and reading
         sampler = threading.get_native_id()

@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Callable, Optional
 
 from playwright.async_api import Error as PlaywrightError
@@ -49,6 +50,12 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
+def account_hosts(account: Account) -> tuple[str, ...]:
+    """Every host an account's audit will request: its platform's, its feed's, its interaction page's."""
+    extra = [urlsplit(url).hostname or "" for url in (account.feed, account.interaction) if url]
+    return tuple(dict.fromkeys([*PLATFORMS[account.platform].hosts(account), *extra]))
+
+
 class Scheduler:
     """Hands out accounts, preferring those whose hosts are not being paced right now."""
 
@@ -56,7 +63,7 @@ class Scheduler:
         self.pacer = pacer
         self.queues: dict[tuple[str, ...], deque[tuple[int, Account]]] = {}
         for position, account in enumerate(accounts):
-            hosts = tuple(PLATFORMS[account.platform].hosts(account))
+            hosts = account_hosts(account)
             self.queues.setdefault(hosts, deque()).append((position, account))
 
     def take(self) -> Optional[Account]:
@@ -102,7 +109,9 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
     except PlaywrightError as error:
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
     adapter = PLATFORMS[account.platform]
-    observation.not_checked = [i for i in adapter.unchecked if i not in observation.checks]
+    # What the platform can show, less what was checked for this account (an adapter may drop
+    # an indicator for one account, e.g. an app filed only as download links shows no name).
+    observation.not_checked = [i for i in (*adapter.checks, *adapter.unchecked) if i not in observation.checks]
     observation.finished_at = now()
     return observation
 

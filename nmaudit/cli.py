@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
 from rich.console import Console
+from rich.table import Table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, output
@@ -20,8 +22,9 @@ from .dates import parse_as_of
 from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
-from .models import VERDICT_LABELS, AccountResult, RunInfo, RunResult
-from .registry import load_registry
+from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, RunInfo, RunResult
+from .platforms import EVERY_PLATFORM, capabilities
+from .registry import load_registry, with_sources
 from .snapshots import atomic_write
 from .store import Store
 
@@ -125,14 +128,16 @@ def cli() -> None:
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(1, 600), help="Seconds per page.")
 @click.option("--pace", default=0.5, show_default=True, type=click.FloatRange(0, 60),
               help="Seconds between two requests to one host.")
+@click.option("--sources", "extra_sources", multiple=True, type=click.Choice(["sogou"]),
+              help="Turn on an opt-in source for every account (sogou: Sogou WeChat search; rate-limits hard).")
 @click.option("--record", "record_har", type=click.Path(dir_okay=False), metavar="HAR",
               help="Save every request and response of the run.")
 @click.option("--replay", "replay_har", type=click.Path(exists=True, dir_okay=False), metavar="HAR",
               help="Serve the run from a recorded HAR, with no network.")
 def audit(registry: str, as_of: Optional[str], fmt: str, output_file: Optional[str], db: str, snapshots: str,
           concurrency: int, only: tuple[str, ...], fail_on: str, browser_args: tuple[str, ...],
-          executable: Optional[str], timeout: float, pace: float, record_har: Optional[str],
-          replay_har: Optional[str]) -> None:
+          executable: Optional[str], timeout: float, pace: float, extra_sources: tuple[str, ...],
+          record_har: Optional[str], replay_har: Optional[str]) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     check_time = _as_of(as_of)
     if record_har and replay_har:
@@ -140,6 +145,7 @@ def audit(registry: str, as_of: Optional[str], fmt: str, output_file: Optional[s
     try:
         loaded = load_registry(registry)
         accounts = loaded.select(list(only)) if only else loaded.accounts
+        accounts = with_sources(accounts, extra_sources)
     except RegistryError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -198,6 +204,26 @@ def emit(result: RunResult, fmt: str, output_file: Optional[str]) -> None:
         stderr.print(f"已写入 {output_file}", markup=False)
     elif text is not None:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def platforms(fmt: str) -> None:
+    """What each platform's adapter checks, and what staff must check by hand."""
+    rows = capabilities()
+    if fmt == "json":
+        click.echo(json.dumps({"platforms": rows, "every_platform": EVERY_PLATFORM}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="各平台检查能力", show_lines=True)
+    for header in ("平台", "数据来源", "自动检查", "无法公开查看（需人工核查）"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(f"{row['label']}（{row['platform']}）", row["sources"],
+                      "、".join(INDICATOR_LABELS[i] for i in row["checks"]),
+                      "、".join(INDICATOR_LABELS[i] for i in row["unchecked"]) or "—")
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"所有平台：{EVERY_PLATFORM}", markup=False)
 
 
 @cli.command()

@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Callable, Optional, get_args
+from typing import Any, Callable, Iterable, Optional, get_args
 from urllib.parse import urlsplit
 
 import yaml
@@ -92,6 +92,18 @@ class Registry(BaseModel):
             noun = "id" if len(unknown) == 1 else "ids"
             raise UsageError(f"unknown account {noun} {names} (not in {Path(self.path).name})")
         return [a for a in self.accounts if a.id in wanted]
+
+
+def with_sources(accounts: list[Account], sources: Iterable[str]) -> list[Account]:
+    """The accounts with opt-in sources (e.g. from --sources) added to each one's policy."""
+    extra = list(sources)
+    if not extra:
+        return accounts
+    return [
+        account.model_copy(update={"policy": account.policy.model_copy(
+            update={"sources": list(dict.fromkeys([*account.policy.sources, *extra]))})})
+        for account in accounts
+    ]
 
 
 def load_registry(path: str | Path) -> Registry:

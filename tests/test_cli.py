@@ -257,3 +257,14 @@ def _count(database: Path, table: str) -> int:
             return db.execute(f"select count(*) from {table}").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def test_platforms_lists_what_is_checked_and_what_is_left_to_staff(tmp_path):
+    done = nmaudit("platforms", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0
+    rows = {row["platform"]: row for row in json.loads(done.stdout)["platforms"]}
+    assert set(rows) == {"weibo", "wechat", "app", "web"}
+    assert rows["app"]["unchecked"] == ["update", "interaction"]
+    assert "interaction" in rows["wechat"]["unchecked"] and "update" in rows["wechat"]["checks"]
+    table = nmaudit("platforms", cwd=tmp_path)
+    assert "需人工核查" in table.stdout and "移动客户端" in table.stdout

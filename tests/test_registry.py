@@ -734,3 +734,20 @@ def test_select_unknown_ids(registry, only, message):
     with pytest.raises(UsageError) as info:
         registry.select(only)
     assert str(info.value) == message
+
+
+def test_with_sources_turns_on_an_opt_in_source_for_every_account(tmp_path):
+    from nmaudit.registry import with_sources
+
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "version: 1\naccounts:\n"
+        "  - {id: a, name: 宝鸡发布, platform: wechat, owner: 宝鸡市政府办, urls: ['https://mp.weixin.qq.com/s/x']}\n"
+        "  - {id: b, name: 宝鸡发布, platform: wechat, owner: 宝鸡市政府办, urls: ['https://mp.weixin.qq.com/s/y'],"
+        " policy: {sources: [sogou]}}\n",
+        encoding="utf-8",
+    )
+    accounts = load_registry(path).accounts
+    assert [a.policy.sources for a in with_sources(accounts, ["sogou"])] == [["sogou"], ["sogou"]]
+    assert with_sources(accounts, []) is accounts
+    assert accounts[0].policy.sources == []  # the registry's own records are left as filed

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from ..models import Account, Observation, PLATFORM_LABELS
+from ..models import PLATFORM_LABELS
 from .app import AppAdapter
-from .base import Adapter, Fetch
+from .base import Adapter
 from .web import WebAdapter
 from .wechat import WechatAdapter
 from .weibo import WeiboAdapter
-
-
-class UnsupportedAdapter:
-    """A platform without an adapter yet: audited as `review`, so nothing passes unseen."""
-
-    checks: tuple = ()
-    unchecked = ("update", "interaction", "name", "certification", "availability")
-
-    def __init__(self, platform: str):
-        self.platform = platform
-
-    def hosts(self, account: Account) -> list[str]:
-        return []
-
-    async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
-        label = PLATFORM_LABELS.get(self.platform, self.platform)
-        observation.add_signal("unsupported", f"暂不支持自动检查{label}账号，需人工核查")
 
 
 PLATFORMS: dict[str, Adapter] = {
@@ -33,3 +16,16 @@ PLATFORMS: dict[str, Adapter] = {
     "app": AppAdapter(),
     "web": WebAdapter(),
 }
+
+
+#: Checked for every platform, whatever its adapter sees.
+EVERY_PLATFORM = "登记表声明的互动页面（interaction）可打开；声明的订阅源（feed）可证明更新"
+
+
+def capabilities() -> list[dict[str, object]]:
+    """What each platform's adapter checks and what it leaves to staff (nmaudit platforms)."""
+    return [
+        {"platform": name, "label": PLATFORM_LABELS[name], "sources": adapter.sources,
+         "checks": list(adapter.checks), "unchecked": list(adapter.unchecked)}
+        for name, adapter in PLATFORMS.items()
+    ]

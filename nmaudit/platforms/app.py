@@ -264,6 +264,7 @@ def settle(observation: Observation, fetched: Fetched, kind: str, outcome: Outco
 
 class AppAdapter:
     platform = "app"
+    sources = "App Store 查询接口与页面、应用宝、华为应用市场下载、直接下载链接（只读开头字节）"
     checks = ("availability", "name", "certification")
     #: The app's posts and its in-app interaction are not public.
     unchecked = ("update", "interaction")

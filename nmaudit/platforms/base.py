@@ -28,6 +28,8 @@ class Fetch(Protocol):
 
 class Adapter(Protocol):
     platform: str
+    #: Where it looks, for staff (nmaudit platforms).
+    sources: str
     #: The indicators this adapter can check from public pages.
     checks: tuple[Indicator, ...]
     #: What it cannot see publicly, for staff to check by hand.

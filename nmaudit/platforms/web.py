@@ -107,6 +107,7 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
+    sources = "任意页面，按登记表 extract 规则读取（抖音、头条、快手、小红书、自建客户端页面等）"
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 

@@ -441,6 +441,7 @@ class _Reading:
 
 class WechatAdapter:
     platform = "wechat"
+    sources = "合集页、自定义主页（列出最新文章）；单篇文章（仅证明曾更新）；认证信息页；搜狗微信搜索（需开启 sogou）"
     checks = ("update", "name", "certification")
     #: Comments (留言): a browser cannot tell "off" from "not shown"; only a declared page is checked.
     unchecked = ("interaction",)

@@ -98,6 +98,7 @@ def posts_containerid(uid: str, data: dict[str, Any]) -> str:
 
 class WeiboAdapter:
     platform = "weibo"
+    sources = "m.weibo.cn 接口：用户信息（名称、认证）与微博列表（含置顶）"
     checks = ("update", "name", "certification")
     #: Comment settings are not public (comment_permission_type is undocumented).
     unchecked = ("interaction",)
