@@ -6,6 +6,7 @@ accounts.yaml with --record, so `make demo` can replay the capture offline.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from nmaudit.dates import now
+from tests.app_site import AppSite, AppStoreApp, Download, apk_reply
 from tests.emulator import Emulator, NOT_FOUND, html_reply
+from tests.feed_site import Entry, bridge_atom, douyin_profile
+from tests.wechat_site import Album, Article, WechatSite, unix
 from tests.weibo_site import (
     USER_GONE, VISITOR_WALL, Post, WeiboAccount, WeiboSite, days_before, posts_at, weibo_time,
 )
@@ -50,11 +54,34 @@ def demo_site(emulator: Emulator, reference: datetime) -> WeiboSite:
                           posts=posts_at(days_before(reference, 5))))
     emulator.add("https://www.baoji.gov.cn/hdjl/zxts/", html_reply(CONSULTATION_PAGE))
     emulator.add("https://www.fengxiang.gov.cn/hdjl/ldxx/", NOT_FOUND)
+
+    wechat = WechatSite(emulator)
+    wechat.publish("2710000101", Album([days_before(reference, 1, 19, 30), days_before(reference, 3),
+                                        days_before(reference, 6)]))
+    wechat.publish("2710000102", Album([days_before(reference, 18), days_before(reference, 25)],
+                                       name="太白发布", title="太白要闻"))
+    wechat.publish("qishanfabu0001", Article(days_before(reference, 20), nickname="岐山发布",
+                                             title="岐山县召开秋冬季森林防火工作会议"))
+    wechat.publish("linyoufabu0001", Article(days_before(reference, 9), nickname="麟游发布",
+                                             title="麟游县2026年冬季征兵工作启动"))
+    emulator.add("https://wxrss.baoji.gov.cn/feeds/linyoufabu.atom", html_reply(bridge_atom("麟游发布", [
+        Entry("麟游县开展冬季供暖安全检查", published=days_before(reference, 1, 9).isoformat()),
+        Entry("麟游县2026年冬季征兵工作启动", published=days_before(reference, 9).isoformat()),
+    ])))
+
+    apps = AppSite(emulator)
+    apps.add(AppStoreApp("6470000001"))
+    apps.add(Download("https://www.baoji.gov.cn/app/baojizhengwu.apk", apk_reply()))
+    apps.add(AppStoreApp("6470000002", listed=False, track_name="岐山政务", artist_name="岐山县人民政府办公室"))
+
+    emulator.add("https://www.douyin.com/user/MS4wLjABAAAA-baoji-police", html_reply(douyin_profile(
+        "平安宝鸡", "宝鸡市公安局官方账号",
+        [(f"{moment:%m月%d日}", unix(moment)) for moment in (days_before(reference, 2), days_before(reference, 5))])))
     return site
 
 
-def record(har: Path = ROOT / "snapshots" / "sample.har") -> None:
-    """Audit accounts.yaml against the fixtures and keep the capture."""
+def record(har: Path = ROOT / "snapshots" / "sample.har") -> dict:
+    """Audit accounts.yaml against the fixtures and keep the capture; returns the run's JSON."""
     with Emulator() as emulator, TemporaryDirectory() as scratch:
         demo_site(emulator, now())
         command = [
@@ -64,8 +91,10 @@ def record(har: Path = ROOT / "snapshots" / "sample.har") -> None:
             *[f"--browser-arg={arg}" for arg in emulator.browser_args],
         ]
         subprocess.run(command, check=True, cwd=ROOT, env=dict(os.environ, NO_COLOR="1"))
-    print(f"recorded {har.relative_to(ROOT)} ({har.stat().st_size // 1024} KiB)")
+        return json.loads(Path(f"{scratch}/run.json").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
-    record()
+    target = ROOT / "snapshots" / "sample.har"
+    record(target)
+    print(f"recorded {target.relative_to(ROOT)} ({target.stat().st_size // 1024} KiB)")
