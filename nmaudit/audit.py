@@ -126,7 +126,6 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
     as_of = as_of or started_at
     run = RunInfo(id=new_run_id(started_at), as_of=as_of, registry=registry.path, started_at=started_at)
     options.browser.har_note = {"as_of": as_of.isoformat(), "run": run.id, "registry": registry.path}
-    results: dict[str, AccountResult] = {}
 
     async with BrowserSession(options.browser) as browser:
         store.start_run(
@@ -150,14 +149,14 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
                 if page.is_closed():
                     page = await browser.new_page()
                 result = keep(store, run, account, observation, evidence)
-                results[account.id] = result
                 progress.finished_account(result)
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
 
     run.finished_at = now()
     store.finish_run(run.id, run.finished_at)
-    return RunResult(run=run, results=[results[account.id] for account in accounts])
+    # As stored, with staff review applied: filings (报备) of earlier runs carry into this one.
+    return store.load_run(run.id)
 
 
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import secrets
 import sys
 from pathlib import Path
 from typing import Optional
@@ -241,6 +242,50 @@ def install(executable: Optional[str]) -> None:
             click.echo(f"  {step}")
     if readiness.browser is None:
         sys.exit(EXIT_NO_BROWSER)
+
+
+@cli.command()
+@click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--run", "run_id", metavar="RUN", help="The run to open first (default: the latest).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this machine needs an access token.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--snapshots", type=click.Path(file_okay=False),
+              help="Evidence folder. Default: the folder each run was audited with (audit --snapshots).")
+@click.option("--token", envvar="NMAUDIT_REVIEW_TOKEN", metavar="TOKEN",
+              help="Access token (env NMAUDIT_REVIEW_TOKEN); generated and printed when listening beyond this machine.")
+def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Optional[str], token: Optional[str]) -> None:
+    """Staff review in a web browser: evidence beside what was read; confirm, overrule, complete."""
+    from . import webapp  # Flask loads only for this command
+
+    if not Path(db).is_file():
+        raise click.ClickException(f"{db}: no such database (run 'nmaudit audit' first, or give --db)")
+    try:
+        store = Store(db)
+        runs = store.runs()
+        if run_id is not None:
+            store.run_info(run_id)
+        store.close()
+        if not webapp.is_local(host) and not token:
+            token = secrets.token_urlsafe(16)
+        app = webapp.create_app(db, snapshots=snapshots, host=host, token=token)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    chosen = run_id or (runs[0]["id"] if runs else None)
+    path = f"/runs/{chosen}" if chosen else "/"
+
+    def ready(listening: int) -> None:
+        click.echo(f"复核页面：{webapp.address(host, listening, path, token)}")
+        if not webapp.is_local(host):
+            click.echo(f"访问令牌：{token}（只交给复核人员；每次访问都会校验）")
+        click.echo("按 Ctrl-C 停止", err=True)
+
+    try:
+        webapp.serve(app, host, port, ready)
+    except UsageError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def main() -> None:

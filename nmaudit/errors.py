@@ -25,3 +25,11 @@ class UsageError(NmauditError):
 
 class StoreError(NmauditError):
     """The database cannot be used (wrong file, unknown run)."""
+
+
+class ReviewError(NmauditError):
+    """A review decision is incomplete or contradicts the run. Carries every problem, in Chinese for staff."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("；".join(problems))

@@ -165,10 +165,37 @@ class RunInfo(BaseModel):
     finished_at: Optional[datetime] = None
 
 
+ReviewAction = Literal["confirm", "overrule", "attest", "file"]
+REVIEW_ACTION_LABELS = {"confirm": "确认机器结论", "overrule": "改判", "attest": "人工核实最新发布日期", "file": "变更已报备"}
+FiledField = Literal["name", "certification"]
+FILED_FIELD_LABELS = {"name": "账号名称", "certification": "认证主体"}
+
+
+class Review(BaseModel):
+    """A reviewer's decision on one account of one run (人工复核). Stored beside the machine's
+    rows, never over them; the latest confirm/overrule/attest of a run wins, and a filing (报备)
+    stays filed for later runs while the live value is the same."""
+
+    id: Optional[int] = None
+    run_id: str
+    account_id: str
+    action: ReviewAction
+    verdict: Optional[Verdict] = None  # overrule: the verdict decided
+    post_at: Optional[datetime] = None  # attest: the newest post before the check time, seen by hand
+    field: Optional[FiledField] = None  # file: which live value was filed
+    value: Optional[str] = None  # file: the live value that was filed
+    reviewer: str
+    reason: str = ""
+    at: datetime
+
+
 class AccountResult(BaseModel):
     account: Account
-    observation: Observation
-    judgement: Judgement
+    observation: Observation  # after review: completed by an attested post date, if any
+    judgement: Judgement  # the verdict in effect: after review unless loaded machine-only
+    machine_judgement: Optional[Judgement] = None  # set when a review confirms or changes something
+    review: Optional[Review] = None  # the decision in effect (confirm, overrule, attest, or a filing)
+    filings: list[Review] = Field(default_factory=list)  # filings (报备) that apply to the live values
 
 
 class RunResult(BaseModel):

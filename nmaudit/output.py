@@ -21,7 +21,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, RunResult
+from .models import (
+    FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, Review, RunResult,
+)
 
 #: Local on purpose (nmaudit.dates defines the same constant); all output is Beijing time.
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -47,6 +49,11 @@ CSV_COLUMNS = (
     "findings",
     "messages",
     "evidence",
+    "machine_verdict",
+    "review_action",
+    "reviewer",
+    "review_reason",
+    "reviewed_at",
 )
 
 VERDICT_STYLES = {"pass": "green", "fail": "red", "review": "yellow"}
@@ -78,7 +85,7 @@ def fmt_date(dt: Optional[datetime]) -> Optional[str]:
     return local.strftime("%Y-%m-%d") if local else None
 
 
-def _fmt_minutes(dt: Optional[datetime]) -> str:
+def fmt_minutes(dt: Optional[datetime]) -> str:
     """``YYYY-MM-DD HH:MM`` in Beijing time, for people; ``—`` when unknown."""
     local = to_beijing(dt)
     return local.strftime("%Y-%m-%d %H:%M") if local else NONE_MARK
@@ -132,8 +139,28 @@ def account_evidence(r: AccountResult) -> list[str]:
     )
 
 
+def review_record(review: Optional[Review]) -> Optional[dict[str, Any]]:
+    """A staff decision as plain data (None when there is none)."""
+    if review is None:
+        return None
+    return {
+        "reviewer": review.reviewer,
+        "action": review.action,
+        "reason": review.reason,
+        "at": fmt_time(review.at),
+        "run_id": review.run_id,
+        "verdict": review.verdict,
+        "post_at": fmt_date(review.post_at),
+        "field": review.field,
+        "value": review.value,
+    }
+
+
 def account_record(r: AccountResult) -> dict[str, Any]:
-    """One account as it appears in the JSON document (filed values, observed values, findings)."""
+    """One account as it appears in the JSON document (filed values, observed values, findings).
+
+    `verdict` is the verdict in effect after staff review; `machine_verdict` the machine's.
+    """
     acc, obs, jud = r.account, r.observation, r.judgement
     return {
         "id": acc.id,
@@ -142,6 +169,9 @@ def account_record(r: AccountResult) -> dict[str, Any]:
         "owner": acc.owner,
         "region": acc.region,
         "verdict": jud.verdict,
+        "machine_verdict": (r.machine_judgement or jud).verdict,
+        "review": review_record(r.review),
+        "filings": [review_record(filing) for filing in r.filings],
         "observed": {
             "name": obs.name,
             "certification": obs.certification,
@@ -199,7 +229,11 @@ def flat_record(record: dict[str, Any]) -> dict[str, str]:
         "findings": ";".join(f["code"] for f in findings),
         "messages": "；".join(f["message"] for f in findings),
         "evidence": ";".join(record["evidence"]),
+        "machine_verdict": record["machine_verdict"],
     }
+    review = record["review"] or {}
+    row.update(review_action=review.get("action"), reviewer=review.get("reviewer"),
+               review_reason=review.get("reason"), reviewed_at=review.get("at"))
     return {k: _text(v) for k, v in row.items()}
 
 
@@ -269,7 +303,8 @@ def _testcase(suite: ET.Element, r: AccountResult) -> None:
         name=f"{record['id']} {record['name']}",
         time=f"{_seconds(r.observation.started_at, r.observation.finished_at):.3f}",
     )
-    _properties(case, {k: flat[k] for k in ("verdict", "owner", "region", "newest_post_at", "idle_days")})
+    _properties(case, {k: flat[k] for k in ("verdict", "machine_verdict", "reviewer", "owner", "region",
+                                            "newest_post_at", "idle_days")})
 
     verdict = record["verdict"]
     if verdict == "fail":
@@ -354,13 +389,24 @@ def table_cells(n: int, r: AccountResult) -> dict[str, Text]:
         "账号名称": r.account.name,
         "平台": PLATFORM_LABELS.get(r.account.platform, r.account.platform),
         "主办单位": r.account.owner,
-        "结论": Text(VERDICT_LABELS[verdict], style=VERDICT_STYLES[verdict]),
+        "结论": Text(verdict_label(r), style=VERDICT_STYLES[verdict]),
         "最新发布": fmt_date(r.observation.newest_post_at) or NONE_MARK,
         "未更新天数": NONE_MARK if idle is None else str(idle),
         "主要问题": "、".join(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in r.judgement.findings))
         or NONE_MARK,
     }
     return {k: v if isinstance(v, Text) else Text(v) for k, v in values.items()}
+
+
+def verdict_label(r: AccountResult) -> str:
+    """``合格``; after review ``合格（复核）``, or ``合格（原待复核）`` when the review changed the verdict."""
+    label = VERDICT_LABELS[r.judgement.verdict]
+    if r.review is None:
+        return label
+    machine = (r.machine_judgement or r.judgement).verdict
+    if machine == r.judgement.verdict:
+        return f"{label}（复核）"
+    return f"{label}（原{VERDICT_LABELS[machine]}）"
 
 
 def _print_list(rows: list[dict[str, Text]], console: Console) -> None:
@@ -379,7 +425,7 @@ def _print_list(rows: list[dict[str, Text]], console: Console) -> None:
 def render_table(result: RunResult, console: Console) -> None:
     """Print a Chinese table for staff (a list on narrow consoles), then the summary line."""
     run = result.run
-    title = Text(f"政务新媒体检查结果　批次 {run.id}　监测时间点 {_fmt_minutes(run.as_of)}")
+    title = Text(f"政务新媒体检查结果　批次 {run.id}　监测时间点 {fmt_minutes(run.as_of)}")
     rows = [table_cells(n, r) for n, r in enumerate(result.results, 1)]
     if console.width < NARROW_WIDTH:
         console.print(title)
@@ -392,6 +438,10 @@ def render_table(result: RunResult, console: Console) -> None:
             table.add_row(*(cells[h] for h in TABLE_COLUMNS))
         console.print(table)
     console.print(Text(summary_line(summarize(result.results))))
+    reviewed = [r for r in result.results if r.review is not None]
+    if reviewed:
+        changed = sum(r.judgement.verdict != (r.machine_judgement or r.judgement).verdict for r in reviewed)
+        console.print(Text(f"其中人工复核 {len(reviewed)} 个，改变结论 {changed} 个（结论为复核后的结论）"))
     for line in not_checked_lines(result.results):
         console.print(Text(line))
 

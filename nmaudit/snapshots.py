@@ -70,6 +70,12 @@ class AccountEvidence:
         return [record.path for record in self.files]
 
 
+def evidence_key(path: str) -> str:
+    """A kept file's place under the evidence folder, `<run-id>/<account>/<file>`, wherever the
+    folder was when it was recorded (a relative or an absolute --snapshots)."""
+    return "/".join(Path(path).parts[-3:])
+
+
 BODY_EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "text/plain": "txt", "javascript": "js"}
 
 

@@ -1,7 +1,8 @@
-"""The SQLite store: runs, the registry as audited, observations, judgements, evidence.
+"""The SQLite store: runs, the registry as audited, observations, judgements, evidence, reviews.
 
 The only module that imports sqlite_utils. Every account is written in one transaction as
-soon as it is finished, so a run killed halfway keeps every account it finished.
+soon as it is finished, so a run killed halfway keeps every account it finished. Staff
+decisions go to `reviews` and never change the machine's rows; `load_run` applies them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any, Iterable, Optional
 import sqlite_utils
 
 from .errors import StoreError
-from .models import Account, AccountResult, Judgement, Observation, RunInfo, RunResult
+from .models import Account, AccountResult, Judgement, Observation, Review, RunInfo, RunResult
+from .review import apply_reviews
 from .snapshots import EvidenceFile
 
 SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
@@ -56,10 +58,16 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
          "size": int, "captured_at": str},
         "id",
     ),
+    "reviews": (
+        {"id": int, "run_id": str, "account_id": str, "action": str, "verdict": str, "post_at": str,
+         "field": str, "value": str, "reviewer": str, "reason": str, "at": str},
+        "id",
+    ),
 }
 INDEXES = {
     "findings": ["run_id", "account_id"],
     "evidence": ["run_id", "account_id"],
+    "reviews": ["account_id", "run_id"],
 }
 
 
@@ -76,6 +84,9 @@ class Store:
             self._ensure_schema()
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not an nmaudit database ({error})") from None
+
+    def close(self) -> None:
+        self.db.conn.close()
 
     def _ensure_schema(self) -> None:
         for name, (columns, pk) in SCHEMA.items():
@@ -166,8 +177,12 @@ class Store:
     def finished_accounts(self, run_id: str) -> set[str]:
         return {row["account_id"] for row in self.db["observations"].rows_where("run_id = ?", [run_id])}
 
-    def load_run(self, run_id: str) -> RunResult:
-        """A stored run as it was judged, accounts in registry order (unfinished ones left out)."""
+    def load_run(self, run_id: str, reviewed: bool = True) -> RunResult:
+        """A stored run, accounts in registry order (unfinished ones left out).
+
+        With `reviewed` (the default) each account carries the verdict in effect after staff
+        review (nmaudit.review); `reviewed=False` gives the run exactly as the machine judged it.
+        """
         run = self.run_info(run_id)
         judgements = {row["account_id"]: row for row in self.db["judgements"].rows_where("run_id = ?", [run_id])}
         findings: dict[str, list[dict[str, Any]]] = {}
@@ -192,4 +207,78 @@ class Store:
                 findings=findings.get(account_id, []),
             )
             results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement))
+        if reviewed:
+            decisions, filings = self._decisions(run_id), self._filings(run)
+            results = [apply_reviews(item, decisions.get(item.account.id, []), filings.get(item.account.id, []))
+                       for item in results]
         return RunResult(run=run, results=results)
+
+    # Staff review
+
+    def add_review(self, review: Review) -> Review:
+        """Keep one decision (the audit trail grows; nothing is overwritten). Returns it with its id."""
+        self.run_info(review.run_id)
+        if not self.db["observations"].count_where("run_id = ? and account_id = ?", [review.run_id, review.account_id]):
+            raise StoreError(f"{self.path}: run '{review.run_id}' has no finished account '{review.account_id}'")
+        row = review.model_dump(exclude={"id"})
+        row.update(post_at=_iso(review.post_at), at=_iso(review.at))
+        with self.db.conn:
+            table = self.db["reviews"].insert(row)
+        return review.model_copy(update={"id": table.last_pk})
+
+    def reviews(self, run_id: str, account_id: Optional[str] = None) -> list[Review]:
+        """Every decision of a run (of one account), oldest first: the audit trail."""
+        where, args = "run_id = ?", [run_id]
+        if account_id is not None:
+            where, args = where + " and account_id = ?", args + [account_id]
+        return [Review(**row) for row in self.db["reviews"].rows_where(where, args, order_by="id")]
+
+    def _decisions(self, run_id: str) -> dict[str, list[Review]]:
+        by_account: dict[str, list[Review]] = {}
+        for review in self.reviews(run_id):
+            by_account.setdefault(review.account_id, []).append(review)
+        return by_account
+
+    def _filings(self, run: RunInfo) -> dict[str, list[Review]]:
+        """Filings (报备) made in `run` or in a run checked before it, per account, oldest first."""
+        rows = self.db.query(
+            "select reviews.*, runs.as_of as run_as_of from reviews join runs on runs.id = reviews.run_id "
+            "where reviews.action = 'file' order by reviews.id"
+        )
+        by_account: dict[str, list[Review]] = {}
+        for row in rows:
+            if datetime.fromisoformat(row.pop("run_as_of")) <= run.as_of:
+                by_account.setdefault(row["account_id"], []).append(Review(**row))
+        return by_account
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, newest first, with how many accounts it finished and how many decisions it has."""
+        return list(self.db.query(
+            "select runs.id, runs.as_of, runs.registry, runs.started_at, runs.status, "
+            "(select count(*) from observations where observations.run_id = runs.id) as accounts, "
+            "(select count(*) from reviews where reviews.run_id = runs.id) as reviews "
+            "from runs order by runs.started_at desc"
+        ))
+
+    def run_snapshots(self, run_id: str) -> Optional[str]:
+        """The evidence folder the run was audited with (audit --snapshots), as given then."""
+        options = json.loads(self.db["runs"].get(run_id)["options"] or "{}")
+        return options.get("snapshots")
+
+    def evidence(self, run_id: str, account_id: Optional[str] = None) -> list[dict[str, Any]]:
+        """The evidence files recorded for a run (one account's), in the order they were kept."""
+        where, args = "run_id = ?", [run_id]
+        if account_id is not None:
+            where, args = where + " and account_id = ?", args + [account_id]
+        return list(self.db["evidence"].rows_where(where, args, order_by="id"))
+
+    def account_runs(self, account_id: str) -> list[dict[str, Any]]:
+        """One account across runs, oldest first (stands in until main's account_history lands)."""
+        return list(self.db.query(
+            "select runs.id as run_id, runs.as_of, judgements.verdict, observations.newest_post_at, "
+            "judgements.idle_days, observations.name, observations.certification "
+            "from judgements join runs on runs.id = judgements.run_id "
+            "join observations on observations.run_id = judgements.run_id "
+            "and observations.account_id = judgements.account_id "
+            "where judgements.account_id = ? order by runs.as_of, runs.started_at", [account_id]
+        ))

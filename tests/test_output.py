@@ -190,8 +190,10 @@ def test_json_shape_and_values(run: RunResult) -> None:
     assert [a["id"] for a in doc["accounts"]] == ["gz-001", "gz-002", "gz-003", "gz-004"]
     for account in doc["accounts"]:
         assert set(account) == {
-            "id", "name", "platform", "owner", "region", "verdict", "observed", "findings", "not_checked", "evidence",
+            "id", "name", "platform", "owner", "region", "verdict", "machine_verdict", "review", "filings", "observed",
+            "findings", "not_checked", "evidence",
         }
+        assert account["machine_verdict"] == account["verdict"] and account["review"] is None  # not reviewed
         assert set(account["observed"]) == {
             "name", "certification", "newest_post_at", "newest_post_source", "idle_days",
         }
@@ -258,6 +260,11 @@ def test_csv_round_trip(run: RunResult) -> None:
         "findings": "stale-14d;name-mismatch",
         "messages": "已 30 天未更新；名称与备案不一致：某市发布厅",
         "evidence": "ev/gz-002/list.png;ev/gz-002/timeline.json",
+        "machine_verdict": "fail",
+        "review_action": "",
+        "reviewer": "",
+        "review_reason": "",
+        "reviewed_at": "",
     }
     assert third["verdict_label"] == "待复核" and third["region"] == ""
     assert all(fourth[c] == "" for c in ("observed_name", "newest_post_at", "idle_days", "findings", "evidence"))
@@ -305,7 +312,7 @@ def test_junit_parses_and_counts(run: RunResult) -> None:
 
     for case in cases:
         props = {p.get("name"): p.get("value") for p in case.findall("properties/property")}
-        assert set(props) == {"verdict", "owner", "region", "newest_post_at", "idle_days"}
+        assert set(props) == {"verdict", "machine_verdict", "reviewer", "owner", "region", "newest_post_at", "idle_days"}
     props = {p.get("name"): p.get("value") for p in passing.findall("properties/property")}
     assert props["newest_post_at"] == "2026-11-08T00:30:00+08:00" and props["idle_days"] == "9"
     props = {p.get("name"): p.get("value") for p in missing.findall("properties/property")}

@@ -1,0 +1,221 @@
+"""The review pages: runs, one run's accounts, one account with its evidence and decisions."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..dates import now
+from ..errors import ReviewError, StoreError
+from ..models import (
+    FILED_FIELD_LABELS, FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS,
+    VERDICT_LABELS, AccountResult, RunResult,
+)
+from ..output import fmt_date, fmt_minutes, summarize
+from ..review import new_review
+from ..snapshots import evidence_key
+from . import store
+
+views = Blueprint("views", __name__)
+
+PAGE_SIZE = 50
+#: Query parameters that filter a run's list; account pages keep them for next / previous.
+FILTERS = ("verdict", "platform", "region", "owner", "q")
+#: "pass-warn": 合格 with warnings.
+VERDICT_FILTERS = {"review": "待复核", "fail": "不合格", "pass": "合格", "pass-warn": "合格（有警告）"}
+#: 待复核 first, then 不合格, then 合格; registry order within each.
+VERDICT_ORDER = {"review": 0, "fail": 1, "pass": 2}
+#: Bodies longer than this are shown cut (the file itself stays whole).
+BODY_PREVIEW = 200_000
+
+
+@views.app_template_global()
+def labels() -> dict[str, Any]:
+    return {"verdict": VERDICT_LABELS, "platform": PLATFORM_LABELS, "finding": FINDING_LABELS,
+            "severity": SEVERITY_LABELS, "action": REVIEW_ACTION_LABELS, "field": FILED_FIELD_LABELS,
+            "indicator": INDICATOR_LABELS, "verdict_filter": VERDICT_FILTERS}
+
+
+views.add_app_template_filter(fmt_minutes, "minutes")
+views.add_app_template_filter(fmt_date, "day")
+
+
+def _load(run_id: str, reviewed: bool = True) -> RunResult:
+    try:
+        return store().load_run(run_id, reviewed=reviewed)
+    except StoreError:
+        abort(404, f"没有批次 {run_id}")
+
+
+def active_filters() -> dict[str, str]:
+    return {key: request.args[key].strip() for key in FILTERS if request.args.get(key, "").strip()}
+
+
+def matches(item: AccountResult, filters: dict[str, str]) -> bool:
+    verdict = filters.get("verdict")
+    if verdict == "pass-warn":
+        if item.judgement.verdict != "pass" or not any(f.severity == "warn" for f in item.judgement.findings):
+            return False
+    elif verdict and item.judgement.verdict != verdict:
+        return False
+    account = item.account
+    for key in ("platform", "region", "owner"):
+        if filters.get(key) and getattr(account, key) != filters[key]:
+            return False
+    query = filters.get("q", "").lower()
+    names = (account.name, account.id, item.observation.name or "")
+    return not query or any(query in name.lower() for name in names)
+
+
+def listed(result: RunResult, filters: dict[str, str]) -> list[AccountResult]:
+    """The accounts a filter shows, 待复核 first."""
+    chosen = [item for item in result.results if matches(item, filters)]
+    return sorted(chosen, key=lambda item: VERDICT_ORDER[item.judgement.verdict])
+
+
+@views.route("/")
+def home():
+    runs = store().runs()
+    if not runs:
+        return render_template("runs.html", runs=[])
+    return redirect(url_for("views.run", run_id=runs[0]["id"]))
+
+
+@views.route("/runs")
+def runs():
+    return render_template("runs.html", runs=store().runs())
+
+
+@views.route("/runs/choose")
+def choose():
+    return redirect(url_for("views.run", run_id=request.args.get("run", "")))
+
+
+@views.route("/runs/<run_id>")
+def run(run_id: str):
+    result = _load(run_id)
+    filters = active_filters()
+    shown = listed(result, filters)
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    accounts = result.results
+    return render_template(
+        "run.html", result=result, summary=summarize(accounts),
+        machine=Counter((item.machine_judgement or item.judgement).verdict for item in accounts),
+        reviewed=sum(item.review is not None for item in accounts),
+        shown=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], offset=(page - 1) * PAGE_SIZE, total=len(shown),
+        page=page, pages=pages,
+        filters=filters, runs=store().runs(),
+        choices={key: sorted({getattr(item.account, key) for item in accounts if getattr(item.account, key)})
+                 for key in ("platform", "region", "owner")},
+    )
+
+
+@views.route("/runs/<run_id>/accounts/<account_id>")
+def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, status: int = 200):
+    result = _load(run_id)
+    item = next((entry for entry in result.results if entry.account.id == account_id), None)
+    if item is None:
+        abort(404, f"批次 {run_id} 中没有账号 {account_id}")
+    filters = active_filters()
+    order = [entry.account.id for entry in listed(result, filters)]
+    position = order.index(account_id) if account_id in order else None
+    neighbours = {
+        "previous": order[position - 1] if position else None,
+        "next": order[position + 1] if position is not None and position + 1 < len(order) else None,
+    }
+    files = store().evidence(run_id, account_id)
+    keys = {row["path"]: evidence_key(row["path"]) for row in files}
+    bodies = [(row, _body_preview(run_id, keys[row["path"]])) for row in files if row["kind"] != "screenshot"]
+    history = store().account_runs(account_id)
+    return render_template(
+        "account.html", result=result, item=item, machine=item.machine_judgement or item.judgement,
+        filters=filters, neighbours=neighbours, position=position, count=len(order),
+        screenshots=[row for row in files if row["kind"] == "screenshot"], bodies=bodies, keys=keys,
+        history=history, trail=store().reviews(run_id, account_id), errors=errors or [],
+        form=request.form if errors else {}, reviewer=session.get("reviewer", ""),
+    ), status
+
+
+@views.route("/runs/<run_id>/accounts/<account_id>/reviews", methods=["POST"])
+def decide(run_id: str, account_id: str):
+    machine = _load(run_id, reviewed=False)
+    item = next((entry for entry in machine.results if entry.account.id == account_id), None)
+    if item is None:
+        abort(404, f"批次 {run_id} 中没有账号 {account_id}")
+    form = request.form
+    try:
+        review = new_review(
+            item, run_id=run_id, action=form.get("action", ""), reviewer=form.get("reviewer", ""),
+            reason=form.get("reason", ""), at=now(), verdict=form.get("verdict") or None,
+            post_date=form.get("post_date"), field=form.get("field") or None,
+        )
+    except ReviewError as error:
+        return account(run_id, account_id, errors=error.problems, status=400)
+    store().add_review(review)
+    session["reviewer"] = review.reviewer
+    flash(f"已保存：{REVIEW_ACTION_LABELS[review.action]}（{review.reviewer}）")
+    return redirect(url_for("views.account", run_id=run_id, account_id=account_id, **active_filters()), code=303)
+
+
+# Evidence files
+
+
+def evidence_path(key: str) -> Path:
+    """The file of a recorded evidence key `<run-id>/<account>/<file>`, inside the evidence folder.
+
+    403 for anything that leaves the folder; 404 for a file that is not recorded evidence.
+    """
+    parts = key.split("/")
+    if len(parts) != 3 or any(part in ("", ".", "..") or "\\" in part for part in parts):
+        abort(403)
+    run_id = parts[0]
+    try:
+        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_snapshots(run_id) or "snapshots"
+    except StoreError:
+        abort(404)
+    root = Path(folder).resolve()
+    path = (root / key).resolve()
+    if not path.is_relative_to(root):  # a symbolic link pointing out of the folder
+        abort(403)
+    if key not in {evidence_key(row["path"]) for row in store().evidence(run_id)} or not path.is_file():
+        abort(404)
+    return path
+
+
+def _body_preview(run_id: str, key: str) -> Optional[str]:
+    """A kept page body as text for the page (JSON indented); None when the file is missing."""
+    try:
+        data = evidence_path(key).read_bytes()[:BODY_PREVIEW]
+    except (HTTPException, OSError):  # missing, or refused: shown as missing
+        return None
+    text = data.decode("utf-8", errors="replace")
+    if key.endswith(".json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+        except ValueError:
+            pass
+    return text
+
+
+@views.route("/snapshots/<path:key>")
+def evidence(key: str):
+    path = evidence_path(key)
+    kind = mimetypes.guess_type(path.name)[0] or ""
+    if kind.startswith("image/"):
+        return send_file(path, mimetype=kind, max_age=3600)
+    # Pages kept from platforms are shown as text, in a sandbox: they never run as this app.
+    response = send_file(path, mimetype="text/plain; charset=utf-8", max_age=3600)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@views.app_errorhandler(HTTPException)
+def error_page(error: HTTPException):
+    return render_template("error.html", error=error), error.code
