@@ -34,7 +34,7 @@ class AuditOptions:
     db: str = "nmaudit.db"
     snapshots: str = "snapshots"
     as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
-    concurrency: int = 4
+    concurrency: int = 6  # pages at once; real pages spend most of their time waiting on the network
     browser: BrowserOptions = field(default_factory=BrowserOptions)
 
 

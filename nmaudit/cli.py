@@ -118,7 +118,7 @@ def cli() -> None:
 @click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
               help="Evidence folder: <snapshots>/<run-id>/<account-id>/.")
-@click.option("--concurrency", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
+@click.option("--concurrency", "-j", default=AuditOptions().concurrency, show_default=True, type=click.IntRange(1, 64),
               help="Pages working at once (one browser).")
 @click.option("--only", multiple=True, metavar="ID", help="Audit only this account (repeatable).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="never", show_default=True,
