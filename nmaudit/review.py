@@ -19,7 +19,7 @@ from typing import Optional
 
 from .dates import BEIJING, to_beijing
 from .errors import ReviewError
-from .models import AccountResult, Observation, Review, VERDICT_LABELS
+from .models import AccountResult, Observation, Prior, Review, VERDICT_LABELS
 from .rules import SEVERITIES, judge, normalise
 
 #: The decisions that set a run's verdict for an account; the latest one wins.
@@ -98,12 +98,14 @@ def attested_observation(observation: Observation, review: Review) -> Observatio
     return observation.model_copy(update=update)
 
 
-def apply_reviews(result: AccountResult, decisions: list[Review], filings: list[Review]) -> AccountResult:
+def apply_reviews(result: AccountResult, decisions: list[Review], filings: list[Review],
+                  prior: Optional[Prior] = None) -> AccountResult:
     """`result` as it stands after review.
 
     `decisions`: this run's decisions for the account, oldest first. `filings`: the account's
-    filings made in this run or an earlier one, oldest first. Returns `result` itself when no
-    decision applies; else a copy with the reviewed judgement, `machine_judgement` and `review`.
+    filings made in this run or an earlier one, oldest first. `prior`: the account's previous
+    run, as the machine judged with it. Returns `result` itself when no decision applies; else
+    a copy with the reviewed judgement, `machine_judgement` and `review`.
     """
     machine = result.judgement
     applied = [filing for filing in filings if filing_applies(filing, result.observation)]
@@ -114,12 +116,15 @@ def apply_reviews(result: AccountResult, decisions: list[Review], filings: list[
 
     account, observation, judgement = result.account, result.observation, machine
     if applied:
-        account = account.model_copy(update={filing.field if filing.field == "name" else "certified_as": filing.value
-                                             for filing in applied})
+        filed = {filing.field: filing.value for filing in applied}
+        account = account.model_copy(update={"name" if field == "name" else "certified_as": value
+                                             for field, value in filed.items()})
+        if prior is not None:  # a filed change is no longer a change since the last run
+            prior = prior.model_copy(update={field: None for field in filed})
     if latest is not None and latest.action == "attest":
         observation = attested_observation(observation, latest)
     if applied or (latest is not None and latest.action == "attest"):
-        judgement = judge(account, observation, machine.as_of)
+        judgement = judge(account, observation, machine.as_of, prior)
     if latest is not None and latest.action == "overrule":
         judgement = judgement.model_copy(update={"verdict": latest.verdict})
 

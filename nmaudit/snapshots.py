@@ -30,6 +30,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class EvidenceFile:
     path: str
@@ -70,12 +78,6 @@ class AccountEvidence:
         return [record.path for record in self.files]
 
 
-def evidence_key(path: str) -> str:
-    """A kept file's place under the evidence folder, `<run-id>/<account>/<file>`, wherever the
-    folder was when it was recorded (a relative or an absolute --snapshots)."""
-    return "/".join(Path(path).parts[-3:])
-
-
 BODY_EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "text/plain": "txt", "javascript": "js"}
 
 
@@ -85,3 +87,11 @@ def body_extension(content_type: str) -> str:
         if marker in lowered:
             return extension
     return "bin"
+
+
+def evidence_key(path: str, run_id: str) -> str:
+    """A kept file's place under the evidence folder, `<run-id>/<account>/<file>` (or
+    `<run-id>/<file>` for the run's own files), wherever the folder was when it was recorded."""
+    parts = Path(path).parts
+    start = max((i for i, part in enumerate(parts) if part == run_id), default=max(len(parts) - 3, 0))
+    return "/".join(parts[start:])

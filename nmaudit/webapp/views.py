@@ -81,15 +81,22 @@ def listed(result: RunResult, filters: dict[str, str]) -> list[AccountResult]:
 
 @views.route("/")
 def home():
-    runs = store().runs()
-    if not runs:
+    try:
+        latest = store().resolve_run(None)
+    except StoreError:
         return render_template("runs.html", runs=[])
-    return redirect(url_for("views.run", run_id=runs[0]["id"]))
+    return redirect(url_for("views.run", run_id=latest))
+
+
+def newest_first() -> list[dict[str, Any]]:
+    """Every run, the latest check first, with its number of decisions."""
+    counts = store().review_counts()
+    return [{**row, "reviews": counts.get(row["id"], 0)} for row in reversed(store().list_runs())]
 
 
 @views.route("/runs")
 def runs():
-    return render_template("runs.html", runs=store().runs())
+    return render_template("runs.html", runs=newest_first())
 
 
 @views.route("/runs/choose")
@@ -111,7 +118,7 @@ def run(run_id: str):
         reviewed=sum(item.review is not None for item in accounts),
         shown=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], offset=(page - 1) * PAGE_SIZE, total=len(shown),
         page=page, pages=pages,
-        filters=filters, runs=store().runs(),
+        filters=filters, runs=newest_first(),
         choices={key: sorted({getattr(item.account, key) for item in accounts if getattr(item.account, key)})
                  for key in ("platform", "region", "owner")},
     )
@@ -130,10 +137,10 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
         "previous": order[position - 1] if position else None,
         "next": order[position + 1] if position is not None and position + 1 < len(order) else None,
     }
-    files = store().evidence(run_id, account_id)
-    keys = {row["path"]: evidence_key(row["path"]) for row in files}
-    bodies = [(row, _body_preview(run_id, keys[row["path"]])) for row in files if row["kind"] != "screenshot"]
-    history = store().account_runs(account_id)
+    files = [row for row in store().evidence_rows(run_id) if row["account_id"] == account_id]
+    keys = {row["path"]: evidence_key(row["path"], run_id) for row in files}
+    bodies = [(row, _body_preview(keys[row["path"]])) for row in files if row["kind"] != "screenshot"]
+    history = store().account_history(account_id)
     return render_template(
         "account.html", result=result, item=item, machine=item.machine_judgement or item.judgement,
         filters=filters, neighbours=neighbours, position=position, count=len(order),
@@ -168,28 +175,29 @@ def decide(run_id: str, account_id: str):
 
 
 def evidence_path(key: str) -> Path:
-    """The file of a recorded evidence key `<run-id>/<account>/<file>`, inside the evidence folder.
+    """The file of a recorded evidence key (`<run-id>/<account>/<file>`), inside the evidence folder.
 
     403 for anything that leaves the folder; 404 for a file that is not recorded evidence.
     """
     parts = key.split("/")
-    if len(parts) != 3 or any(part in ("", ".", "..") or "\\" in part for part in parts):
+    if len(parts) not in (2, 3) or any(part in ("", ".", "..") or "\\" in part for part in parts):
         abort(403)
     run_id = parts[0]
     try:
-        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_snapshots(run_id) or "snapshots"
+        recorded = store().evidence_rows(run_id)
+        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_row(run_id)["options"].get("snapshots")
     except StoreError:
         abort(404)
-    root = Path(folder).resolve()
+    root = Path(folder or "snapshots").resolve()
     path = (root / key).resolve()
     if not path.is_relative_to(root):  # a symbolic link pointing out of the folder
         abort(403)
-    if key not in {evidence_key(row["path"]) for row in store().evidence(run_id)} or not path.is_file():
+    if key not in {evidence_key(row["path"], run_id) for row in recorded} or not path.is_file():
         abort(404)
     return path
 
 
-def _body_preview(run_id: str, key: str) -> Optional[str]:
+def _body_preview(key: str) -> Optional[str]:
     """A kept page body as text for the page (JSON indented); None when the file is missing."""
     try:
         data = evidence_path(key).read_bytes()[:BODY_PREVIEW]
