@@ -1,6 +1,17 @@
-// Keyboard review: j / → next account, k / ← previous, r the reason, / the search, Esc leaves a field.
-// Decisions have access keys on their buttons (Alt+C, Alt+O, Alt+A, Alt+F).
+// Keyboard review, shown in the page header:
+//   j / →  next account, k / ←  previous, r  the reason, /  the search, Esc leaves a field;
+//   Alt+letter (also from inside a field) presses the button or focuses the field marked
+//   data-alt="letter": Alt+C confirm, Alt+O overrule, Alt+A attest, Alt+F filed, Alt+V, Alt+D.
+// (Our own handler rather than accesskey, whose modifiers differ by browser and system.)
 document.addEventListener("keydown", (event) => {
+  if (event.altKey && !event.ctrlKey && !event.metaKey && /^Key[A-Z]$/.test(event.code)) {
+    const target = document.querySelector(`[data-alt="${event.code.slice(3).toLowerCase()}"]`);
+    if (target) {
+      event.preventDefault();
+      if (target.tagName === "BUTTON") target.click(); else target.focus();
+    }
+    return;
+  }
   const field = event.target.closest("input, textarea, select");
   if (field) {
     if (event.key === "Escape") field.blur();
