@@ -46,7 +46,7 @@ def photograph(target: Path = ROOT / "docs" / "review.png") -> Path:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=browser_candidates(playwright, None)[0],
                                                      args=QUIET_FLAGS)
-                page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+                page = browser.new_page(viewport={"width": 1440, "height": 1180}, locale="zh-CN")
                 page.goto(f"http://127.0.0.1:{server.server_port}/runs/{run_id}/accounts/{ACCOUNT}?verdict=review")
                 page.wait_for_function("() => [...document.images].every((image) => image.complete)")
                 page.screenshot(path=str(target))

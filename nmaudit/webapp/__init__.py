@@ -135,8 +135,8 @@ def serve(app: Flask, host: str, port: int, ready: Callable[[int], None]) -> Non
         server = make_server(host, port, app, threaded=True)
     except OSError as error:
         raise UsageError(f"无法在 {host}:{port} 上启动复核页面：{error.strerror or error}") from None
-    ready(server.server_port)
     try:
+        ready(server.server_port)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..dates import now
 from ..errors import ReviewError, StoreError
@@ -226,4 +226,6 @@ def evidence(key: str):
 
 @views.app_errorhandler(HTTPException)
 def error_page(error: HTTPException):
+    if isinstance(error, SecurityError):  # an untrusted Host: no URLs can be built for it
+        return error.get_response()
     return render_template("error.html", error=error), error.code
