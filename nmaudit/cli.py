@@ -16,8 +16,9 @@ from rich.table import Table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, output
+from . import report as report_module
 from .audit import AuditOptions, Progress as AuditProgress, audit_accounts
-from .browser import BrowserOptions
+from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
 from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
 from .install import install as install_browser
@@ -204,6 +205,50 @@ def emit(result: RunResult, fmt: str, output_file: Optional[str]) -> None:
         stderr.print(f"已写入 {output_file}", markup=False)
     elif text is not None:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--format", "fmt", type=click.Choice(report_module.REPORT_FORMATS), default="html", show_default=True)
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False),
+              help="Write here (html and md default to stdout; pdf and xlsx to nmaudit-report-RUN.pdf/.xlsx).")
+@click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome that prints the PDF.")
+def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str]) -> None:
+    """The inspection notice (检查情况通报) of run RUN ('latest': the last run) as html, pdf, xlsx or md."""
+    if not Path(db).is_file():
+        raise InvalidInput(f"{db}: no such database (run 'nmaudit audit' first, or pass --db)")
+    try:
+        store = Store(db)
+        if run_id == "latest":
+            run_id = store.latest_run() or ""
+            if not run_id:
+                raise InvalidInput(f"{db}: no runs yet")
+        result = store.load_run(run_id)
+        notice = report_module.build_report(
+            result, registered=store.registered(run_id), capabilities=capabilities())
+    except StoreError as error:
+        raise InvalidInput(str(error)) from None
+
+    if output_file is None and fmt in ("pdf", "xlsx"):
+        output_file = f"nmaudit-report-{result.run.id}.{fmt}"
+    folder = Path(output_file).parent if output_file else Path.cwd()
+    if fmt == "html":
+        data = report_module.render_html(notice, folder).encode("utf-8")
+    elif fmt == "md":
+        data = report_module.render_markdown(notice, folder).encode("utf-8")
+    elif fmt == "xlsx":
+        data = report_module.render_xlsx(notice)
+    else:
+        try:
+            data = asyncio.run(print_pdf(report_module.render_html(notice, folder), folder, executable))
+        except BrowserUnavailable as error:
+            raise NoBrowser(str(error)) from None
+    if output_file is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    atomic_write(Path(output_file), data)
+    stderr.print(f"已写入 {output_file}（批次 {result.run.id}）", markup=False)
 
 
 @cli.command()

@@ -166,6 +166,15 @@ class Store:
     def finished_accounts(self, run_id: str) -> set[str]:
         return {row["account_id"] for row in self.db["observations"].rows_where("run_id = ?", [run_id])}
 
+    def latest_run(self) -> Optional[str]:
+        """The id of the run started last, None when there is none."""
+        rows = list(self.db["runs"].rows_where(order_by="started_at desc, id desc", limit=1))
+        return rows[0]["id"] if rows else None
+
+    def registered(self, run_id: str) -> int:
+        """How many accounts the run set out to check (the registry as audited, --only applied)."""
+        return self.db["accounts"].count_where("run_id = ?", [run_id])
+
     def load_run(self, run_id: str) -> RunResult:
         """A stored run as it was judged, accounts in registry order (unfinished ones left out)."""
         run = self.run_info(run_id)
