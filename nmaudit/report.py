@@ -516,7 +516,8 @@ def _width(value: Any) -> int:
 
 def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
            formats: Optional[dict[str, str]] = None) -> None:
-    """One table on its own sheet: typed cells, a frozen header row, an autofilter, fitted widths."""
+    """One table on its own sheet: typed cells (unknown values empty), a frozen header row, an
+    autofilter, fitted widths."""
     sheet = book.create_sheet(title)
     sheet.append(list(headers))
     for cell in sheet[1]:
@@ -524,7 +525,7 @@ def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Se
         cell.alignment = Alignment(horizontal="center", vertical="center")
     widths = [_width(h) for h in headers]
     for row in rows:
-        values = [NONE_MARK if value is None else value for value in row]
+        values = list(row)  # None stays an empty cell: a number or date column holds nothing else
         sheet.append(values)
         widths = [max(w, _width(v)) for w, v in zip(widths, values)]
     for index, header in enumerate(headers):
