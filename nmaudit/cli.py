@@ -26,6 +26,8 @@ from .install import manual_steps
 from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
 from .registry import load_registry, with_sources
+from .registry_import import import_sheet, write_registry
+from .registry_lint import lint_registry
 from .snapshots import atomic_write
 from .store import Store
 
@@ -249,6 +251,61 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         return
     atomic_write(Path(output_file), data)
     stderr.print(f"已写入 {output_file}（批次 {result.run.id}）", markup=False)
+
+
+@cli.group()
+def registry() -> None:
+    """The registry: import a spreadsheet export, lint accounts.yaml."""
+
+
+def _invalid(error: RegistryError, message: str) -> InvalidInput:
+    for problem in error.problems:
+        click.echo(problem, err=True)
+    return InvalidInput(message)
+
+
+@registry.command("import")
+@click.argument("source", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--sheet", help="The worksheet to read (default: the first).")
+@click.option("--output", "-o", "output_file", required=True, type=click.Path(dir_okay=False),
+              help="The registry to write (accounts.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--keep-closed", is_flag=True,
+              help="List accounts whose 运行状态 is 关停/注销, marked so that 'registry lint' flags them.")
+def registry_import(source: str, sheet: Optional[str], output_file: str, force: bool, keep_closed: bool) -> None:
+    """Write a registry from a 全国政务新媒体信息报送系统 export (exit 1 when rows were left out)."""
+    target = Path(output_file)
+    if target.exists() and not force:
+        raise InvalidInput(f"{output_file}: already exists; pass --force to overwrite it")
+    try:
+        imported = import_sheet(source, sheet, keep_closed)
+    except RegistryError as error:
+        raise _invalid(error, f"{source}: nothing was imported") from None
+    for line in [*imported.warnings, *imported.problems]:
+        click.echo(line, err=True)
+    if not imported.accounts:
+        raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
+    write_registry(imported, target)
+    left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
+    closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
+    stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
+    sys.exit(EXIT_FAIL_ON if imported.problems else 0)
+
+
+@registry.command("lint")
+@click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True, help="Exit 1 when there are hints.")
+def registry_lint(registry_file: str, strict: bool) -> None:
+    """Hints about a valid registry: duplicates, naming, closed accounts, missing 认证主体."""
+    try:
+        hints = lint_registry(registry_file)
+    except RegistryError as error:
+        count = len(error.problems)
+        raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
+    for hint in hints:
+        click.echo(hint.format(registry_file))
+    stderr.print(f"{registry_file}：{len(hints)} 条提示" if hints else f"{registry_file}：没有提示", markup=False)
+    sys.exit(EXIT_FAIL_ON if strict and hints else 0)
 
 
 @cli.command()
