@@ -46,7 +46,7 @@ from tests.emulator import Emulator
 from tests.weibo_site import API_PATH, Post, WeiboAccount, WeiboSite, days_before, posts_at
 
 FIRST_UID = 3_000_000_000
-SAMPLE_EVERY = 0.1  # seconds between two samples
+SAMPLE_EVERY = 0.25  # seconds between two samples (reading PSS costs CPU: not too often)
 MIB = 1024 * 1024
 #: Above this share of the machine's CPU used by other processes, a phase's figures are suspect.
 CONTENDED = 0.10
@@ -140,7 +140,10 @@ def process_kind(process: psutil.Process, own_command: list[str]) -> Optional[st
 
 
 class Sampler:
-    """A thread sampling this process and its descendants: the largest RSS sum, CPU per kind.
+    """A thread sampling this process and its descendants: the largest memory sum, CPU per kind.
+
+    Memory is PSS (proportional set size): Chromium's processes share most of their pages,
+    and summing RSS would count each shared page once per process.
 
     CPU is read per thread for this process, since the emulator's threads share it with
     nmaudit's event loop; a process or thread that ends loses at most its last 100 ms.
@@ -164,7 +167,7 @@ class Sampler:
         for process in [self._me, *self._me.children(recursive=True)]:
             try:
                 with process.oneshot():
-                    total += process.memory_info().rss
+                    total += process.memory_full_info().pss
                     if process.pid != self._me.pid:
                         # Asked every time, the last clear answer kept: a renderer forked from a
                         # zygote shows the zygote's command line until it renames itself.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
+import shutil
 import sys
 import traceback
 from collections import deque
@@ -25,7 +27,7 @@ from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
 from .registry import Registry
 from .rules import judge
-from .snapshots import AccountEvidence
+from .snapshots import AccountEvidence, EvidenceFile
 from .store import Store
 
 
@@ -34,7 +36,7 @@ class AuditOptions:
     db: str = "nmaudit.db"
     snapshots: str = "snapshots"
     as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
-    concurrency: int = 4
+    concurrency: int = 6  # pages at once; real pages spend most of their time waiting on the network
     browser: BrowserOptions = field(default_factory=BrowserOptions)
 
 
@@ -116,23 +118,66 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
     return observation
 
 
+#: `record_har` value meaning "beside the run's snapshots": <snapshots>/<run-id>/run.har.
+RECORD_BESIDE_SNAPSHOTS = ""
+
+
 async def audit_accounts(registry: Registry, accounts: list[Account], options: AuditOptions,
-                         store: Store, progress: Progress = Progress()) -> RunResult:
+                         store: Store, progress: Progress = Progress(), *,
+                         recheck_of: Optional[str] = None) -> RunResult:
     """Audit `accounts` into a new run; each account is stored the moment it is judged."""
     started_at = now()
     as_of = options.as_of
     if as_of is None and options.browser.replay_har:
         as_of = capture_time(options.browser.replay_har)
     as_of = as_of or started_at
-    run = RunInfo(id=new_run_id(started_at), as_of=as_of, registry=registry.path, started_at=started_at)
-    options.browser.har_note = {"as_of": as_of.isoformat(), "run": run.id, "registry": registry.path}
+    run = RunInfo(id=new_run_id(started_at), as_of=as_of, registry=registry.path, started_at=started_at,
+                  recheck_of=recheck_of)
+
+    def started(description: str) -> None:
+        store.start_run(
+            run, accounts, registry_sha256=registry.sha256, tool_version=__version__,
+            browser=description, options=_recorded_options(options),
+        )
+
+    results = await _audit_into(run, accounts, options, store, progress, started, "run.har")
+    return RunResult(run=run, results=[results[account.id] for account in accounts])
+
+
+async def resume_run(run_id: str, options: AuditOptions, store: Store, progress: Progress = Progress()) -> RunResult:
+    """Finish an interrupted run: audit the accounts it had not finished, into the same run.
+
+    Finished accounts are neither fetched again nor touched; an unfinished account's folder
+    (whatever a killed worker left in it) is cleared before it is audited afresh."""
+    run = store.run_info(run_id)
+    stored = store.run_row(run_id)["options"]
+    options.snapshots = stored.get("snapshots", options.snapshots)
+    options.as_of = run.as_of
+    if stored.get("replay_har") and not options.browser.replay_har:
+        options.browser.replay_har = stored["replay_har"]
+    done = store.finished_accounts(run_id)
+    remaining = [account for account in store.audited_accounts(run_id) if account.id not in done]
+    for account in remaining:
+        folder = AccountEvidence(options.snapshots, run.id, account.id).folder
+        if folder.exists():
+            shutil.rmtree(folder)
+    store.reopen_run(run_id)
+    resumed = sum(1 for path in (Path(options.snapshots) / run.id).glob("run-resumed-*.har")) + 1
+    await _audit_into(run, remaining, options, store, progress, lambda description: None,
+                      f"run-resumed-{resumed}.har")
+    return store.load_run(run_id)
+
+
+async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptions, store: Store,
+                      progress: Progress, started: Callable[[str], None], har_name: str) -> dict[str, AccountResult]:
+    """The worker loop: observe, judge (with the account's history) and keep every account."""
+    if options.browser.record_har == RECORD_BESIDE_SNAPSHOTS:
+        options.browser.record_har = str(Path(options.snapshots) / run.id / har_name)
+    options.browser.har_note = {"as_of": run.as_of.isoformat(), "run": run.id, "registry": run.registry}
     results: dict[str, AccountResult] = {}
 
     async with BrowserSession(options.browser) as browser:
-        store.start_run(
-            run, accounts, registry_sha256=registry.sha256, tool_version=__version__,
-            browser=browser.description, options=_recorded_options(options),
-        )
+        started(browser.description)
         progress.started(run, len(accounts))
         scheduler = Scheduler(accounts, browser.pacer)
 
@@ -153,11 +198,18 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
                 results[account.id] = result
                 progress.finished_account(result)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
+        if accounts:
+            await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
 
+    if options.browser.record_har and Path(options.browser.record_har).exists():
+        # The HAR is complete only now that the browser has closed; it is evidence of the run.
+        har = Path(options.browser.record_har)
+        data = har.read_bytes()
+        store.add_run_evidence(run.id, EvidenceFile(
+            path=str(har), kind="har", sha256=hashlib.sha256(data).hexdigest(), captured_at=now(), size=len(data)))
     run.finished_at = now()
     store.finish_run(run.id, run.finished_at)
-    return RunResult(run=run, results=[results[account.id] for account in accounts])
+    return results
 
 
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
@@ -166,7 +218,7 @@ def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
     observation.evidence = list(dict.fromkeys(observation.evidence + evidence.paths))
     observation.evidence.append(str(evidence.folder / "observation.json"))
     evidence.save("observation.json", observation.model_dump_json(indent=2).encode("utf-8"), "observation")
-    judgement = judge(account, observation, run.as_of)
+    judgement = judge(account, observation, run.as_of, store.prior(account.id, run))
     store.save_account(run.id, observation, judgement, evidence.files)
     return AccountResult(account=account, observation=observation, judgement=judgement)
 

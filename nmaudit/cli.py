@@ -17,15 +17,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__, output
 from . import report as report_module
-from .audit import AuditOptions, Progress as AuditProgress, audit_accounts
+from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
 from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
-from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, RunInfo, RunResult
+from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
+from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
-from .registry import load_registry, with_sources
+from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .snapshots import atomic_write
@@ -111,44 +112,130 @@ def cli() -> None:
     """nmaudit: audit government new-media accounts (政务新媒体) in headless Chromium."""
 
 
+def audit_options(command):
+    """The options `audit` and `recheck` share: where to keep things, the browser, the output."""
+    options = [
+        click.option("--as-of", "as_of", metavar="ISO8601",
+                     help="Check time (监测时间点): a date or datetime, naive values in Beijing time. "
+                          "Default: now, or the capture's time with --replay."),
+        click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True),
+        click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False),
+                     help="Write the report here instead of stdout."),
+        click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False)),
+        click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
+                     help="Evidence folder: <snapshots>/<run-id>/<account-id>/."),
+        click.option("--concurrency", "-j", default=AuditOptions().concurrency, show_default=True,
+                     type=click.IntRange(1, 64), help="Pages working at once (one browser)."),
+        click.option("--only", multiple=True, metavar="ID", help="Audit only this account (repeatable)."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="never", show_default=True,
+                     help="Exit 1 when any account is at this level or worse."),
+        click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG",
+                     help="Extra Chromium flag (repeatable)."),
+        click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome to use."),
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(1, 600),
+                     help="Seconds per page."),
+        click.option("--pace", default=0.5, show_default=True, type=click.FloatRange(0, 60),
+                     help="Seconds between two requests to one host."),
+        click.option("--sources", "extra_sources", multiple=True, type=click.Choice(["sogou"]),
+                     help="Turn on an opt-in source for every account (sogou: Sogou WeChat search; rate-limits hard)."),
+        click.option("--record", "record_har", is_flag=False, flag_value=RECORD_BESIDE_SNAPSHOTS, default=None,
+                     metavar="[HAR]", help="Save every request and response of the run (without a path: "
+                                           "<snapshots>/<run-id>/run.har); its SHA-256 is kept with the evidence."),
+        click.option("--replay", "replay_har", type=click.Path(exists=True, dir_okay=False), metavar="HAR",
+                     help="Serve the run from a recorded HAR, with no network."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.argument("registry", type=click.Path(dir_okay=False))
-@click.option("--as-of", "as_of", metavar="ISO8601",
-              help="Check time (监测时间点): a date or datetime, naive values in Beijing time. "
-                   "Default: now, or the capture's time with --replay.")
-@click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-@click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
-              help="Evidence folder: <snapshots>/<run-id>/<account-id>/.")
-@click.option("--concurrency", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Pages working at once (one browser).")
-@click.option("--only", multiple=True, metavar="ID", help="Audit only this account (repeatable).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="never", show_default=True,
-              help="Exit 1 when any account is at this level or worse.")
-@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG", help="Extra Chromium flag (repeatable).")
-@click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome to use.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(1, 600), help="Seconds per page.")
-@click.option("--pace", default=0.5, show_default=True, type=click.FloatRange(0, 60),
-              help="Seconds between two requests to one host.")
-@click.option("--sources", "extra_sources", multiple=True, type=click.Choice(["sogou"]),
-              help="Turn on an opt-in source for every account (sogou: Sogou WeChat search; rate-limits hard).")
-@click.option("--record", "record_har", type=click.Path(dir_okay=False), metavar="HAR",
-              help="Save every request and response of the run.")
-@click.option("--replay", "replay_har", type=click.Path(exists=True, dir_okay=False), metavar="HAR",
-              help="Serve the run from a recorded HAR, with no network.")
-def audit(registry: str, as_of: Optional[str], fmt: str, output_file: Optional[str], db: str, snapshots: str,
-          concurrency: int, only: tuple[str, ...], fail_on: str, browser_args: tuple[str, ...],
-          executable: Optional[str], timeout: float, pace: float, extra_sources: tuple[str, ...],
-          record_har: Optional[str], replay_har: Optional[str]) -> None:
+@click.argument("registry", type=click.Path(dir_okay=False), required=False)
+@audit_options
+@click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[RUN]",
+              help="Continue an interrupted run (default: the latest unfinished one) with the accounts it "
+                   "had not finished, into the same run.")
+def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
-    check_time = _as_of(as_of)
-    if record_har and replay_har:
+    _check_settings(settings)
+    if resume is not None:
+        if registry or settings["only"] or settings["as_of"] or settings["extra_sources"]:
+            raise click.UsageError("--resume continues a stored run as it was started: "
+                                   "give no REGISTRY, --only, --as-of or --sources")
+        store = _store(settings["db"])
+        try:
+            run_id = store.resolve_run(resume, unfinished=True)
+            if store.run_status(run_id) == "finished":
+                raise StoreError(f"run {run_id} is already finished: nothing to resume")
+        except StoreError as error:
+            raise click.ClickException(str(error)) from None
+        _run_and_report(settings, lambda options, progress: resume_run(run_id, options, store, progress), store)
+        return
+    if registry is None:
+        raise click.UsageError("Missing argument 'REGISTRY' (or --resume to continue an interrupted run).")
+    loaded, accounts = _load_accounts(registry, settings["only"], settings["extra_sources"])
+    store = _store(settings["db"])
+    _run_and_report(settings, lambda options, progress: audit_accounts(loaded, accounts, options, store, progress),
+                    store)
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--registry", "registry", type=click.Path(dir_okay=False),
+              help="Take the accounts as filed now (e.g. a name change since filed) instead of as RUN audited them.")
+@audit_options
+def recheck(run_id: str, registry: Optional[str], **settings) -> None:
+    """Re-check (复核) RUN: audit again only its 不合格 and 待复核 accounts, and say which are fixed."""
+    _check_settings(settings)
+    store = _stored_store(settings["db"])
+    try:
+        run_id = store.resolve_run(run_id)
+        earlier = store.load_run(run_id)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    wanted = accounts_to_recheck(earlier)
+    if settings["only"]:
+        unknown = [i for i in settings["only"] if i not in wanted]
+        if unknown:
+            raise click.UsageError(f"not 不合格 or 待复核 in run {run_id}: {', '.join(unknown)}")
+        wanted = [i for i in wanted if i in settings["only"]]
+    if not wanted:
+        stderr.print(f"批次 {run_id} 没有不合格或待复核的账号，无需复核", markup=False)
+        return
+    if registry:
+        loaded, accounts = _load_accounts(registry, tuple(wanted), settings["extra_sources"])
+    else:
+        stored = store.run_row(run_id)
+        filed = {account.id: account for account in store.audited_accounts(run_id)}
+        accounts = with_sources([filed[i] for i in wanted], settings["extra_sources"])
+        loaded = Registry(path=stored["registry"], version=1, policy=Policy(), accounts=accounts,
+                          sha256=stored["registry_sha256"])
+    _run_and_report(
+        settings,
+        lambda options, progress: audit_accounts(loaded, accounts, options, store, progress, recheck_of=run_id),
+        store, earlier=earlier,
+    )
+
+
+def _check_settings(settings: dict) -> None:
+    """Usage errors the options alone show, before anything is opened or written."""
+    if settings["record_har"] is not None and settings["replay_har"]:
         raise click.UsageError("--record and --replay cannot be used together")
+    _as_of(settings["as_of"])
+
+
+def _store(db: str) -> Store:
+    try:
+        return Store(db)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[str, ...]):
     try:
         loaded = load_registry(registry)
         accounts = loaded.select(list(only)) if only else loaded.accounts
-        accounts = with_sources(accounts, extra_sources)
+        return loaded, with_sources(accounts, extra_sources)
     except RegistryError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -157,49 +244,53 @@ def audit(registry: str, as_of: Optional[str], fmt: str, output_file: Optional[s
     except UsageError as error:
         raise click.UsageError(str(error)) from None
 
+
+def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
+    """Run an audit with the shared options, print it, and exit with the --fail-on code."""
     options = AuditOptions(
-        db=db, snapshots=snapshots, as_of=check_time, concurrency=concurrency,
+        db=settings["db"], snapshots=settings["snapshots"], as_of=_as_of(settings["as_of"]),
+        concurrency=settings["concurrency"],
         browser=BrowserOptions(
-            executable=executable, browser_args=list(browser_args), timeout=timeout, pace=pace,
-            record_har=record_har, replay_har=replay_har,
+            executable=settings["executable"], browser_args=list(settings["browser_args"]),
+            timeout=settings["timeout"], pace=settings["pace"], record_har=settings["record_har"],
+            replay_har=settings["replay_har"],
         ),
     )
     display = ProgressDisplay(stderr)
     try:
-        store = Store(db)
-        result = asyncio.run(audit_accounts(
-            loaded, accounts, options, store,
-            AuditProgress(started=display.started, finished_account=display.finished_account),
-        ))
+        result = asyncio.run(start(options, AuditProgress(started=display.started,
+                                                          finished_account=display.finished_account)))
     except BrowserUnavailable as error:
         raise NoBrowser(str(error)) from None
     except (StoreError, UsageError) as error:
         raise click.ClickException(str(error)) from None
     finally:
         display.stop()
-    emit(result, fmt, output_file)
+    recheck_items = compare_runs(earlier, result) if earlier is not None else None
+    emit(result, settings["fmt"], settings["output_file"], recheck_items)
     summary = output.summarize(result.results)
+    record_har = options.browser.record_har
     stderr.print(
         f"批次 {result.run.id}：检查 {summary['checked']}，合格 {summary['pass']}，不合格 {summary['fail']}，"
-        f"待复核 {summary['review']}；证据 {Path(snapshots) / result.run.id}，数据库 {db}"
+        f"待复核 {summary['review']}；证据 {Path(options.snapshots) / result.run.id}，数据库 {settings['db']}"
         + (f"，录制 {record_har}" if record_har else ""),
         markup=False,
     )
-    sys.exit(exit_code_for(result, fail_on))
+    sys.exit(exit_code_for(result, settings["fail_on"]))
 
 
-def emit(result: RunResult, fmt: str, output_file: Optional[str]) -> None:
+def emit(result: RunResult, fmt: str, output_file: Optional[str], recheck: Optional[list[RecheckItem]] = None) -> None:
     """Print the report on stdout, or write it to a file atomically."""
     if fmt == "table":
         if output_file:
             console = Console(record=True, width=120, file=io.StringIO())
-            output.render_table(result, console)
+            output.render(result, fmt, console, recheck)
             text = console.export_text()
         else:
-            output.render_table(result, Console(highlight=False))
+            output.render(result, fmt, Console(highlight=False), recheck)
             text = None
     else:
-        text = output.render(result, fmt)
+        text = output.render(result, fmt, recheck=recheck)
         if not text.endswith("\n"):
             text += "\n"
     if output_file:
@@ -209,28 +300,135 @@ def emit(result: RunResult, fmt: str, output_file: Optional[str]) -> None:
         click.echo(text, nl=False)
 
 
+DB_OPTION = click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
+
+
+def _stored_store(db: str) -> Store:
+    """An existing database (reading commands never create one)."""
+    if not Path(db).is_file():
+        raise click.ClickException(f"{db}: no such database (run 'nmaudit audit' first, or pass --db)")
+    return _store(db)
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--as-of", "as_of", metavar="ISO8601", help="Judge at this check time instead of the run's.")
+@click.option("--policy", "policy", multiple=True, metavar="NAME=DAYS",
+              help="Override every account's policy: warn_idle_days, fail_idle_days, zombie_idle_days (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="never", show_default=True,
+              help="Exit 1 when any account is at this level or worse.")
+@DB_OPTION
+def judge(run_id: str, as_of: Optional[str], policy: tuple[str, ...], fmt: str, output_file: Optional[str],
+          fail_on: str, db: str) -> None:
+    """Judge a stored RUN again (another check time or policy), without the network. Nothing is written."""
+    check_time = _as_of(as_of)
+    try:
+        overrides = parse_policy(list(policy))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--policy'") from None
+    store = _stored_store(db)
+    try:
+        result = rejudge(store, store.resolve_run(run_id), check_time, overrides)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--policy'") from None
+    emit(result, fmt, output_file)
+    sys.exit(exit_code_for(result, fail_on))
+
+
+@cli.command()
+@click.argument("account_id", metavar="ACCOUNT-ID")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@DB_OPTION
+def history(account_id: str, fmt: str, db: str) -> None:
+    """One account's timeline: per run the verdict, newest post, idle days, name and certification seen."""
+    try:
+        rows = history_rows(_stored_store(db), account_id)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    if fmt == "json":
+        click.echo(json.dumps(output.history_document(account_id, rows), ensure_ascii=False, indent=2))
+    else:
+        output.render_history(account_id, rows, Console(highlight=False))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@DB_OPTION
+def runs(fmt: str, db: str) -> None:
+    """Every run: id, check time, registry, status and counts."""
+    rows = _stored_store(db).list_runs()
+    if fmt == "json":
+        click.echo(json.dumps({"runs": rows}, ensure_ascii=False, indent=2))
+    elif not rows:
+        stderr.print(f"{db}：还没有检查批次", markup=False)
+    else:
+        output.render_runs(rows, Console(highlight=False))
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@DB_OPTION
+def verify(run_id: str, db: str) -> None:
+    """Check that RUN's evidence files are still as captured (SHA-256 and size). Exit 1 if not."""
+    store = _stored_store(db)
+    try:
+        report = verify_run(store, store.resolve_run(run_id))
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    for label, paths in (("被修改", report.modified), ("缺失", report.missing), ("未登记", report.unrecorded)):
+        for path in paths:
+            click.echo(f"{label}：{path}")
+    verdict = "证据完好" if report.ok else "证据与采集时不一致"
+    click.echo(f"批次 {report.run_id}：{verdict}（完好 {len(report.intact)}，被修改 {len(report.modified)}，"
+               f"缺失 {len(report.missing)}，未登记 {len(report.unrecorded)}）")
+    if not report.ok:
+        sys.exit(EXIT_FAIL_ON)
+
+
+@cli.command()
+@click.option("--keep-runs", type=click.IntRange(1), metavar="N", help="Keep the newest N runs.")
+@click.option("--older-than", "older_than", type=click.IntRange(1), metavar="DAYS",
+              help="Delete runs whose check time is more than DAYS days ago.")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+@DB_OPTION
+def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db: str) -> None:
+    """Delete old runs' rows and snapshots together; an account's latest run is always kept."""
+    if keep_runs is None and older_than is None:
+        raise click.UsageError("say what to prune: --keep-runs N and/or --older-than DAYS")
+    report = prune_runs(_stored_store(db), keep_runs, older_than, dry_run)
+    verb = "将删除" if dry_run else "已删除"
+    for run_id in report.deleted:
+        click.echo(f"{verb}批次 {run_id}")
+    for run_id in report.kept_as_latest:
+        click.echo(f"保留批次 {run_id}（仍是部分账号的最近一次检查）")
+    freed = f"{report.freed_bytes / 1024 / 1024:.1f} MB"
+    click.echo(f"{verb} {len(report.deleted)} 个批次，{'可' if dry_run else '已'}释放 {freed}")
+
+
 @cli.command()
 @click.argument("run_id", metavar="RUN")
 @click.option("--format", "fmt", type=click.Choice(report_module.REPORT_FORMATS), default="html", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False),
               help="Write here (html and md default to stdout; pdf and xlsx to nmaudit-report-RUN.pdf/.xlsx).")
-@click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
+@DB_OPTION
 @click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome that prints the PDF.")
 def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str]) -> None:
     """The inspection notice (检查情况通报) of run RUN ('latest': the last run) as html, pdf, xlsx or md."""
-    if not Path(db).is_file():
-        raise InvalidInput(f"{db}: no such database (run 'nmaudit audit' first, or pass --db)")
+    store = _stored_store(db)
     try:
-        store = Store(db)
-        if run_id == "latest":
-            run_id = store.latest_run() or ""
-            if not run_id:
-                raise InvalidInput(f"{db}: no runs yet")
+        run_id = store.resolve_run(run_id)
         result = store.load_run(run_id)
+        earlier = result.run.recheck_of or store.earlier_run(run_id)
+        recheck = compare_runs(store.load_run(earlier), result) if earlier else None
         notice = report_module.build_report(
-            result, registered=store.registered(run_id), capabilities=capabilities())
+            result, registered=len(store.audited_accounts(run_id)), recheck=recheck, recheck_of=earlier,
+            capabilities=capabilities())
     except StoreError as error:
-        raise InvalidInput(str(error)) from None
+        raise click.ClickException(str(error)) from None
 
     if output_file is None and fmt in ("pdf", "xlsx"):
         output_file = f"nmaudit-report-{result.run.id}.{fmt}"

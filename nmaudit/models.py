@@ -33,6 +33,8 @@ FINDING_LABELS: dict[str, str] = {
     "unparsed": "页面无法解析，需人工核查",
     "unsupported": "暂不支持自动检查",
     "update-unverified": "无法确认最新发布时间",
+    "changed-since-last-run": "名称或认证主体较上次检查发生变化",
+    "zombie": "僵尸账号（超过3个月未更新）",
 }
 
 #: Indicators an adapter may be able to check (inspection-rules.md).
@@ -50,6 +52,8 @@ class Policy(BaseModel):
 
     warn_idle_days: int = Field(7, ge=1)
     fail_idle_days: int = Field(14, ge=1)
+    #: Idle longer than this is a zombie account (僵尸账号: "more than 3 months idle").
+    zombie_idle_days: int = Field(90, ge=1)
     #: Opt-in sources that rate-limit hard and are off by default ("sogou": Sogou WeChat search).
     sources: list[Literal["sogou"]] = Field(default_factory=list)
 
@@ -133,6 +137,9 @@ class Observation(BaseModel):
     newest_post_lists_newest: bool = False  # the source lists the newest posts (not a lower bound)
     pinned_post_at: Optional[datetime] = None
     posts_seen: int = 0
+    #: Post times per source that lists the newest posts (source URL -> times, newest first):
+    #: consecutive posts, so the gaps between them are real gaps.
+    listed_posts: dict[str, list[datetime]] = Field(default_factory=dict)
     interaction_url: Optional[str] = None
     interaction_ok: Optional[bool] = None
     signals: list[Signal] = Field(default_factory=list)
@@ -150,11 +157,29 @@ class Finding(BaseModel):
     evidence: list[str] = Field(default_factory=list)
 
 
+class Prior(BaseModel):
+    """What the account's previous run saw and concluded: the history judging needs."""
+
+    run_id: str
+    as_of: datetime
+    verdict: Verdict
+    name: Optional[str] = None
+    certification: Optional[str] = None
+    consecutive_failures: int = 0
+    longest_gap_days: Optional[int] = None
+
+
 class Judgement(BaseModel):
     as_of: datetime
     verdict: Verdict
     idle_days: Optional[int] = None
     findings: list[Finding] = Field(default_factory=list)
+    #: Failed runs in a row, this one included (a 待复核 run neither breaks nor extends the
+    #: streak: could-not-see proves nothing either way); 0 when this run is not a failure.
+    consecutive_failures: int = 0
+    #: The longest stretch without a post seen so far, in days, from this and earlier runs.
+    longest_gap_days: Optional[int] = None
+    prior_run: Optional[str] = None  # the run the history findings compare with
 
 
 class RunInfo(BaseModel):
@@ -163,6 +188,7 @@ class RunInfo(BaseModel):
     registry: str
     started_at: datetime
     finished_at: Optional[datetime] = None
+    recheck_of: Optional[str] = None  # the run whose failures this run re-checks (复核)
 
 
 class AccountResult(BaseModel):
@@ -174,3 +200,32 @@ class AccountResult(BaseModel):
 class RunResult(BaseModel):
     run: RunInfo
     results: list[AccountResult]
+
+
+#: What a re-check (复核) found, in the words of the notices ("复核...已整改").
+RECHECK_LABELS = {
+    "fixed": "已整改",
+    "still-failing": "仍未整改",
+    "failing-other": "出现新问题",
+    "still-review": "仍待复核",
+    "not-rechecked": "未复核",
+}
+
+
+class RecheckItem(BaseModel):
+    """One account of an earlier run's 不合格 / 待复核 list, as a re-check found it."""
+
+    account_id: str
+    name: str
+    platform: str
+    owner: str
+    region: Optional[str] = None
+    before: Verdict  # "fail" | "review" in the earlier run
+    after: Optional[Verdict] = None  # None: not audited in the later run
+    status: Literal["fixed", "still-failing", "failing-other", "still-review", "not-rechecked"]
+    before_codes: list[str] = Field(default_factory=list)
+    after_codes: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return RECHECK_LABELS[self.status]

@@ -21,7 +21,10 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult, RunResult
+from .models import (
+    FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
+    RecheckItem, RunResult,
+)
 
 #: Local on purpose (nmaudit.dates defines the same constant); all output is Beijing time.
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -149,6 +152,8 @@ def account_record(r: AccountResult) -> dict[str, Any]:
             "newest_post_source": obs.newest_post_source,
             "idle_days": jud.idle_days,
         },
+        "consecutive_failures": jud.consecutive_failures,
+        "longest_gap_days": jud.longest_gap_days,
         "findings": [
             {"code": f.code, "severity": f.severity, "message": f.message, "evidence": list(f.evidence)}
             for f in jud.findings
@@ -158,20 +163,33 @@ def account_record(r: AccountResult) -> dict[str, Any]:
     }
 
 
-def json_document(result: RunResult) -> dict[str, Any]:
-    """The whole run as plain JSON-ready data (see ``render_json``)."""
+def json_document(result: RunResult, recheck: Optional[list[RecheckItem]] = None) -> dict[str, Any]:
+    """The whole run as plain JSON-ready data (see ``render_json``); a re-check adds its section."""
     run = result.run
-    return {
+    document = {
         "run": {
             "id": run.id,
             "as_of": fmt_time(run.as_of),
             "registry": run.registry,
             "started_at": fmt_time(run.started_at),
             "finished_at": fmt_time(run.finished_at),
+            "recheck_of": run.recheck_of,
         },
         "summary": summarize(result.results),
         "accounts": [account_record(r) for r in result.results],
     }
+    if recheck is not None:
+        document["recheck"] = {
+            "of": run.recheck_of,
+            "counts": {status: sum(1 for item in recheck if item.status == status) for status in RECHECK_LABELS},
+            "accounts": [
+                {"id": item.account_id, "name": item.name, "platform": item.platform, "owner": item.owner,
+                 "before": item.before, "after": item.after, "status": item.status, "label": item.label,
+                 "before_findings": item.before_codes, "after_findings": item.after_codes}
+                for item in recheck
+            ],
+        }
+    return document
 
 
 def _text(value: Any) -> str:
@@ -206,9 +224,9 @@ def flat_record(record: dict[str, Any]) -> dict[str, str]:
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def render_json(result: RunResult) -> str:
+def render_json(result: RunResult, recheck: Optional[list[RecheckItem]] = None) -> str:
     """One JSON document, UTF-8 text (not ASCII-escaped), indented by 2."""
-    return json.dumps(json_document(result), ensure_ascii=False, indent=2)
+    return json.dumps(json_document(result, recheck), ensure_ascii=False, indent=2)
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -357,10 +375,17 @@ def table_cells(n: int, r: AccountResult) -> dict[str, Text]:
         "结论": Text(VERDICT_LABELS[verdict], style=VERDICT_STYLES[verdict]),
         "最新发布": fmt_date(r.observation.newest_post_at) or NONE_MARK,
         "未更新天数": NONE_MARK if idle is None else str(idle),
-        "主要问题": "、".join(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in r.judgement.findings))
-        or NONE_MARK,
+        "主要问题": problems_text(r),
     }
     return {k: v if isinstance(v, Text) else Text(v) for k, v in values.items()}
+
+
+def problems_text(r: AccountResult) -> str:
+    """The findings as notices name them; a failure streak is said ("连续3次检查不合格")."""
+    text = "、".join(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in r.judgement.findings)) or NONE_MARK
+    if r.judgement.verdict == "fail" and r.judgement.consecutive_failures > 1:
+        text += f"（连续{r.judgement.consecutive_failures}次检查不合格）"
+    return text
 
 
 def _print_list(rows: list[dict[str, Text]], console: Console) -> None:
@@ -411,13 +436,92 @@ def not_checked_lines(results: Iterable[AccountResult]) -> list[str]:
 # -- dispatch ------------------------------------------------------------------------------
 
 
-def render(result: RunResult, fmt: str, console: Optional[Console] = None) -> Optional[str]:
-    """Render in ``fmt`` (one of ``FORMATS``). ``table`` prints to ``console`` and returns None."""
+def render_recheck(items: list[RecheckItem], of_run: str, console: Console) -> None:
+    """The re-check (复核) of an earlier run's failures, account by account."""
+    table = Table(title=Text(f"复核情况　对批次 {of_run} 中不合格、待复核的 {len(items)} 个账号"), show_lines=True)
+    for header in ("序号", "账号名称", "平台", "主办单位", "原结论", "复核结论", "复核情况", "原问题", "现问题"):
+        table.add_column(header, overflow="fold")
+    for n, item in enumerate(items, 1):
+        table.add_row(*(Text(v) for v in (
+            str(n), item.name, PLATFORM_LABELS.get(item.platform, item.platform), item.owner,
+            VERDICT_LABELS[item.before], VERDICT_LABELS[item.after] if item.after else NONE_MARK, item.label,
+            _labels(item.before_codes), _labels(item.after_codes),
+        )))
+    console.print(table)
+    counts = {label: sum(1 for item in items if item.label == label) for label in RECHECK_LABELS.values()}
+    console.print(Text("复核 " + "，".join(f"{label} {n} 个" for label, n in counts.items() if n)))
+
+
+def _labels(codes: list[str]) -> str:
+    return "、".join(dict.fromkeys(FINDING_LABELS.get(code, code) for code in codes)) or NONE_MARK
+
+
+def render_history(account_id: str, rows: list[dict[str, Any]], console: Console) -> None:
+    """One account's timeline: a row per run."""
+    table = Table(title=Text(f"账号 {account_id} 历次检查"), show_lines=True)
+    for header in ("批次", "监测时间点", "结论", "最新发布", "未更新天数", "账号名称", "认证主体", "主要问题"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        newest = datetime.fromisoformat(row["newest_post_at"]) if row["newest_post_at"] else None
+        verdict = Text(VERDICT_LABELS[row["verdict"]], style=VERDICT_STYLES[row["verdict"]])
+        table.add_row(
+            Text(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else "")),
+            Text(_fmt_minutes(datetime.fromisoformat(row["as_of"]))), verdict,
+            Text(fmt_date(newest) or NONE_MARK), Text(NONE_MARK if row["idle_days"] is None else str(row["idle_days"])),
+            Text(row["name"] if row["name"] is not None else NONE_MARK),
+            Text(row["certification"] if row["certification"] is not None else NONE_MARK),
+            Text(_labels(row["findings"])),
+        )
+    console.print(table)
+    last = rows[-1]
+    notes = []
+    if last["verdict"] == "fail" and last["consecutive_failures"] > 1:
+        notes.append(f"连续 {last['consecutive_failures']} 次检查不合格")
+    if last["longest_gap_days"] is not None:
+        notes.append(f"已见最长未更新间隔 {last['longest_gap_days']} 天")
+    if notes:
+        console.print(Text("；".join(notes)))
+
+
+def history_document(account_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"account": account_id, "runs": [
+        {**{k: row[k] for k in ("run_id", "recheck_of", "verdict", "idle_days", "name", "certification",
+                                "newest_post_source", "lists_newest", "findings", "consecutive_failures",
+                                "longest_gap_days")},
+         "as_of": fmt_time(datetime.fromisoformat(row["as_of"])),
+         "newest_post_at": fmt_time(datetime.fromisoformat(row["newest_post_at"])) if row["newest_post_at"] else None}
+        for row in rows
+    ]}
+
+
+RUN_STATUS_LABELS = {"finished": "已完成", "running": "未完成（可 --resume 续查）"}
+
+
+def render_runs(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title=Text("检查批次"), show_lines=False)
+    for header in ("批次", "监测时间点", "登记表", "状态", "账号", "已检查", "合格", "不合格", "待复核", "复核对象"):
+        table.add_column(header, overflow="fold", no_wrap=header in ("批次", "监测时间点"))
+    for row in rows:
+        table.add_row(*(Text(str(v)) for v in (
+            row["id"], _fmt_minutes(datetime.fromisoformat(row["as_of"])), row["registry"],
+            RUN_STATUS_LABELS.get(row["status"], row["status"]), row["accounts"], row["checked"], row["pass"],
+            row["fail"], row["review"], row["recheck_of"] or NONE_MARK,
+        )))
+    console.print(table)
+
+
+def render(result: RunResult, fmt: str, console: Optional[Console] = None,
+           recheck: Optional[list[RecheckItem]] = None) -> Optional[str]:
+    """Render in ``fmt`` (one of ``FORMATS``). ``table`` prints to ``console`` and returns None.
+    A re-check's comparison is printed after the table, or added to the JSON document."""
     if fmt == "table":
-        render_table(result, console if console is not None else Console())
+        console = console if console is not None else Console()
+        render_table(result, console)
+        if recheck is not None:
+            render_recheck(recheck, result.run.recheck_of or "", console)
         return None
     if fmt == "json":
-        return render_json(result)
+        return render_json(result, recheck)
     if fmt == "csv":
         return render_csv(result)
     if fmt == "junit":

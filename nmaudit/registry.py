@@ -32,7 +32,7 @@ __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
-POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "sources")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources")
 #: Opt-in sources a policy may name (models.Policy.sources).
 SOURCES: tuple[str, ...] = get_args(get_args(Policy.model_fields["sources"].annotation)[0])
 #: Account keys in the order missing-field problems are reported.

@@ -15,15 +15,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Optional, Protocol, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import jinja2
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, VERDICT_LABELS, AccountResult, RunResult
-from .output import NONE_MARK, _pass_rate, summarize, to_beijing
+from .models import (
+    FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
+    RunResult,
+)
+from .output import NONE_MARK, _labels, _pass_rate, problems_text, summarize, to_beijing
 
 REPORT_FORMATS = ("html", "pdf", "xlsx", "md")
 
@@ -36,7 +39,8 @@ PROBLEM_KINDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("stale-14d", "2周内未更新", ("stale-14d",), "政务新媒体存在2周内未更新情况"),
     ("stale-7d", "超过7天未更新", ("stale-7d",), "政务新媒体超过7天未更新信息"),
     ("no-interaction", "未提供有效互动功能", ("no-interaction",), "政务新媒体未提供有效互动功能"),
-    ("identity", "名称/认证主体变更未报备", ("name-mismatch", "certification-mismatch"),
+    ("zombie", "僵尸账号", ("zombie",), "政务新媒体超过3个月未更新，属僵尸账号"),
+    ("identity", "名称/认证主体变更未报备", ("name-mismatch", "certification-mismatch", "changed-since-last-run"),
      "政务新媒体更改账号名称或认证主体未按规定报备"),
     ("app-unavailable", "客户端无法下载", ("app-unavailable",), "移动客户端在检查时无法下载"),
     ("account-gone", "账号已注销或被屏蔽", ("account-gone",), "政务新媒体账号已注销或被屏蔽，仍在登记之列"),
@@ -44,21 +48,6 @@ PROBLEM_KINDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 
 FAILING_COLUMNS = ("序号", "地区/部门", "主办单位", "账号名称", "类型", "主要问题", "检查时更新日期")
 TALLY_COLUMNS = ("检查", "合格", "不合格", "待复核", "合格率")
-
-
-class RecheckLike(Protocol):
-    """One earlier fail/review account and what became of it (nmaudit.history.RecheckItem)."""
-
-    account_id: str
-    name: str
-    platform: str
-    owner: str
-    region: Optional[str]
-    before: str
-    after: Optional[str]
-    status: str
-    before_codes: list[str]
-    after_codes: list[str]
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -221,16 +210,6 @@ def percent(rate: Optional[float]) -> str:
     return NONE_MARK if rate is None else f"{rate * 100:.1f}%"
 
 
-def _labels(codes: Iterable[str]) -> str:
-    return "、".join(dict.fromkeys(FINDING_LABELS.get(code, code) for code in codes)) or NONE_MARK
-
-
-def _main_problems(item: AccountResult) -> str:
-    """Finding labels, vetoes first (what made the account fail), then the rest."""
-    findings = sorted(item.judgement.findings, key=lambda f: f.severity != "veto")
-    return _labels(f.code for f in findings)
-
-
 def _platform(platform: str) -> str:
     return PLATFORM_LABELS.get(platform, platform)
 
@@ -293,23 +272,20 @@ def _not_checked(results: Sequence[AccountResult], capabilities: Sequence[dict[s
     ]
 
 
-RECHECK_ORDER = ("fixed", "still-failing", "failing-other", "still-review", "not-rechecked")
-
-
-def _recheck(earlier_run: str, items: Sequence[RecheckLike], labels: dict[str, str]) -> RecheckSection:
-    counts = {status: 0 for status in RECHECK_ORDER}
+def _recheck(earlier_run: str, items: Sequence[RecheckItem]) -> RecheckSection:
+    counts = dict.fromkeys(RECHECK_LABELS, 0)
     for item in items:
-        counts[item.status] = counts.get(item.status, 0) + 1
+        counts[item.status] += 1
     rows = [
         RecheckRow(
             number, item.region or NO_REGION, item.owner, item.name, _platform(item.platform),
             VERDICT_LABELS.get(item.before, item.before), _labels(item.before_codes),
             VERDICT_LABELS.get(item.after, item.after) if item.after else NONE_MARK,
-            _labels(item.after_codes) if item.after else NONE_MARK, labels.get(item.status, item.status),
+            _labels(item.after_codes) if item.after else NONE_MARK, item.label,
         )
         for number, item in enumerate(sorted(items, key=lambda i: (i.region is None, i.region or "", i.owner, i.name)), 1)
     ]
-    parts = "，".join(f"{labels.get(status, status)}{count}个" for status, count in counts.items() if count)
+    parts = "，".join(f"{RECHECK_LABELS[status]}{count}个" for status, count in counts.items() if count)
     summary = f"对上期（批次 {earlier_run}）不合格、待复核的{len(rows)}个政务新媒体进行了复核" + (
         f"：{parts}。" if parts else "。")
     return RecheckSection(earlier_run, summary, counts, rows)
@@ -344,8 +320,7 @@ def _chart(title: str, tallies: Sequence[Tally]) -> Chart:
 
 
 def build_report(result: RunResult, *, registered: Optional[int] = None,
-                 recheck: Optional[Sequence[RecheckLike]] = None, recheck_of: Optional[str] = None,
-                 recheck_labels: Optional[dict[str, str]] = None,
+                 recheck: Optional[Sequence[RecheckItem]] = None, recheck_of: Optional[str] = None,
                  capabilities: Sequence[dict[str, Any]] = ()) -> Report:
     """The notice's content for one run. ``registered`` is how many accounts the run set out
     to check (default: those it checked); ``recheck`` the earlier run ``recheck_of``'s
@@ -364,14 +339,14 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
     failing_results = sorted((r for r in results if r.judgement.verdict == "fail"), key=_sort_key)
     failing = [
         FailingRow(number, _region(r), r.account.owner, r.account.name, _platform(r.account.platform),
-                   _main_problems(r), _newest_post(r), r.account.id)
+                   problems_text(r), _newest_post(r), r.account.id)
         for number, r in enumerate(failing_results, 1)
     ]
     review_results = sorted((r for r in results if r.judgement.verdict == "review"), key=_sort_key)
     reviews = [
         ReviewRow(number, _region(r), r.account.owner, r.account.name, _platform(r.account.platform),
                   "；".join(f.message for f in r.judgement.findings if f.severity == "review")
-                  or _main_problems(r))
+                  or problems_text(r))
         for number, r in enumerate(review_results, 1)
     ]
     as_of = to_beijing(result.run.as_of)
@@ -387,7 +362,7 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
         overview=overview, totals=totals, by_platform=by_platform,
         group_label="地区" if has_regions else "主办单位", by_group=by_group, failing=failing,
         problems=_problem_groups(results), reviews=reviews, not_checked=_not_checked(results, capabilities),
-        recheck=_recheck(recheck_of or "", recheck, recheck_labels or {}) if recheck is not None else None,
+        recheck=_recheck(recheck_of or "", recheck) if recheck is not None else None,
         evidence=_evidence(results),
     )
     report.charts = [_chart("按类型合格率", by_platform), _chart(f"按{report.group_label}合格率", by_group)]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .dates import idle_days as compute_idle_days
 from .dates import to_beijing
-from .models import Account, Finding, Judgement, Observation, Severity
+from .models import Account, Finding, Judgement, Observation, Prior, Severity
 
 #: Every finding code and its weight (README documents the same table).
 SEVERITIES: dict[str, Severity] = {
@@ -23,8 +23,9 @@ SEVERITIES: dict[str, Severity] = {
     "unparsed": "review",
     "unsupported": "review",
     "update-unverified": "review",
+    "changed-since-last-run": "warn",
+    "zombie": "warn",
 }
-
 
 
 def normalise(text: str) -> str:
@@ -32,8 +33,9 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def judge(account: Account, observation: Observation, as_of: datetime) -> Judgement:
-    """Apply the rules of inspection-rules.md to one observation at one check time."""
+def judge(account: Account, observation: Observation, as_of: datetime, prior: Prior | None = None) -> Judgement:
+    """Apply the rules of inspection-rules.md to one observation at one check time; `prior`
+    (the account's previous run) adds what only history shows."""
     as_of = to_beijing(as_of)
     findings = [
         Finding(code=s.code, severity=SEVERITIES.get(s.code, "review"), message=s.message, evidence=s.evidence)
@@ -47,10 +49,44 @@ def judge(account: Account, observation: Observation, as_of: datetime) -> Judgem
     if "update" in observation.checks and not gone:
         findings.extend(_update_findings(account, observation, idle))
     findings.extend(_identity_findings(account, observation))
+    if prior is not None:
+        findings.extend(_change_findings(observation, prior))
 
     severities = {f.severity for f in findings}
     verdict = "fail" if "veto" in severities else "review" if "review" in severities else "pass"
-    return Judgement(as_of=as_of, verdict=verdict, idle_days=idle, findings=findings)
+    streak = prior.consecutive_failures if prior is not None else 0
+    streak = streak + 1 if verdict == "fail" else streak if verdict == "review" else 0
+    gaps = [g for g in (prior.longest_gap_days if prior else None, _longest_gap(observation, as_of)) if g is not None]
+    return Judgement(
+        as_of=as_of, verdict=verdict, idle_days=idle, findings=findings, consecutive_failures=streak,
+        longest_gap_days=max(gaps) if gaps else None, prior_run=prior.run_id if prior else None,
+    )
+
+
+def _longest_gap(observation: Observation, as_of: datetime) -> int | None:
+    """The longest stretch without a post, in calendar days, that this observation proves:
+    between consecutive posts of one listing source, and from the newest post to the check."""
+    gaps = []
+    for times in observation.listed_posts.values():
+        days = sorted({to_beijing(t).date() for t in times})
+        gaps.extend((later - earlier).days for earlier, later in zip(days, days[1:]))
+    if observation.newest_post_at is not None and observation.newest_post_lists_newest:
+        gaps.append(compute_idle_days(observation.newest_post_at, as_of))
+    return max(gaps) if gaps else None
+
+
+def _change_findings(observation: Observation, prior: Prior) -> list[Finding]:
+    """The live name or certification differs from what the previous run saw."""
+    evidence = _source_evidence(observation, observation.name_source)
+    when = f"上次检查（批次 {prior.run_id}，{to_beijing(prior.as_of):%Y-%m-%d}）"
+    findings = []
+    for label, before, after in (("账号名称", prior.name, observation.name),
+                                 ("认证主体", prior.certification, observation.certification)):
+        if before is not None and after is not None and normalise(before) != normalise(after):
+            findings.append(_finding(
+                "changed-since-last-run", f"{label}较{when}发生变化：原为“{before or '（无）'}”，现为“{after or '（无）'}”",
+                evidence))
+    return findings
 
 
 def _identity_findings(account: Account, observation: Observation) -> list[Finding]:
@@ -89,10 +125,15 @@ def _update_findings(account: Account, observation: Observation, idle: int | Non
             return []
         message = f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查"
         return [_finding("update-unverified", message, evidence)]
+    findings = []
     for code, limit in (("stale-14d", policy.fail_idle_days), ("stale-7d", policy.warn_idle_days)):
         if idle > limit:
-            return [_finding(code, f"超过{limit}天未更新：最新发布于{newest}，已{idle}天", evidence)]
-    return []
+            findings.append(_finding(code, f"超过{limit}天未更新：最新发布于{newest}，已{idle}天", evidence))
+            break
+    if idle > policy.zombie_idle_days:
+        findings.append(_finding(
+            "zombie", f"僵尸账号：超过{policy.zombie_idle_days}天未更新（最新发布于{newest}，已{idle}天）", evidence))
+    return findings
 
 
 def _finding(code: str, message: str, evidence: list[str]) -> Finding:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 import sqlite_utils
 
 from .errors import StoreError
-from .models import Account, AccountResult, Judgement, Observation, RunInfo, RunResult
+from .models import Account, AccountResult, Judgement, Observation, Prior, RunInfo, RunResult
 from .snapshots import EvidenceFile
 
 SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
@@ -23,6 +23,7 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
         {
             "id": str, "as_of": str, "registry": str, "registry_sha256": str, "started_at": str,
             "finished_at": str, "status": str, "tool_version": str, "browser": str, "options": str,
+            "recheck_of": str,
         },
         "id",
     ),
@@ -43,7 +44,8 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
         ("run_id", "account_id"),
     ),
     "judgements": (
-        {"run_id": str, "account_id": str, "as_of": str, "verdict": str, "idle_days": int},
+        {"run_id": str, "account_id": str, "as_of": str, "verdict": str, "idle_days": int,
+         "consecutive_failures": int, "longest_gap_days": int, "prior_run": str},
         ("run_id", "account_id"),
     ),
     "findings": (
@@ -84,6 +86,11 @@ class Store:
                 table.create(columns, pk=pk)
                 if name in INDEXES:
                     table.create_index(INDEXES[name], if_not_exists=True)
+            else:
+                # A database written by an earlier version: add what it lacks, keep what it has.
+                missing = {column: kind for column, kind in columns.items() if column not in table.columns_dict}
+                for column, kind in missing.items():
+                    table.add_column(column, kind)
 
     def start_run(self, run: RunInfo, accounts: list[Account], *, registry_sha256: str,
                   tool_version: str, browser: str, options: dict[str, Any]) -> None:
@@ -94,6 +101,7 @@ class Store:
                 "registry_sha256": registry_sha256, "started_at": _iso(run.started_at),
                 "finished_at": None, "status": "running", "tool_version": tool_version,
                 "browser": browser, "options": json.dumps(options, ensure_ascii=False),
+                "recheck_of": run.recheck_of,
             })
             self.db["accounts"].insert_all(
                 {
@@ -134,6 +142,8 @@ class Store:
         self.db["judgements"].insert({
             "run_id": run_id, "account_id": account_id, "as_of": _iso(judgement.as_of),
             "verdict": judgement.verdict, "idle_days": judgement.idle_days,
+            "consecutive_failures": judgement.consecutive_failures,
+            "longest_gap_days": judgement.longest_gap_days, "prior_run": judgement.prior_run,
         })
         self.db["findings"].insert_all(
             {
@@ -157,7 +167,7 @@ class Store:
             raise StoreError(f"{self.path}: no run '{run_id}'") from None
         return RunInfo(
             id=row["id"], as_of=row["as_of"], registry=row["registry"],
-            started_at=row["started_at"], finished_at=row["finished_at"],
+            started_at=row["started_at"], finished_at=row["finished_at"], recheck_of=row["recheck_of"],
         )
 
     def run_status(self, run_id: str) -> str:
@@ -165,15 +175,6 @@ class Store:
 
     def finished_accounts(self, run_id: str) -> set[str]:
         return {row["account_id"] for row in self.db["observations"].rows_where("run_id = ?", [run_id])}
-
-    def latest_run(self) -> Optional[str]:
-        """The id of the run started last, None when there is none."""
-        rows = list(self.db["runs"].rows_where(order_by="started_at desc, id desc", limit=1))
-        return rows[0]["id"] if rows else None
-
-    def registered(self, run_id: str) -> int:
-        """How many accounts the run set out to check (the registry as audited, --only applied)."""
-        return self.db["accounts"].count_where("run_id = ?", [run_id])
 
     def load_run(self, run_id: str) -> RunResult:
         """A stored run as it was judged, accounts in registry order (unfinished ones left out)."""
@@ -199,6 +200,149 @@ class Store:
             judgement = Judgement(
                 as_of=judged["as_of"], verdict=judged["verdict"], idle_days=judged["idle_days"],
                 findings=findings.get(account_id, []),
+                consecutive_failures=judged["consecutive_failures"] or 0,
+                longest_gap_days=judged["longest_gap_days"], prior_run=judged["prior_run"],
             )
             results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement))
         return RunResult(run=run, results=results)
+
+    # Runs over time
+
+    def run_row(self, run_id: str) -> dict[str, Any]:
+        """The stored row of a run, options decoded."""
+        self.run_info(run_id)  # a clear error for an unknown run
+        row = dict(self.db["runs"].get(run_id))
+        row["options"] = json.loads(row["options"] or "{}")
+        return row
+
+    def _ordered_runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest check first (runs of one check time in the order they started)."""
+        rows = list(self.db["runs"].rows)
+        return sorted(rows, key=lambda row: (datetime.fromisoformat(row["as_of"]),
+                                             datetime.fromisoformat(row["started_at"])))
+
+    def resolve_run(self, run_id: Optional[str], *, unfinished: bool = False) -> str:
+        """`run_id` checked, or `latest` / None resolved: the latest run (unfinished only if asked)."""
+        if run_id not in (None, "latest"):
+            self.run_info(run_id)
+            return run_id
+        runs = [row for row in self._ordered_runs() if not unfinished or row["status"] != "finished"]
+        if not runs:
+            what = "no unfinished run to resume" if unfinished else "no runs yet"
+            raise StoreError(f"{self.path}: {what}")
+        return max(runs, key=lambda row: datetime.fromisoformat(row["started_at"]))["id"]
+
+    def audited_accounts(self, run_id: str) -> list[Account]:
+        """The registry as this run audited it, in registry order."""
+        return [Account.model_validate_json(row["data"])
+                for row in self.db["accounts"].rows_where("run_id = ?", [run_id], order_by="position")]
+
+    def reopen_run(self, run_id: str) -> None:
+        with self.db.conn:
+            self.db["runs"].update(run_id, {"status": "running", "finished_at": None})
+
+    def prior(self, account_id: str, run: RunInfo) -> Optional[Prior]:
+        """The account's latest judged run before `run` (by check time, then start)."""
+        key = (run.as_of, run.started_at)
+        candidates = []
+        for row in self.db.query(
+            """select j.run_id, r.as_of, r.started_at, j.verdict, o.name, o.certification,
+                      j.consecutive_failures, j.longest_gap_days
+               from judgements j join runs r on r.id = j.run_id
+               join observations o on o.run_id = j.run_id and o.account_id = j.account_id
+               where j.account_id = ? and j.run_id != ?""",
+            [account_id, run.id],
+        ):
+            when = (datetime.fromisoformat(row["as_of"]), datetime.fromisoformat(row["started_at"]))
+            if when < key:
+                candidates.append((when, row))
+        if not candidates:
+            return None
+        _, row = max(candidates, key=lambda item: item[0])
+        return Prior(
+            run_id=row["run_id"], as_of=row["as_of"], verdict=row["verdict"], name=row["name"],
+            certification=row["certification"], consecutive_failures=row["consecutive_failures"] or 0,
+            longest_gap_days=row["longest_gap_days"],
+        )
+
+    def earlier_run(self, run_id: str) -> Optional[str]:
+        """The latest finished run of the same registry before this one, if any."""
+        this = self.run_row(run_id)
+        earlier = None
+        for row in self._ordered_runs():
+            if row["id"] == run_id:
+                break
+            if row["registry"] == this["registry"] and row["status"] == "finished":
+                earlier = row["id"]
+        return earlier
+
+    def account_history(self, account_id: str) -> list[dict[str, Any]]:
+        """The account's judged runs, oldest first: verdict, newest post, idle days, name, certification."""
+        order = {row["id"]: position for position, row in enumerate(self._ordered_runs())}
+        rows = list(self.db.query(
+            """select j.run_id, r.as_of, r.recheck_of, j.verdict, j.idle_days, j.consecutive_failures,
+                      j.longest_gap_days, o.name, o.certification, o.newest_post_at, o.newest_post_source,
+                      o.lists_newest
+               from judgements j join runs r on r.id = j.run_id
+               join observations o on o.run_id = j.run_id and o.account_id = j.account_id
+               where j.account_id = ?""",
+            [account_id],
+        ))
+        codes: dict[str, list[str]] = {}
+        for row in self.db["findings"].rows_where("account_id = ?", [account_id], order_by="id"):
+            codes.setdefault(row["run_id"], []).append(row["code"])
+        for row in rows:
+            row["findings"] = codes.get(row["run_id"], [])
+            row["lists_newest"] = bool(row["lists_newest"])
+        return sorted(rows, key=lambda row: order[row["run_id"]])
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first, with its verdict counts."""
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.db.query("select run_id, verdict, count(*) as n from judgements group by run_id, verdict"):
+            counts.setdefault(row["run_id"], {})[row["verdict"]] = row["n"]
+        planned = {row["run_id"]: row["n"] for row in self.db.query(
+            "select run_id, count(*) as n from accounts group by run_id")}
+        listing = []
+        for row in self._ordered_runs():
+            done = counts.get(row["id"], {})
+            listing.append({
+                "id": row["id"], "as_of": row["as_of"], "registry": row["registry"], "status": row["status"],
+                "started_at": row["started_at"], "finished_at": row["finished_at"],
+                "recheck_of": row["recheck_of"], "accounts": planned.get(row["id"], 0),
+                "checked": sum(done.values()), "pass": done.get("pass", 0), "fail": done.get("fail", 0),
+                "review": done.get("review", 0),
+            })
+        return listing
+
+    # Evidence and retention
+
+    def add_run_evidence(self, run_id: str, item: EvidenceFile) -> None:
+        """A file that belongs to the whole run (its HAR), not to one account."""
+        with self.db.conn:
+            self.db["evidence"].insert({
+                "run_id": run_id, "account_id": None, "path": item.path, "kind": item.kind,
+                "sha256": item.sha256, "size": item.size, "captured_at": _iso(item.captured_at),
+            })
+
+    def evidence_rows(self, run_id: str) -> list[dict[str, Any]]:
+        self.run_info(run_id)
+        return list(self.db["evidence"].rows_where("run_id = ?", [run_id], order_by="id"))
+
+    def latest_run_of_each_account(self) -> set[str]:
+        """The runs that hold some account's latest observation: never pruned."""
+        order = {row["id"]: position for position, row in enumerate(self._ordered_runs())}
+        latest: dict[str, str] = {}
+        for row in self.db.query("select run_id, account_id from observations"):
+            current = latest.get(row["account_id"])
+            if current is None or order[row["run_id"]] > order[current]:
+                latest[row["account_id"]] = row["run_id"]
+        return set(latest.values())
+
+    def delete_run(self, run_id: str) -> None:
+        """Every row of a run, in every table that has a run, in one transaction."""
+        with self.db.conn:
+            for name in self.db.table_names():
+                if name != "runs" and "run_id" in self.db[name].columns_dict:
+                    self.db.execute(f"delete from [{name}] where run_id = ?", [run_id])
+            self.db.execute("delete from runs where id = ?", [run_id])

@@ -205,8 +205,12 @@ def test_requests_to_one_host_are_paced(site, workdir):
     before = len(site.requests_to("m.weibo.cn"))
     done = nmaudit(*audit_args(site, "--pace", "0.3"), cwd=workdir)
     assert done.returncode == 0, done.stderr
-    times = [request.at for request in site.requests_to("m.weibo.cn")[before:]]
-    assert len(times) == 7  # two per account, one for the walled one; no favicon
+    requests = site.requests_to("m.weibo.cn")[before:]
+    # Chromium asks a host for /favicon.ico once per browser and remembers the answer; a route
+    # to block it would intercept every request and cost a tenth of an audit's CPU.
+    assert [r.path for r in requests].count("/favicon.ico") <= 1
+    times = [request.at for request in requests if request.path != "/favicon.ico"]
+    assert len(times) == 7  # two per account, one for the walled one
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
     # Arrival times carry the emulator thread's scheduling noise on a loaded 2-core machine.
     assert min(gaps) >= 0.25 and sum(gaps) / len(gaps) >= 0.3, gaps

@@ -185,12 +185,14 @@ def test_json_shape_and_values(run: RunResult) -> None:
         "registry": "registry.yaml",
         "started_at": "2026-11-20T09:00:00+08:00",
         "finished_at": "2026-11-20T09:02:05+08:00",
+        "recheck_of": None,
     }
     assert doc["summary"] == {"checked": 4, "pass": 2, "fail": 1, "review": 1, "pass_rate": 0.6667}
     assert [a["id"] for a in doc["accounts"]] == ["gz-001", "gz-002", "gz-003", "gz-004"]
     for account in doc["accounts"]:
         assert set(account) == {
             "id", "name", "platform", "owner", "region", "verdict", "observed", "findings", "not_checked", "evidence",
+            "consecutive_failures", "longest_gap_days",
         }
         assert set(account["observed"]) == {
             "name", "certification", "newest_post_at", "newest_post_source", "idle_days",

@@ -12,17 +12,15 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Optional
-
 import openpyxl
 import pypdf
 import pytest
 
 from nmaudit import report
-from nmaudit.models import Finding, RunResult
+from nmaudit.models import Finding, RecheckItem, RunResult
 from nmaudit.output import fmt_date
 from nmaudit.store import Store
 from tests.demo_site import ROOT
@@ -56,7 +54,7 @@ def demo(tmp_path_factory) -> Demo:
                    "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", cwd=folder)
     assert done.returncode == 0, done.stderr
     store = Store(folder / "demo.db")
-    run_id = store.latest_run()
+    run_id = store.resolve_run("latest")
     return Demo(folder, run_id, store.load_run(run_id))
 
 
@@ -303,36 +301,17 @@ def test_markdown_tables(demo: Demo):
 # -- the re-check section ------------------------------------------------------------------------
 
 
-@dataclass
-class StandInRecheckItem:
-    """Shaped like nmaudit.history.RecheckItem (issue 4)."""
-
-    account_id: str
-    name: str
-    platform: str
-    owner: str
-    region: Optional[str]
-    before: str
-    after: Optional[str]
-    status: str
-    before_codes: list[str] = field(default_factory=list)
-    after_codes: list[str] = field(default_factory=list)
-
-
-LABELS = {"fixed": "已整改", "still-failing": "仍未整改", "failing-other": "出现新问题",
-          "still-review": "仍待复核", "not-rechecked": "未复核"}
-
-
 def test_recheck_section(tmp_path):
     items = [
-        StandInRecheckItem("a", "渭滨发布", "weibo", "宝鸡市渭滨区人民政府办公室", "渭滨区", "fail", "pass", "fixed",
-                           ["stale-14d"], []),
-        StandInRecheckItem("b", "太白发布", "wechat", "宝鸡市太白县人民政府办公室", "太白县", "fail", "fail",
-                           "still-failing", ["stale-14d"], ["stale-14d"]),
-        StandInRecheckItem("c", "岐山政务", "app", "宝鸡市岐山县人民政府办公室", None, "fail", None, "not-rechecked",
-                           ["app-unavailable"], []),
+        RecheckItem(account_id="a", name="渭滨发布", platform="weibo", owner="宝鸡市渭滨区人民政府办公室",
+                    region="渭滨区", before="fail", after="pass", status="fixed", before_codes=["stale-14d"]),
+        RecheckItem(account_id="b", name="太白发布", platform="wechat", owner="宝鸡市太白县人民政府办公室",
+                    region="太白县", before="fail", after="fail", status="still-failing", before_codes=["stale-14d"],
+                    after_codes=["stale-14d"]),
+        RecheckItem(account_id="c", name="岐山政务", platform="app", owner="宝鸡市岐山县人民政府办公室",
+                    before="fail", status="not-rechecked", before_codes=["app-unavailable"]),
     ]
-    notice = report.build_report(sample_run(), recheck=items, recheck_of="20260820-0900", recheck_labels=LABELS)
+    notice = report.build_report(sample_run(), recheck=items, recheck_of="20260820-0900")
     assert notice.recheck.summary == (
         "对上期（批次 20260820-0900）不合格、待复核的3个政务新媒体进行了复核：已整改1个，仍未整改1个，未复核1个。")
     assert [(r.name, r.before_problems, r.after, r.status) for r in notice.recheck.rows] == [
@@ -344,16 +323,36 @@ def test_recheck_section(tmp_path):
     assert "id=\"recheck-table\"" not in report.render_html(report.build_report(sample_run()), tmp_path)
 
 
+def test_a_recheck_run_reports_what_became_of_the_earlier_failures(demo: Demo, tmp_path):
+    """nmaudit recheck, then the report of the re-check run: its section comes from history.compare_runs."""
+    (tmp_path / "demo.db").write_bytes((demo.folder / "demo.db").read_bytes())
+    done = nmaudit("recheck", demo.run_id, "--replay", str(ROOT / "snapshots" / "sample.har"), "--db", "demo.db",
+                   "--snapshots", "snapshots", "--format", "json",
+                   "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = nmaudit("report", "latest", "--db", "demo.db", "--format", "md", cwd=tmp_path).stdout
+    verdicts = Counter(r.judgement.verdict for r in demo.result.results)
+    # The capture has not changed, so every failure is still there and every 待复核 still is.
+    assert (f"对上期（批次 {demo.run_id}）不合格、待复核的{verdicts['fail'] + verdicts['review']}个政务新媒体进行了复核："
+            f"仍未整改{verdicts['fail']}个，仍待复核{verdicts['review']}个。") in text
+    assert text.count("| 仍未整改 |") == verdicts["fail"]
+    assert "## 四、上期问题复核情况" in text
+
+
+def test_the_first_run_of_a_registry_has_no_recheck_section(demo: Demo):
+    assert "上期问题复核情况" not in written(demo, "md", "first.md").read_text(encoding="utf-8")
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 
-def test_report_errors_exit_2_and_create_nothing(demo: Demo, tmp_path):
+def test_report_errors_exit_1_and_create_nothing(demo: Demo, tmp_path):
     done = nmaudit("report", "latest", "--db", "missing.db", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert "missing.db: no such database" in done.stderr
     assert not (tmp_path / "missing.db").exists()
     done = nmaudit("report", "20990101-000000-beef", "--db", str(demo.folder / "demo.db"), cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert "no run '20990101-000000-beef'" in done.stderr
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from nmaudit.dates import BEIJING
-from nmaudit.models import Account, Observation, Policy, Signal, SourceRecord
+from nmaudit.models import Account, Observation, Policy, Prior, Signal, SourceRecord
 from nmaudit.rules import SEVERITIES, judge
 
 AS_OF = datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING)
@@ -40,7 +40,10 @@ def observed(days_ago: int | None = None, lists_newest: bool = True, signals=(),
     (8, Policy(), "pass", ["stale-7d"]),
     (14, Policy(), "pass", ["stale-7d"]),
     (15, Policy(), "fail", ["stale-14d"]),
-    (400, Policy(), "fail", ["stale-14d"]),
+    (90, Policy(), "fail", ["stale-14d"]),
+    (91, Policy(), "fail", ["stale-14d", "zombie"]),
+    (400, Policy(), "fail", ["stale-14d", "zombie"]),
+    (31, Policy(zombie_idle_days=30), "fail", ["stale-14d", "zombie"]),
     (7, Policy(warn_idle_days=3, fail_idle_days=7), "pass", ["stale-7d"]),
     (8, Policy(warn_idle_days=3, fail_idle_days=7), "fail", ["stale-14d"]),
     (10, Policy(warn_idle_days=10, fail_idle_days=30), "pass", []),
@@ -135,3 +138,48 @@ def test_findings_carry_the_evidence_of_their_source():
 def test_every_code_has_a_notice_label():
     from nmaudit.models import FINDING_LABELS
     assert set(SEVERITIES) == set(FINDING_LABELS)
+
+
+def test_a_lower_bound_never_makes_a_zombie():
+    judgement = judge(account(), observed(200, lists_newest=False), AS_OF)
+    assert [f.code for f in judgement.findings] == ["update-unverified"]
+
+
+def prior(**fields) -> Prior:
+    values = {"run_id": "20260930-1000-aaaa", "as_of": AS_OF - timedelta(days=90), "verdict": "fail",
+              "name": "平安宝鸡", "certification": "宝鸡市公安局官方微博", "consecutive_failures": 2}
+    values.update(fields)
+    return Prior(**values)
+
+
+@pytest.mark.parametrize("days, before, verdict, streak", [
+    (30, prior(), "fail", 3),                                   # fails again: the streak grows
+    (1, prior(), "pass", 0),                                    # fixed: the streak ends
+    (None, prior(), "review", 2),                               # could not see: carried, not grown
+    (30, prior(verdict="pass", consecutive_failures=0), "fail", 1),
+    (30, None, "fail", 1),
+])
+def test_failure_streaks(days, before, verdict, streak):
+    signals = ["blocked"] if days is None else []
+    judgement = judge(account(), observed(days, signals=signals), AS_OF, before)
+    assert (judgement.verdict, judgement.consecutive_failures) == (verdict, streak)
+    assert judgement.prior_run == (before.run_id if before else None)
+
+
+def test_a_change_since_the_last_run_names_both_values():
+    judgement = judge(account(), observed(1, certification="宝鸡市公安局交通管理支队"), AS_OF, prior())
+    [changed] = [f for f in judgement.findings if f.code == "changed-since-last-run"]
+    assert changed.severity == "warn" and judgement.verdict == "pass"
+    assert "认证主体较上次检查（批次 20260930-1000-aaaa" in changed.message
+    assert "原为“宝鸡市公安局官方微博”，现为“宝鸡市公安局交通管理支队”" in changed.message
+    unseen = judge(account(), observed(1, name=None), AS_OF, prior())
+    assert "changed-since-last-run" not in [f.code for f in unseen.findings]  # not seen is not changed
+
+
+def test_longest_gap_from_listed_posts_the_idle_stretch_and_the_past():
+    feed = "https://rsshub.example/weibo/1"
+    observation = observed(3, listed_posts={feed: [AS_OF - timedelta(days=d) for d in (3, 5, 17, 18)]})
+    assert judge(account(), observation, AS_OF).longest_gap_days == 12
+    assert judge(account(), observation, AS_OF, prior(longest_gap_days=40)).longest_gap_days == 40
+    assert judge(account(), observed(20), AS_OF).longest_gap_days == 20  # the idle stretch itself
+    assert judge(account(), observed(20, lists_newest=False), AS_OF).longest_gap_days is None

@@ -75,13 +75,30 @@ def record_source(observation: Observation, fetched: Fetched, kind: str, outcome
     return source
 
 
-def note_post(observation: Observation, moment: datetime, source_url: str, lists_newest: bool) -> None:
+#: Post times kept per listing source (for the longest gap); a page of posts is far fewer.
+MAX_LISTED_POSTS = 200
+
+
+def note_posts(observation: Observation, moments: list[datetime], source_url: str, lists_newest: bool,
+               out_of_order: list[datetime] | None = None) -> None:
     """Combine what several sources saw: the newest post is the newest any source saw, and
-    idleness is provable once any source that lists the newest posts was read."""
-    if observation.newest_post_at is None or moment > observation.newest_post_at:
-        observation.newest_post_at = moment
+    idleness is provable once any source that lists the newest posts was read.
+
+    `out_of_order` posts (pinned ones) count as posts, but stand outside the run of
+    consecutive posts, so they take no part in measuring gaps."""
+    every = [*moments, *(out_of_order or [])]
+    if not every:
+        return
+    observation.posts_seen += len(every)
+    newest = max(every)
+    if observation.newest_post_at is None or newest > observation.newest_post_at:
+        observation.newest_post_at = newest
         observation.newest_post_source = source_url
     observation.newest_post_lists_newest = observation.newest_post_lists_newest or lists_newest
+    if lists_newest and moments:
+        listed = observation.listed_posts.setdefault(source_url, [])
+        listed.extend(moments)
+        listed[:] = sorted(set(listed), reverse=True)[:MAX_LISTED_POSTS]
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)

@@ -18,7 +18,7 @@ import feedparser
 from ..browser import Fetched
 from ..dates import to_beijing
 from ..models import Account, Observation
-from .base import Fetch, network_problem, note_post, record_source
+from .base import Fetch, network_problem, note_posts, record_source
 from ..html import Document
 from .base import decode_html
 
@@ -151,6 +151,5 @@ def _read_items(items: list[FeedItem], fetched: Fetched, observation: Observatio
         observation.add_signal(
             "unparsed", f"订阅源中{len(items)}个条目都没有可识别的发布时间：{fetched.url}", fetched.evidence)
         return
-    observation.posts_seen += len(dated)
     # An undated item might be the newest: then the feed gives a lower bound only.
-    note_post(observation, max(dated), fetched.url, lists_newest=len(dated) == len(items))
+    note_posts(observation, dated, fetched.url, lists_newest=len(dated) == len(items))

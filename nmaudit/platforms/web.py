@@ -20,7 +20,7 @@ from ..browser import Fetched
 from ..dates import from_unix, parse_post_time, to_beijing
 from ..models import Account, Extract, Extractor, Observation, SourceRecord
 from ..html import Document
-from .base import Fetch, decode_html, network_problem, note_post, record_source
+from .base import Fetch, decode_html, network_problem, note_posts, record_source
 
 # -- extract rules -------------------------------------------------------------------------------
 
@@ -186,9 +186,8 @@ class WebAdapter:
                     page_unreadable = True
             if dated:
                 seen_any = True
-                observation.posts_seen += len(dated)
                 # A date that could not be read might be the newest: then this page is a lower bound.
-                note_post(observation, max(dated), page.url, extract.lists_newest and not page_unreadable)
+                note_posts(observation, dated, page.url, extract.lists_newest and not page_unreadable)
         if not seen_any:
             detail = f"（无法识别的时间：{'、'.join(unreadable[:3])}）" if unreadable else ""
             self._nothing_found("posts", extractor, pages, observation, detail)

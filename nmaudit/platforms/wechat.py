@@ -19,7 +19,7 @@ from ..browser import Fetched
 from ..dates import from_unix, parse_post_time, to_beijing
 from ..models import Account, Observation
 from ..rules import normalise
-from .base import Fetch, network_problem, note_post, record_source
+from .base import Fetch, network_problem, note_posts, record_source
 from ..html import Document, Element
 from .base import decode_html
 
@@ -353,8 +353,7 @@ class _Reading:
         if not moments:
             self.observation.add_signal("unparsed", f"{missing}：{fetched.url}", fetched.evidence)
             return
-        self.observation.posts_seen += len(moments)
-        note_post(self.observation, max(moments), source.url, lists_newest)
+        note_posts(self.observation, moments, source.url, lists_newest)
 
     async def album(self, url: str) -> None:
         page = await self.open(url, "wechat-album", _has_album_content)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from ..browser import Fetched
 from ..dates import parse_post_time
 from ..models import Account, Observation
-from .base import Fetch, network_problem, note_post, page_title, record_source
+from .base import Fetch, network_problem, note_posts, page_title, record_source
 
 API = "https://m.weibo.cn/api/container/getIndex"
 WEIBO_HOSTS = {"weibo.com", "www.weibo.com", "m.weibo.cn", "weibo.cn", "www.weibo.cn"}
@@ -171,10 +171,9 @@ class WeiboAdapter:
             detail = f"，无法识别的时间：{'、'.join(unreadable[:3])}" if unreadable else ""
             observation.add_signal("unparsed", f"微博列表中未读到任何带时间的博文{detail}", fetched.evidence)
             return
-        observation.posts_seen += len(dated)
-        newest = max(moment for moment, _ in dated)
         pinned = [moment for moment, is_top in dated if is_top]
         if pinned:
             observation.pinned_post_at = max(pinned)
         # A post whose time could not be read might be the newest: then this is a lower bound.
-        note_post(observation, newest, fetched.url, lists_newest=not unreadable)
+        note_posts(observation, [moment for moment, is_top in dated if not is_top], fetched.url,
+                   lists_newest=not unreadable, out_of_order=pinned)
