@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench sample clean
+.PHONY: setup browser demo test bench sample screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: setup
 # Re-record snapshots/sample.har from the test fixtures.
 sample: setup
 	$(PY) -m tests.demo_site
+
+# docs/report.png: the demo run's report, photographed in headless Chromium.
+screenshot: setup
+	$(PY) docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) nmaudit.db nmaudit.db-* snapshots/*/

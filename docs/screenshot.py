@@ -24,7 +24,7 @@ OUTPUT = ROOT / "docs" / "report.png"
 
 def nmaudit(*args: str, cwd: Path) -> None:
     subprocess.run([sys.executable, "-m", "nmaudit", *args], cwd=cwd, check=True,
-                   env=dict(os.environ, NO_COLOR="1"), stdout=subprocess.DEVNULL)
+                   env=dict(os.environ, NO_COLOR="1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def photograph(html: Path, png: Path, width: int = 1100, height: int = 1500) -> None:
@@ -41,7 +41,8 @@ async def photograph(html: Path, png: Path, width: int = 1100, height: int = 150
 def main() -> None:
     with TemporaryDirectory() as scratch:
         work = Path(scratch)
-        nmaudit("audit", str(ROOT / "accounts.yaml"), "--replay", str(ROOT / "snapshots" / "sample.har"),
+        (work / "accounts.yaml").write_bytes((ROOT / "accounts.yaml").read_bytes())
+        nmaudit("audit", "accounts.yaml", "--replay", str(ROOT / "snapshots" / "sample.har"),
                 "--db", "demo.db", "--snapshots", "snapshots", "--format", "json",
                 "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", cwd=work)
         nmaudit("report", "latest", "--db", "demo.db", "--format", "html", "-o", "report.html", cwd=work)
