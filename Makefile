@@ -34,8 +34,9 @@ bench: setup
 sample: setup
 	$(PY) -m tests.demo_site
 
-# Re-take docs/review.png: the review page over the demo run, in headless Chromium.
+# docs/report.png and docs/review.png: the demo run's report and review page, in headless Chromium.
 screenshot: setup
+	$(PY) docs/screenshot.py
 	$(PY) docs/review_screenshot.py
 
 clean:

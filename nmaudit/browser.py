@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import shutil
+import tempfile
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -268,6 +269,40 @@ async def launch_chromium_described(playwright: Playwright, executable: Optional
             failures.append(f"{candidate or 'Playwright Chromium'}: {str(error).splitlines()[0]}")
     detail = ("; ".join(failures) + ". ") if failures else ""
     raise BrowserUnavailable(detail + HOW_TO_GET_A_BROWSER)
+
+
+#: Page numbers in the printed notice's footer (Chromium fills in the two spans).
+PDF_FOOTER = (
+    '<div style="width:100%;font-size:9px;text-align:center;color:#555">'
+    '第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</div>'
+)
+
+
+async def print_pdf(html: str, folder: Path, executable: Optional[str] = None) -> bytes:
+    """Print an HTML page to an A4 PDF with page numbers, in headless Chromium.
+
+    The page is written to a hidden file in ``folder`` (where the PDF goes) and opened by
+    its file:// URL, so its relative links to the evidence resolve as they will from the PDF.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".nmaudit-print-", suffix=".html")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(html)
+        async with async_playwright() as playwright:
+            browser = await launch_chromium(playwright, executable, [])
+            try:
+                page = await browser.new_page()
+                await page.goto(Path(name).resolve().as_uri(), wait_until="load")
+                return await page.pdf(
+                    format="A4", print_background=True, display_header_footer=True,
+                    header_template="<span></span>", footer_template=PDF_FOOTER,
+                    margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+                )
+            finally:
+                await browser.close()
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 class BrowserSession:

@@ -17,8 +17,9 @@ from rich.table import Table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, output
+from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
-from .browser import BrowserOptions
+from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
 from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
 from .install import install as install_browser
@@ -27,6 +28,8 @@ from .history import accounts_to_recheck, compare_runs, history_rows, parse_poli
 from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
+from .registry_import import import_sheet, write_registry
+from .registry_lint import lint_registry
 from .snapshots import atomic_write
 from .store import Store
 
@@ -405,6 +408,103 @@ def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db
         click.echo(f"保留批次 {run_id}（仍是部分账号的最近一次检查）")
     freed = f"{report.freed_bytes / 1024 / 1024:.1f} MB"
     click.echo(f"{verb} {len(report.deleted)} 个批次，{'可' if dry_run else '已'}释放 {freed}")
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--format", "fmt", type=click.Choice(report_module.REPORT_FORMATS), default="html", show_default=True)
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False),
+              help="Write here (html and md default to stdout; pdf and xlsx to nmaudit-report-RUN.pdf/.xlsx).")
+@DB_OPTION
+@click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome that prints the PDF.")
+def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str]) -> None:
+    """The inspection notice (检查情况通报) of run RUN ('latest': the last run) as html, pdf, xlsx or md."""
+    store = _stored_store(db)
+    try:
+        run_id = store.resolve_run(run_id)
+        result = store.load_run(run_id)
+        earlier = result.run.recheck_of or store.earlier_run(run_id)
+        recheck = compare_runs(store.load_run(earlier), result) if earlier else None
+        notice = report_module.build_report(
+            result, registered=len(store.audited_accounts(run_id)), recheck=recheck, recheck_of=earlier,
+            capabilities=capabilities())
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+    if output_file is None and fmt in ("pdf", "xlsx"):
+        output_file = f"nmaudit-report-{result.run.id}.{fmt}"
+    folder = Path(output_file).parent if output_file else Path.cwd()
+    if fmt == "html":
+        data = report_module.render_html(notice, folder).encode("utf-8")
+    elif fmt == "md":
+        data = report_module.render_markdown(notice, folder).encode("utf-8")
+    elif fmt == "xlsx":
+        data = report_module.render_xlsx(notice)
+    else:
+        try:
+            data = asyncio.run(print_pdf(report_module.render_html(notice, folder), folder, executable))
+        except BrowserUnavailable as error:
+            raise NoBrowser(str(error)) from None
+    if output_file is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    atomic_write(Path(output_file), data)
+    stderr.print(f"已写入 {output_file}（批次 {result.run.id}）", markup=False)
+
+
+@cli.group()
+def registry() -> None:
+    """The registry: import a spreadsheet export, lint accounts.yaml."""
+
+
+def _invalid(error: RegistryError, message: str) -> InvalidInput:
+    for problem in error.problems:
+        click.echo(problem, err=True)
+    return InvalidInput(message)
+
+
+@registry.command("import")
+@click.argument("source", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--sheet", help="The worksheet to read (default: the first).")
+@click.option("--output", "-o", "output_file", required=True, type=click.Path(dir_okay=False),
+              help="The registry to write (accounts.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--keep-closed", is_flag=True,
+              help="List accounts whose 运行状态 is 关停/注销, marked so that 'registry lint' flags them.")
+def registry_import(source: str, sheet: Optional[str], output_file: str, force: bool, keep_closed: bool) -> None:
+    """Write a registry from a 全国政务新媒体信息报送系统 export (exit 1 when rows were left out)."""
+    target = Path(output_file)
+    if target.exists() and not force:
+        raise InvalidInput(f"{output_file}: already exists; pass --force to overwrite it")
+    try:
+        imported = import_sheet(source, sheet, keep_closed)
+    except RegistryError as error:
+        raise _invalid(error, f"{source}: nothing was imported") from None
+    for line in [*imported.warnings, *imported.problems]:
+        click.echo(line, err=True)
+    if not imported.accounts:
+        raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
+    write_registry(imported, target)
+    left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
+    closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
+    stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
+    sys.exit(EXIT_FAIL_ON if imported.problems else 0)
+
+
+@registry.command("lint")
+@click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True, help="Exit 1 when there are hints.")
+def registry_lint(registry_file: str, strict: bool) -> None:
+    """Hints about a valid registry: duplicates, naming, closed accounts, missing 认证主体."""
+    try:
+        hints = lint_registry(registry_file)
+    except RegistryError as error:
+        count = len(error.problems)
+        raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
+    for hint in hints:
+        click.echo(hint.format(registry_file))
+    stderr.print(f"{registry_file}：{len(hints)} 条提示" if hints else f"{registry_file}：没有提示", markup=False)
+    sys.exit(EXIT_FAIL_ON if strict and hints else 0)
 
 
 @cli.command()

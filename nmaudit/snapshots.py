@@ -14,6 +14,11 @@ from .dates import now
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
+#: The process's umask, read once: mkstemp makes files 0600, but evidence, reports and
+#: registries are for colleagues and shared folders, so they get the mode open() would give.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a file so that a crash leaves either nothing or the whole file, never half of it."""
@@ -23,6 +28,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
+            os.fchmod(stream.fileno(), 0o666 & ~_UMASK)
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:

@@ -294,6 +294,10 @@ def test_filter_open_overrule_and_every_output_shows_the_reviewed_verdict(audite
     output.render_table(stored, console)
     report = console.export_text()
     assert "合格（原待复核）" in report and "其中人工复核 1 个，改变结论 1 个" in report
+    notice = subprocess.run([sys.executable, "-m", "nmaudit", "report", run_id, "--db", str(folder / "nmaudit.db"),
+                             "--format", "md"], capture_output=True, text=True, check=True).stdout
+    assert "其中合格4个、不合格0个、待复核1个" in notice and "经人工复核1个，其中1个改变了机器结论" in notice
+    assert "| 1 | 未填地区 | 宝鸡市文化和旅游局 | 宝鸡文旅 | 微博 | 待复核 | 合格 | 张三 | 手机客户端查看" in notice
     csv_row = next(line for line in output.render_csv(stored).splitlines() if line.startswith("walled,"))
     assert ",pass,合格," in csv_row and csv_row.endswith(",review,overrule,张三,手机客户端查看：11月20日有发布，访客页面为平台限制,"
                                                       + record["review"]["at"])

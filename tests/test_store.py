@@ -40,3 +40,19 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):
     with pytest.raises(StoreError, match="not an nmaudit database"):
         Store(path)
     assert path.read_bytes() == before
+
+
+def test_atomic_files_get_the_mode_open_would_give(tmp_path):
+    """Regression: files written through mkstemp were 0600, unreadable to colleagues."""
+    import os
+    import stat
+
+    from nmaudit.snapshots import atomic_write
+
+    previous = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "report.html", b"<html></html>")
+    finally:
+        os.umask(previous)
+    mode = stat.S_IMODE((tmp_path / "report.html").stat().st_mode)
+    assert mode == 0o666 & ~previous

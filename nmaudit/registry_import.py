@@ -1,0 +1,424 @@
+"""Turn a spreadsheet exported from 全国政务新媒体信息报送系统 into a registry (accounts.yaml).
+
+Exports differ from office to office, so columns are found by their usual Chinese headers
+(账号名称, 类型/平台, 主办单位, 认证主体, 地区, 账号ID/微信号/链接/下载地址, 运行状态), also under a
+two-row header with merged cells. Nothing is invented: a row that lacks a name, a platform,
+an owner or a public address is reported with its row number and left out; the account
+URL is derived only where the platform has a public page for an ID (a Weibo UID, an App
+Store id, an Android package on 应用宝).
+
+Accounts whose 运行状态 is 关停/注销 are left out of the audit with a warning; with
+``keep_closed`` they are listed with a ``# 运行状态: 关停`` comment that ``registry lint`` flags.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from .errors import RegistryError
+from .models import PLATFORM_LABELS
+from .registry import _is_http_url, load_registry
+from .snapshots import atomic_write
+
+#: Header words per registry field, normalised (see ``_key``). A cell may hold several,
+#: split on / 、 | ("账号ID/微信号"); parenthesised notes are ignored ("链接（主页）").
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("账号名称", "名称", "账号名", "政务新媒体名称", "新媒体名称", "客户端名称", "应用名称"),
+    "platform": ("类型", "平台", "账号类型", "平台类型", "新媒体类型", "媒体类型", "类别", "所属平台", "平台名称"),
+    "owner": ("主办单位", "开办单位", "开办主体", "主办主体", "主体单位"),
+    "certified_as": ("认证主体", "认证单位", "认证信息", "认证名称"),
+    "region": ("地区", "所属地区", "行政区划", "区域", "区县", "所属区县", "地区/部门"),
+    "account_id": ("账号id", "id", "uid", "微博uid", "微信号", "原始id", "应用id", "appid", "appstoreid", "包名",
+                   "账号"),
+    "url": ("链接", "网址", "url", "主页地址", "主页链接", "账号链接", "访问地址", "下载地址", "首页地址", "地址"),
+    "interaction": ("互动地址", "互动入口", "留言地址", "互动功能地址"),
+    "status": ("运行状态", "状态", "账号状态"),
+}
+#: Row numbering, not data.
+IGNORED_HEADERS = ("序号", "编号")
+#: Fields a row cannot do without, and how staff call them.
+REQUIRED = {"name": "账号名称", "platform": "类型/平台", "owner": "主办单位"}
+#: Fields that may come from several columns (a 微博UID and a 微信号 column, 链接 and 下载地址).
+MULTI = ("account_id", "url")
+
+#: Platform words in exports, normalised; anything else is reported, not guessed.
+PLATFORM_WORDS: dict[str, str] = {
+    **dict.fromkeys(("微信", "微信公众号", "公众号", "微信订阅号", "订阅号", "微信服务号", "服务号", "wechat",
+                     "weixin"), "wechat"),
+    **dict.fromkeys(("微博", "新浪微博", "政务微博", "weibo"), "weibo"),
+    **dict.fromkeys(("客户端", "移动客户端", "app", "手机客户端", "应用", "ios", "android", "安卓"), "app"),
+    **dict.fromkeys(("抖音", "今日头条", "头条", "头条号", "快手", "小红书", "视频号", "微信视频号", "百家号",
+                     "哔哩哔哩", "b站", "网易号", "其他", "其它"), "web"),
+}
+#: 运行状态 values that mean the account no longer runs.
+CLOSED = ("关停", "已关停", "注销", "已注销", "停用", "已停用", "关闭", "已关闭")
+RUNNING = ("", "正常", "运行", "正常运行", "运行中", "运营", "运营中", "在用")
+
+#: How many rows from the top the header may start at (titles and notes come first).
+HEADER_SEARCH_ROWS = 15
+
+_SPLIT_HEADER = re.compile(r"[/／、|｜]")
+_NOTE = re.compile(r"[（(][^）)]*[）)]")
+_SPLIT_VALUES = re.compile(r"[\s;；,，、]+")
+_WEIBO_UID = re.compile(r"\d{5,12}")
+_APPLE_ID = re.compile(r"(?:id)?(\d{6,12})", re.IGNORECASE)
+_ANDROID_PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
+#: IDs in public URLs (a Weibo UID, an App Store id), for ids that stay the same across imports.
+_URL_ID = re.compile(r"(?:weibo\.com|weibo\.cn)/(?:u/|profile/)?(\d{5,12})|apps\.apple\.com/.*/(id\d{6,12})")
+_SLUG = re.compile(r"[^a-z0-9._-]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+
+
+@dataclass
+class Sheet:
+    """The cells of one table, as text, each row with its number in the file (1-based)."""
+
+    name: Optional[str]
+    rows: list[tuple[int, list[str]]]
+
+
+@dataclass
+class ImportedAccount:
+    row: int
+    values: dict[str, Any]  # registry fields, in registry order
+    status: str = ""  # 运行状态 as written, when it says closed
+
+
+@dataclass
+class Imported:
+    source: str
+    sheet: Optional[str]
+    accounts: list[ImportedAccount] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # FILE: ... (columns left out, closed accounts)
+    problems: list[str] = field(default_factory=list)  # FILE:ROW: ... rows left out
+    closed: int = 0
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: whole floats without '.0' (Excel stores a UID as 2710000001.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        value = value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).replace("\xa0", " ").strip()
+
+
+def read_xlsx(path: Path, sheet: Optional[str]) -> Sheet:
+    """The sheet's cells with merged ranges filled in (every cell of a merge holds its value)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)  # not read-only: merged ranges are needed
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise RegistryError([f"{path}: cannot read as an Excel workbook (.xlsx): {error}"]) from None
+    if sheet is not None and sheet not in book.sheetnames:
+        names = ", ".join(f"'{n}'" for n in book.sheetnames)
+        raise RegistryError([f"{path}: no sheet '{sheet}' (sheets: {names})"])
+    table = book[sheet] if sheet is not None else book.worksheets[0]
+    values = [[_cell_text(v) for v in row] for row in table.iter_rows(values_only=True)]
+    for merged in table.merged_cells.ranges:
+        value = values[merged.min_row - 1][merged.min_col - 1]
+        for row in range(merged.min_row, merged.max_row + 1):
+            for column in range(merged.min_col, merged.max_col + 1):
+                values[row - 1][column - 1] = value
+    return Sheet(table.title, list(enumerate(values, 1)))
+
+
+def read_csv(path: Path) -> Sheet:
+    """A CSV in UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            row = data[: utf8.start].count(b"\n") + 1
+            raise RegistryError([f"{path}:{row}: cannot read: neither UTF-8 nor GBK (byte 0x{data[utf8.start]:02x}); "
+                                 "save the file as CSV UTF-8"]) from None
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, [_cell_text(v) for v in row]))
+    except csv.Error as error:
+        raise RegistryError([f"{path}:{reader.line_num}: cannot read: {error}"]) from None
+    return Sheet(None, rows)
+
+
+def read_sheet(path: Path, sheet: Optional[str] = None) -> Sheet:
+    if not path.is_file():
+        raise RegistryError([f"{path}: cannot read: no such file"])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, sheet)
+    if suffix in (".csv", ".txt"):
+        if sheet is not None:
+            raise RegistryError([f"{path}: --sheet is for .xlsx workbooks; a CSV file has one table"])
+        return read_csv(path)
+    raise RegistryError([f"{path}: cannot read '{path.suffix}' files (expected .xlsx or .csv; save .xls as .xlsx)"])
+
+
+# -- headers ---------------------------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+_ALIASES = {_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
+
+
+def header_field(text: str) -> Optional[str]:
+    """The registry field a header names, None when it names none."""
+    whole = _key(text)
+    for candidate in (whole, _key(_NOTE.sub("", text)), *(_key(p) for p in _SPLIT_HEADER.split(_NOTE.sub("", text)))):
+        if candidate in _ALIASES:
+            return _ALIASES[candidate]
+    return None
+
+
+def _combined(upper: list[str], lower: list[str]) -> list[str]:
+    """Two header rows as one: the lower cell where it names a field, else the upper one."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    return [low if low and header_field(low) else up for up, low in zip(upper, lower)]
+
+
+def find_header(sheet: Sheet) -> tuple[int, list[str]]:
+    """Index in ``sheet.rows`` of the first data row, and the header text of each column."""
+    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        if index + 1 < len(sheet.rows):
+            below = sheet.rows[index + 1][1]
+            second_level = any(low and low != up and header_field(low)
+                               for up, low in zip(cells + [""] * len(below), below))
+            if second_level:
+                headers = _combined(cells, below)
+                if {"name", "platform"} <= {header_field(h) for h in headers}:
+                    return index + 2, headers
+        if {"name", "platform"} <= {header_field(h) for h in cells}:
+            return index + 1, cells
+    return -1, []
+
+
+# -- mapping rows ----------------------------------------------------------------------------------
+
+
+def platform_of(text: str) -> Optional[str]:
+    word = _key(_NOTE.sub("", text))
+    if word in PLATFORM_WORDS:
+        return PLATFORM_WORDS[word]
+    if "视频号" in word or "抖音" in word or "头条" in word:
+        return "web"
+    for marker, platform in (("微信", "wechat"), ("公众号", "wechat"), ("微博", "weibo"), ("客户端", "app"),
+                             ("app", "app")):
+        if marker in word:
+            return platform
+    return None
+
+
+def derived_url(platform: str, account_id: str) -> Optional[str]:
+    """The public page of an account ID, where the platform has one."""
+    if platform == "weibo" and _WEIBO_UID.fullmatch(account_id):
+        return f"https://weibo.com/u/{account_id}"
+    if platform == "app":
+        if found := _APPLE_ID.fullmatch(account_id):
+            return f"https://apps.apple.com/cn/app/id{found.group(1)}"
+        if _ANDROID_PACKAGE.fullmatch(account_id):
+            return f"https://sj.qq.com/appdetail/{account_id}"
+    return None
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-._")[:48]
+
+
+class _Mapper:
+    def __init__(self, source: str, headers: list[str]):
+        self.source = source
+        self.columns: dict[str, list[int]] = {}
+        self.unmapped: list[str] = []
+        for column, header in enumerate(headers):
+            name = header_field(header) if header else None
+            if name is None:
+                if header and _key(header) not in IGNORED_HEADERS:
+                    self.unmapped.append(header)
+                continue
+            if name in MULTI or name not in self.columns:
+                self.columns.setdefault(name, []).append(column)
+            else:
+                self.unmapped.append(f"{header}（与“{headers[self.columns[name][0]]}”重复）")
+        self.ids: set[str] = set()
+        self.numbers: dict[str, int] = {}
+
+    def values(self, cells: list[str], name: str) -> list[str]:
+        return [cells[c] for c in self.columns.get(name, []) if c < len(cells) and cells[c]]
+
+    def first(self, cells: list[str], name: str) -> str:
+        found = self.values(cells, name)
+        return found[0] if found else ""
+
+    def unique_id(self, platform: str, account_ids: list[str], urls: list[str]) -> str:
+        """platform-<ID> when the export or a URL has an ASCII ID (stable across imports, so a
+        re-check can match accounts), else platform-NNN."""
+        from_urls = [next(filter(None, m.groups())) for url in urls if (m := _URL_ID.search(url))]
+        for account_id in [*account_ids, *from_urls]:
+            slug = _slug(account_id)
+            if slug and slug[0].isalnum() and (candidate := f"{platform}-{slug}") not in self.ids:
+                self.ids.add(candidate)
+                return candidate
+        while True:
+            self.numbers[platform] = self.numbers.get(platform, 0) + 1
+            candidate = f"{platform}-{self.numbers[platform]:03d}"
+            if candidate not in self.ids:
+                self.ids.add(candidate)
+                return candidate
+
+    def row(self, number: int, cells: list[str], imported: Imported, keep_closed: bool) -> None:
+        where = f"{self.source}:{number}"
+        problems = []
+        for name, label in REQUIRED.items():
+            if not self.first(cells, name):
+                problems.append(f"{label}为空")
+        platform_text = self.first(cells, "platform")
+        platform = platform_of(platform_text) if platform_text else None
+        if platform_text and platform is None:
+            problems.append(f"类型“{platform_text}”无法识别（应为微信、微博、客户端/APP，或抖音、头条等其他平台）")
+
+        urls, not_urls = [], []
+        for text in self.values(cells, "url"):
+            for part in filter(None, _SPLIT_VALUES.split(text)):
+                (urls if _is_http_url(part) else not_urls).append(part)
+        account_ids = [part for text in self.values(cells, "account_id") for part in _SPLIT_VALUES.split(text) if part]
+        if platform and not urls:
+            urls = [u for u in (derived_url(platform, i) for i in account_ids) if u]
+        if not_urls:
+            problems.append(f"链接不是 http(s) 地址：{'、'.join(not_urls)}")
+        elif platform and not urls:
+            shown = f"账号ID“{'、'.join(account_ids)}”" if account_ids else "没有链接或账号ID"
+            problems.append(f"{shown}无法得到公开页面地址（{PLATFORM_LABELS[platform]}：请在链接列填写主页或下载地址）")
+        interaction = self.first(cells, "interaction")
+        if interaction and not _is_http_url(interaction):
+            problems.append(f"互动地址不是 http(s) 地址：{interaction}")
+
+        name = self.first(cells, "name")
+        if problems:
+            shown = f"“{name}”" if name else "此行"
+            imported.problems.append(f"{where}: {shown}未导入：{'；'.join(problems)}")
+            return
+        status = self.first(cells, "status")
+        closed = _key(status) in CLOSED
+        if closed:
+            imported.closed += 1
+            kept = "仍列入登记表（已标注运行状态）" if keep_closed else "未列入检查"
+            imported.warnings.append(f"{where}: “{name}”运行状态为{status}，{kept}")
+            if not keep_closed:
+                return
+        elif _key(status) not in RUNNING:
+            imported.warnings.append(f"{where}: “{name}”运行状态“{status}”无法识别，按正常运行导入")
+        assert platform is not None
+        values: dict[str, Any] = {
+            "id": self.unique_id(platform, account_ids, urls),
+            "name": name,
+            "platform": platform,
+            "owner": self.first(cells, "owner"),
+            "certified_as": self.first(cells, "certified_as") or None,
+            "region": self.first(cells, "region") or None,
+            "urls": list(dict.fromkeys(urls)),
+            "interaction": interaction or None,
+        }
+        imported.accounts.append(ImportedAccount(number, {k: v for k, v in values.items() if v is not None},
+                                                 status if closed else ""))
+
+
+def import_sheet(path: str | Path, sheet: Optional[str] = None, keep_closed: bool = False) -> Imported:
+    """Map an export to registry accounts. RegistryError (nothing usable) for unreadable input."""
+    file = Path(path)
+    table = read_sheet(file, sheet)
+    start, headers = find_header(table)
+    if start < 0:
+        raise RegistryError([f"{file}: no header row with 账号名称 and 类型/平台 in the first "
+                             f"{HEADER_SEARCH_ROWS} rows" + (f" of sheet '{table.name}'" if table.name else "")])
+    mapper = _Mapper(str(file), headers)
+    missing = [label for name, label in REQUIRED.items() if name not in mapper.columns]
+    if missing:
+        found = "、".join(h for h in headers if h)
+        raise RegistryError([f"{file}:{table.rows[start - 1][0]}: no column for {'、'.join(missing)} "
+                             f"(headers: {found})"])
+    imported = Imported(str(file), table.name)
+    if mapper.unmapped:
+        imported.warnings.append(f"{file}: 未导入的列：{'、'.join(mapper.unmapped)}")
+    for number, cells in table.rows[start:]:
+        if any(cells):
+            mapper.row(number, cells, imported, keep_closed)
+    if not imported.accounts and not imported.problems and not imported.closed:
+        raise RegistryError([f"{file}: no accounts below the header (row {table.rows[start - 1][0]})"])
+    return imported
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar that reads back as the same text (quoted when YAML would read a number)."""
+    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
+
+
+def registry_yaml(imported: Imported) -> str:
+    """The registry file, version 1: one block per account, its source row in a comment."""
+    source = Path(imported.source).name
+    where = f"（工作表 {imported.sheet}）" if imported.sheet else ""
+    lines = [f"# 由 nmaudit registry import 从 {source}{where} 导入；每个账号后注明来源行。",
+             "version: 1", "accounts:"]
+    for account in imported.accounts:
+        note = f"第{account.row}行" + (f" 运行状态: {account.status}" if account.status else "")
+        lines.append("")
+        for index, (key, value) in enumerate(account.values.items()):
+            lead = "  - " if index == 0 else "    "
+            if key == "urls":
+                lines.append(f"{lead}urls:")
+                lines.extend(f"      - {_scalar(url)}" for url in value)
+            else:
+                comment = f"   # {note}" if index == 0 else ""
+                lines.append(f"{lead}{key}: {_scalar(value)}{comment}")
+    return "\n".join(lines) + "\n"
+
+
+def write_registry(imported: Imported, path: Path) -> None:
+    """Write the registry atomically, after checking that it loads (a failure is a bug here,
+    and must not leave a file behind)."""
+    text = registry_yaml(imported)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, check = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".check.yaml")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        load_registry(check)
+    finally:
+        Path(check).unlink(missing_ok=True)
+    atomic_write(path, text.encode("utf-8"))
