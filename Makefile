@@ -37,7 +37,6 @@ sample: setup
 # docs/report.png and docs/review.png: the demo run's report and review page, in headless Chromium.
 screenshot: setup
 	$(PY) docs/screenshot.py
-	$(PY) docs/review_screenshot.py
 
 clean:
 	rm -rf $(VENV) nmaudit.db nmaudit.db-* snapshots/*/

@@ -1,8 +1,9 @@
-"""Take docs/report.png: the first page of the demo run's report, in headless Chromium.
+"""Take docs/report.png and docs/review.png: the demo run's report and review page, in headless Chromium.
 
 `make screenshot` runs this: it replays the sample capture into a scratch database
 (as `make demo` does), renders `nmaudit report latest --format html` next to the
-evidence, and photographs the page.
+evidence and photographs its first page, then serves `nmaudit review` on a free local
+port and photographs the page of a 待复核 account.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from playwright.async_api import async_playwright
 
+from werkzeug.serving import make_server
+
 from nmaudit.browser import launch_chromium
+from nmaudit.store import Store
+from nmaudit.webapp import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "report.png"
+REVIEW_OUTPUT = ROOT / "docs" / "review.png"
+REVIEWED = "baoji-wenlv-weibo"  # behind Weibo's visitor wall: what a reviewer gets to decide
 
 
 def nmaudit(*args: str, cwd: Path) -> None:
@@ -27,15 +35,27 @@ def nmaudit(*args: str, cwd: Path) -> None:
                    env=dict(os.environ, NO_COLOR="1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def photograph(html: Path, png: Path, width: int = 1100, height: int = 1500) -> None:
+async def photograph(url: str, png: Path, width: int = 1100, height: int = 1500) -> None:
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright, None, [])
         try:
             page = await browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-            await page.goto(html.as_uri(), wait_until="load")
+            await page.goto(url, wait_until="load")
             png.write_bytes(await page.screenshot(full_page=False, type="png"))
         finally:
             await browser.close()
+
+
+def photograph_review(db: Path, snapshots: Path, png: Path) -> None:
+    """The review page of one account of the latest run, served like `nmaudit review`."""
+    run_id = Store(db).resolve_run(None)
+    server = make_server("127.0.0.1", 0, create_app(str(db), snapshots=str(snapshots)), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/runs/{run_id}/accounts/{REVIEWED}?verdict=review"
+        asyncio.run(photograph(url, png, width=1440, height=1180))
+    finally:
+        server.shutdown()
 
 
 def main() -> None:
@@ -46,8 +66,9 @@ def main() -> None:
                 "--db", "demo.db", "--snapshots", "snapshots", "--format", "json",
                 "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", cwd=work)
         nmaudit("report", "latest", "--db", "demo.db", "--format", "html", "-o", "report.html", cwd=work)
-        asyncio.run(photograph(work / "report.html", OUTPUT))
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+        asyncio.run(photograph((work / "report.html").as_uri(), OUTPUT))
+        photograph_review(work / "demo.db", work / "snapshots", REVIEW_OUTPUT)
+    print(f"wrote {OUTPUT.relative_to(ROOT)} and {REVIEW_OUTPUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
