@@ -22,12 +22,13 @@ from werkzeug.serving import make_server
 
 from nmaudit import output
 from nmaudit.dates import BEIJING
-from nmaudit.errors import ReviewError, UsageError
-from nmaudit.models import Account, AccountResult, Observation, Review, RunInfo, SourceRecord
+from nmaudit.errors import ReviewError, StoreError, UsageError
+from nmaudit.models import Account, AccountResult, Observation, Review, RunInfo, RunResult, SourceRecord
 from nmaudit.review import apply_reviews, new_review
 from nmaudit.rules import judge
 from nmaudit.store import Store
 from nmaudit.webapp import create_app
+from nmaudit.webapp.views import listed
 from tests.conftest import by_id, codes, run_audit, weibo_account
 from tests.weibo_site import VISITOR_WALL, Post, WeiboAccount, WeiboSite, days_before, posts_at, weibo_time
 
@@ -151,6 +152,27 @@ def test_incomplete_decisions_are_refused_with_the_reason(fields, problem):
     assert any(problem in line for line in refused.value.problems)
 
 
+@pytest.mark.parametrize("filters, shown", [
+    ({}, ["walled", "idle", "active", "renamed"]),  # 待复核 first, then 不合格, then registry order
+    ({"verdict": "pass-warn"}, ["renamed"]),
+    ({"verdict": "fail"}, ["idle"]),
+    ({"region": "渭滨区"}, ["idle"]),
+    ({"platform": "wechat"}, []),
+    ({"q": "宝鸡发布"}, ["renamed"]),  # the live name counts too
+])
+def test_the_run_list_filters_and_puts_review_first(filters, shown):
+    recent = dict(newest_post_at=AS_OF - timedelta(days=1), newest_post_lists_newest=True)
+    results = [
+        machine(account(id="active"), observed(**recent)),
+        machine(account(id="walled"), BLOCKED),
+        machine(account(id="renamed"), observed(name="平安宝鸡发布", **recent)),
+        machine(account(id="idle", region="渭滨区"), observed(newest_post_at=AS_OF - timedelta(days=30),
+                                                             newest_post_lists_newest=True)),
+    ]
+    run = RunResult(run=RunInfo(id="run-1", as_of=AS_OF, registry="r.yaml", started_at=AS_OF), results=results)
+    assert [item.account.id for item in listed(run, filters)] == shown
+
+
 # -- the store: decisions beside the machine's rows; filings carry forward ----------------------
 
 
@@ -188,7 +210,7 @@ def test_a_filing_carries_to_later_runs_while_the_live_value_stays(tmp_path):
 def test_a_decision_for_an_account_the_run_did_not_finish_is_refused(tmp_path):
     store = Store(tmp_path / "nmaudit.db")
     stored_run(store, "run-1", AS_OF, "平安宝鸡")
-    with pytest.raises(Exception, match="no finished account 'other'"):
+    with pytest.raises(StoreError, match="no finished account 'other'"):
         store.add_review(decision("confirm").model_copy(update={"account_id": "other"}))
 
 

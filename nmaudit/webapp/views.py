@@ -8,7 +8,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, session, url_for,
+)
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..dates import now
@@ -51,6 +53,13 @@ def _load(run_id: str, reviewed: bool = True) -> RunResult:
         return store().load_run(run_id, reviewed=reviewed)
     except StoreError:
         abort(404, f"没有批次 {run_id}")
+
+
+def _find(result: RunResult, account_id: str) -> AccountResult:
+    for item in result.results:
+        if item.account.id == account_id:
+            return item
+    abort(404, f"批次 {result.run.id} 中没有账号 {account_id}")
 
 
 def active_filters() -> dict[str, str]:
@@ -127,9 +136,7 @@ def run(run_id: str):
 @views.route("/runs/<run_id>/accounts/<account_id>")
 def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, status: int = 200):
     result = _load(run_id)
-    item = next((entry for entry in result.results if entry.account.id == account_id), None)
-    if item is None:
-        abort(404, f"批次 {run_id} 中没有账号 {account_id}")
+    item = _find(result, account_id)
     filters = active_filters()
     order = [entry.account.id for entry in listed(result, filters)]
     position = order.index(account_id) if account_id in order else None
@@ -152,10 +159,7 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
 
 @views.route("/runs/<run_id>/accounts/<account_id>/reviews", methods=["POST"])
 def decide(run_id: str, account_id: str):
-    machine = _load(run_id, reviewed=False)
-    item = next((entry for entry in machine.results if entry.account.id == account_id), None)
-    if item is None:
-        abort(404, f"批次 {run_id} 中没有账号 {account_id}")
+    item = _find(_load(run_id, reviewed=False), account_id)  # decisions are about what the machine saw
     form = request.form
     try:
         review = new_review(
@@ -184,17 +188,25 @@ def evidence_path(key: str) -> Path:
         abort(403)
     run_id = parts[0]
     try:
-        recorded = store().evidence_rows(run_id)
-        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_row(run_id)["options"].get("snapshots")
+        root, recorded = _evidence_of(run_id)
     except StoreError:
         abort(404)
-    root = Path(folder or "snapshots").resolve()
     path = (root / key).resolve()
     if not path.is_relative_to(root):  # a symbolic link pointing out of the folder
         abort(403)
-    if key not in {evidence_key(row["path"], run_id) for row in recorded} or not path.is_file():
+    if key not in recorded or not path.is_file():
         abort(404)
     return path
+
+
+def _evidence_of(run_id: str) -> tuple[Path, set[str]]:
+    """A run's evidence folder and the keys of its recorded files (once per request)."""
+    known = g.setdefault("evidence_of", {})
+    if run_id not in known:
+        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_row(run_id)["options"].get("snapshots")
+        keys = {evidence_key(row["path"], run_id) for row in store().evidence_rows(run_id)}
+        known[run_id] = (Path(folder or "snapshots").resolve(), keys)
+    return known[run_id]
 
 
 def _body_preview(key: str) -> Optional[str]:
