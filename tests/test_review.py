@@ -448,6 +448,7 @@ def test_beyond_this_machine_a_token_is_required(audited, page):
         remote.server.shutdown()
 
 
+@pytest.mark.browser
 def test_on_this_machine_only_local_host_names_are_answered(audited):
     folder, run_id, _ = audited
     client = create_app(str(folder / "nmaudit.db")).test_client()
@@ -456,6 +457,7 @@ def test_on_this_machine_only_local_host_names_are_answered(audited):
     assert client.get(f"/runs/{run_id}", headers={"Host": "rebound.example:8787"}).status_code == 400
 
 
+@pytest.mark.browser
 def test_the_command_prints_the_url_and_stops_on_ctrl_c(audited):
     folder, _, _ = audited
     latest = Store(folder / "nmaudit.db").resolve_run(None)
