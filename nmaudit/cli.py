@@ -406,6 +406,8 @@ def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db
         click.echo(f"{verb}批次 {run_id}")
     for run_id in report.kept_as_latest:
         click.echo(f"保留批次 {run_id}（仍是部分账号的最近一次检查）")
+    for run_id in report.kept_with_filings:
+        click.echo(f"保留批次 {run_id}（含报备记录，此后的检查仍以其为准）")
     freed = f"{report.freed_bytes / 1024 / 1024:.1f} MB"
     click.echo(f"{verb} {len(report.deleted)} 个批次，{'可' if dry_run else '已'}释放 {freed}")
 

@@ -151,6 +151,7 @@ def run_folder(store: Store, run_id: str) -> Path:
 class PruneReport:
     deleted: list[str] = field(default_factory=list)
     kept_as_latest: list[str] = field(default_factory=list)  # old enough, but some account's latest run
+    kept_with_filings: list[str] = field(default_factory=list)  # old enough, but a filing (报备) stands in it
     freed_bytes: int = 0
 
 
@@ -160,7 +161,8 @@ def _folder_size(folder: Path) -> int:
 
 def prune(store: Store, keep_runs: Optional[int] = None, older_than_days: Optional[int] = None,
           dry_run: bool = False) -> PruneReport:
-    """Delete old runs, rows and snapshots together; never the latest run of any account.
+    """Delete old runs, rows and snapshots together; never the latest run of any account, nor
+    a run holding a filing (报备) that later runs still rely on.
 
     A run goes when it is not among the newest `keep_runs`, or its check time is more than
     `older_than_days` ago (either condition, when both are given). Rows go first, in one
@@ -177,7 +179,8 @@ def prune(store: Store, keep_runs: Optional[int] = None, older_than_days: Option
         too_old = cutoff is not None and datetime.fromisoformat(row["as_of"]) < cutoff
         if too_many or too_old:
             candidates.append(row)
-    going = {row["id"] for row in candidates if row["id"] not in protected}
+    filed = store.runs_with_filings()
+    going = {row["id"] for row in candidates if row["id"] not in protected | filed}
     # A re-check that stays needs the run it re-checked.
     for row in runs:
         if row["id"] not in going and row["recheck_of"] in going:
@@ -185,7 +188,7 @@ def prune(store: Store, keep_runs: Optional[int] = None, older_than_days: Option
     report = PruneReport()
     for row in candidates:
         if row["id"] not in going:
-            report.kept_as_latest.append(row["id"])
+            (report.kept_with_filings if row["id"] in filed else report.kept_as_latest).append(row["id"])
             continue
         # Only the run's own folder: a HAR recorded elsewhere (--record PATH) is the user's file.
         folder = run_folder(store, row["id"])

@@ -511,7 +511,10 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
         table.add_column(header, overflow="fold")
     for row in rows:
         newest = datetime.fromisoformat(row["newest_post_at"]) if row["newest_post_at"] else None
-        verdict = Text(VERDICT_LABELS[row["verdict"]], style=VERDICT_STYLES[row["verdict"]])
+        label = VERDICT_LABELS[row["verdict"]]
+        if row["machine_verdict"] != row["verdict"]:
+            label += f"（原{VERDICT_LABELS[row['machine_verdict']]}）"
+        verdict = Text(label, style=VERDICT_STYLES[row["verdict"]])
         table.add_row(
             Text(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else "")),
             Text(fmt_minutes(datetime.fromisoformat(row["as_of"]))), verdict,
@@ -533,7 +536,7 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
 
 def history_document(account_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"account": account_id, "runs": [
-        {**{k: row[k] for k in ("run_id", "recheck_of", "verdict", "idle_days", "name", "certification",
+        {**{k: row[k] for k in ("run_id", "recheck_of", "verdict", "machine_verdict", "idle_days", "name", "certification",
                                 "newest_post_source", "lists_newest", "findings", "consecutive_failures",
                                 "longest_gap_days")},
          "as_of": fmt_time(datetime.fromisoformat(row["as_of"])),

@@ -187,26 +187,28 @@ class Store:
     def finished_accounts(self, run_id: str) -> set[str]:
         return {row["account_id"] for row in self.db["observations"].rows_where("run_id = ?", [run_id])}
 
-    def load_run(self, run_id: str, reviewed: bool = True) -> RunResult:
-        """A stored run, accounts in registry order (unfinished ones left out).
+    def load_run(self, run_id: str, reviewed: bool = True, only: Optional[str] = None) -> RunResult:
+        """A stored run, accounts in registry order (unfinished ones left out; with `only`,
+        just that account).
 
         With `reviewed` (the default) each account carries the verdict in effect after staff
         review (nmaudit.review); `reviewed=False` gives the run exactly as the machine judged it.
         """
         run = self.run_info(run_id)
-        judgements = {row["account_id"]: row for row in self.db["judgements"].rows_where("run_id = ?", [run_id])}
+        where, args = ("run_id = ?", [run_id]) if only is None else ("run_id = ? and account_id = ?", [run_id, only])
+        judgements = {row["account_id"]: row for row in self.db["judgements"].rows_where(where, args)}
         findings: dict[str, list[dict[str, Any]]] = {}
-        for row in self.db["findings"].rows_where("run_id = ?", [run_id], order_by="id"):
+        for row in self.db["findings"].rows_where(where, args, order_by="id"):
             findings.setdefault(row["account_id"], []).append(
                 {"code": row["code"], "severity": row["severity"], "message": row["message"],
                  "evidence": json.loads(row["evidence"])}
             )
         observations = {
             row["account_id"]: Observation.model_validate_json(row["data"])
-            for row in self.db["observations"].rows_where("run_id = ?", [run_id])
+            for row in self.db["observations"].rows_where(where, args)
         }
         results = []
-        for row in self.db["accounts"].rows_where("run_id = ?", [run_id], order_by="position"):
+        for row in self.db["accounts"].rows_where(where, args, order_by="position"):
             account_id = row["account_id"]
             if account_id not in observations:
                 continue
@@ -316,13 +318,30 @@ class Store:
         for row in rows:
             row["findings"] = codes.get(row["run_id"], [])
             row["lists_newest"] = bool(row["lists_newest"])
+            row["machine_verdict"] = row["verdict"]
+        # Staff decisions (confirm, overrule, attest) change a run's verdict; filings only
+        # silence warnings, so only runs with decisions on this account are read again.
+        decided = {row["run_id"] for row in self.db.query(
+            "select distinct run_id from reviews where account_id = ? and action != 'file'", [account_id])}
+        for row in rows:
+            if row["run_id"] in decided:
+                [item] = self.load_run(row["run_id"], only=account_id).results
+                row["verdict"] = item.judgement.verdict
+                row["idle_days"] = item.judgement.idle_days
+                row["findings"] = [f.code for f in item.judgement.findings]
         return sorted(rows, key=lambda row: order[row["run_id"]])
 
     def list_runs(self) -> list[dict[str, Any]]:
-        """Every run, oldest first, with its verdict counts."""
+        """Every run, oldest first, with its verdict counts (after staff review)."""
         counts: dict[str, dict[str, int]] = {}
         for row in self.db.query("select run_id, verdict, count(*) as n from judgements group by run_id, verdict"):
             counts.setdefault(row["run_id"], {})[row["verdict"]] = row["n"]
+        decided = {row["run_id"] for row in self.db.query("select distinct run_id from reviews where action != 'file'")}
+        for run_id in decided:
+            reviewed: dict[str, int] = {}
+            for item in self.load_run(run_id).results:
+                reviewed[item.judgement.verdict] = reviewed.get(item.judgement.verdict, 0) + 1
+            counts[run_id] = reviewed
         planned = {row["run_id"]: row["n"] for row in self.db.query(
             "select run_id, count(*) as n from accounts group by run_id")}
         listing = []
@@ -360,6 +379,10 @@ class Store:
             if current is None or order[row["run_id"]] > order[current]:
                 latest[row["account_id"]] = row["run_id"]
         return set(latest.values())
+
+    def runs_with_filings(self) -> set[str]:
+        """Runs holding a filing (报备): it stands for later runs too, so they are never pruned."""
+        return {row["run_id"] for row in self.db.query("select distinct run_id from reviews where action = 'file'")}
 
     def delete_run(self, run_id: str) -> None:
         """Every row of a run, in every table that has a run, in one transaction."""

@@ -328,3 +328,35 @@ def write_registry(folder: Path, account) -> Path:
         f"  - id: {account.id}\n    name: {account.name}\n    platform: weibo\n    owner: {account.owner}\n"
         f"    urls: [{account.urls[0]}]\n", encoding="utf-8")
     return path
+
+
+def test_history_runs_and_prune_respect_staff_review(tmp_path):
+    """Regression: history and runs showed the machine's verdicts after staff overruled them,
+    and prune dropped a run whose filing (报备) later runs still relied on."""
+    from nmaudit.dates import now
+    from nmaudit.review import new_review
+
+    for _ in range(2):
+        done = nmaudit(*replay_args(tmp_path), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    db = tmp_path / "nmaudit.db"
+    store = Store(db)
+    first, second = [row["id"] for row in store.list_runs()]
+    wenlv = by_id(store.load_run(second, reviewed=False))["baoji-wenlv-weibo"]
+    store.add_review(new_review(wenlv, run_id=second, action="overrule", reviewer="王芳", reason="手机端核实：11月21日有发布",
+                                at=now(), verdict="pass"))
+    chencang = by_id(store.load_run(first, reviewed=False))["chencang-jiaojing-weibo"]
+    store.add_review(new_review(chencang, run_id=first, action="file", reviewer="王芳", reason="已于11月报备更名",
+                                at=now(), field="name"))
+
+    timeline = json.loads(nmaudit("history", "baoji-wenlv-weibo", "--format", "json", "--db", str(db),
+                                  cwd=tmp_path).stdout)["runs"]
+    assert [(r["verdict"], r["machine_verdict"]) for r in timeline] == [("review", "review"), ("pass", "review")]
+    listed = {r["id"]: r for r in json.loads(nmaudit("runs", "--format", "json", "--db", str(db), cwd=tmp_path).stdout)["runs"]}
+    assert (listed[second]["pass"], listed[second]["review"]) == (9, 1)
+    assert (listed[first]["pass"], listed[first]["review"]) == (8, 2)
+
+    done = nmaudit("prune", "--keep-runs", "1", "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 0 and f"保留批次 {first}（含报备记录" in done.stdout, done.stdout
+    assert {row["id"] for row in Store(db).list_runs()} == {first, second}
+    assert "name-mismatch" not in codes(by_id(Store(db).load_run(second))["chencang-jiaojing-weibo"])
