@@ -155,7 +155,7 @@ def audit_options(command):
 @audit_options
 @click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[RUN]",
               help="Continue an interrupted run (default: the latest unfinished one) with the accounts it "
-                   "had not finished, into the same run.")
+                   "had not finished, and those a captcha wall kept from a source (Sogou), into the same run.")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)
@@ -166,7 +166,7 @@ def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
         store = _store(settings["db"])
         try:
             run_id = store.resolve_run(resume, unfinished=True)
-            if store.run_status(run_id) == "finished":
+            if not store.resumable(run_id):
                 raise StoreError(f"run {run_id} is already finished: nothing to resume")
         except StoreError as error:
             raise click.ClickException(str(error)) from None

@@ -33,6 +33,7 @@ FINDING_LABELS: dict[str, str] = {
     "unparsed": "页面无法解析，需人工核查",
     "unsupported": "暂不支持自动检查",
     "update-unverified": "无法确认最新发布时间",
+    "not-found": "未找到报备的账号，需人工核查",
     "changed-since-last-run": "名称或认证主体较上次检查发生变化",
     "zombie": "僵尸账号（超过3个月未更新）",
 }
@@ -56,6 +57,9 @@ class Policy(BaseModel):
     zombie_idle_days: int = Field(90, ge=1)
     #: Opt-in sources that rate-limit hard and are off by default ("sogou": Sogou WeChat search).
     sources: list[Literal["sogou"]] = Field(default_factory=list)
+    #: Sogou WeChat search: auto = for WeChat accounts without a link or feed that lists their newest
+    #: posts; always (also `sources: [sogou]`); never (e.g. where Sogou blocks the office's address).
+    sogou: Literal["auto", "always", "never"] = "auto"
 
 
 class Extractor(BaseModel):
@@ -197,6 +201,12 @@ class Observation(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    #: How the account was found when the registry gave no page of it (a UID resolved from a
+    #: 个性域名, a Sogou result told apart by its 微信号...), for staff to check.
+    identified_by: Optional[str] = None
+    #: Hosts this run stopped asking before they answered for this account (a captcha wall
+    #: earlier in the run): `audit --resume` audits such an account again.
+    deferred: list[str] = Field(default_factory=list)
 
     def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
         self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))
