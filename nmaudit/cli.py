@@ -25,11 +25,12 @@ from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
-from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
+from .models import INDICATOR_LABELS, PLATFORM_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
+from .coverage import account_coverage, totals_lines
 from .snapshots import atomic_write
 from .store import Store
 
@@ -456,7 +457,7 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
 
 @cli.group()
 def registry() -> None:
-    """The registry: import a spreadsheet export, lint accounts.yaml."""
+    """The registry: import a spreadsheet export, lint accounts.yaml, see what an audit can prove."""
 
 
 def _invalid(error: RegistryError, message: str) -> InvalidInput:
@@ -486,11 +487,33 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
         click.echo(line, err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
-    write_registry(imported, target)
+    written = write_registry(imported, target)
     left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
     closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
     stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
+    stderr.print(f"能否证明更新情况（逐个账号见 nmaudit registry coverage {output_file}）：", markup=False)
+    for line in totals_lines([account_coverage(account) for account in written.accounts]):
+        stderr.print(f"  {line}", markup=False)
     sys.exit(EXIT_FAIL_ON if imported.problems else 0)
+
+
+@registry.command("coverage")
+@click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
+def registry_coverage(registry_file: str) -> None:
+    """Per account, the sources the audit will read and whether they can prove idleness."""
+    try:
+        loaded = load_registry(registry_file)
+    except RegistryError as error:
+        count = len(error.problems)
+        raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
+    items = [account_coverage(account) for account in loaded.accounts]
+    for item in items:
+        account = item.account
+        click.echo(f"{registry_file}:{account.line}: {account.id} {account.name}"
+                   f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}")
+    click.echo("")
+    for line in totals_lines(items):
+        click.echo(line)
 
 
 @registry.command("lint")
