@@ -91,7 +91,7 @@ _SPLIT_HEADER = re.compile(r"[/／、|｜]")
 _NOTE = re.compile(r"[（(][^）)]*[）)]")
 _SPLIT_VALUES = re.compile(r"[\s;；,，、]+")
 #: IDs in public URLs (a Weibo UID, an App Store id), for ids that stay the same across imports.
-_URL_ID = re.compile(r"(?:weibo\.com|weibo\.cn)/(?:u/|profile/)?(\d{5,12})|apps\.apple\.com/.*/(id\d{6,12})")
+_URL_ID = re.compile(r"(?:weibo\.com|weibo\.cn)/(?:u/|profile/|p/\d{6})?(\d{5,12})|apps\.apple\.com/.*/(id\d{6,12})")
 _SLUG = re.compile(r"[^a-z0-9._-]+")
 #: A link written without its scheme, as clerks often do ("weibo.com/baojifabu", "www.x.gov.cn/app").
 _BARE_URL = re.compile(r"(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|gov\.cn|com\.cn)(?::\d+)?/\S*", re.IGNORECASE)
@@ -232,8 +232,10 @@ def find_header(sheet: Sheet) -> tuple[int, list[str]]:
     for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if index + 1 < len(sheet.rows):
             below = sheet.rows[index + 1][1]
-            second_level = any(low and low != up and header_field(low)
-                               for up, low in zip(cells + [""] * len(below), below))
+            # A two-row header has fields in both rows (主办单位 merged down beside 账号信息 over
+            # 账号名称); a title row above the header names none.
+            second_level = any(header_field(up) for up in cells if up) and any(
+                low and low != up and header_field(low) for up, low in zip(cells + [""] * len(below), below))
             if second_level:
                 headers = _combined(cells, below)
                 if {"name", "platform"} <= {header_field(h) for h in headers}:
