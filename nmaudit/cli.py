@@ -30,6 +30,7 @@ from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
+from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
 from .coverage import account_coverage, totals_lines
 from .snapshots import atomic_write
 from .store import Store
@@ -138,6 +139,9 @@ def audit_options(command):
                      help="Seconds per page."),
         click.option("--pace", default=0.5, show_default=True, type=click.FloatRange(0, 60),
                      help="Seconds between two requests to one host."),
+        click.option("--sogou-pace", default=SOGOU_PACE, show_default=True, type=click.FloatRange(0, 3600),
+                     help="Seconds between two Sogou WeChat searches (Sogou walls off clients that search "
+                          "quickly; a wall stops Sogou for the rest of the run)."),
         click.option("--sources", "extra_sources", multiple=True, type=click.Choice(["sogou"]),
                      help="Turn on an opt-in source for every account (sogou: Sogou WeChat search; rate-limits hard)."),
         click.option("--record", "record_har", is_flag=False, flag_value=RECORD_BESIDE_SNAPSHOTS, default=None,
@@ -255,7 +259,7 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         browser=BrowserOptions(
             executable=settings["executable"], browser_args=list(settings["browser_args"]),
             timeout=settings["timeout"], pace=settings["pace"], record_har=settings["record_har"],
-            replay_har=settings["replay_har"],
+            replay_har=settings["replay_har"], host_pace={SOGOU_HOST: settings["sogou_pace"]},
         ),
     )
     display = ProgressDisplay(stderr)
@@ -278,6 +282,10 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         + (f"，录制 {record_har}" if record_har else ""),
         markup=False,
     )
+    if deferred := [item for item in result.results if item.observation.deferred]:
+        hosts = "、".join(dict.fromkeys(host for item in deferred for host in item.observation.deferred))
+        stderr.print(f"{hosts} 在本次检查中出现验证码，已停止访问；{len(deferred)} 个账号待补查："
+                     f"稍后运行 nmaudit audit --resume {result.run.id}", markup=False)
     sys.exit(exit_code_for(result, settings["fail_on"]))
 
 

@@ -26,6 +26,11 @@ from .base import decode_html
 MP_HOST = "mp.weixin.qq.com"
 SOGOU_HOST = "weixin.sogou.com"
 SOGOU_SEARCH = "https://weixin.sogou.com/weixin"
+#: Seconds between two Sogou searches by default. Sogou walls off cookieless clients that search
+#: in quick succession (its antispider page asks for a captcha); one search every 15 s is 240 an
+#: hour, slow enough for a quarterly or nightly run, and the other platforms' accounts are
+#: audited meanwhile. A wall still stops Sogou for the rest of the run.
+SOGOU_PACE = 15.0
 #: The custom homepage's own list call (POSTed to the homepage URL).
 HOMEPAGE_LIST_FORM = "action=appmsg_list&begin=0&count=5"
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
