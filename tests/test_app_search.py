@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from nmaudit.browser import Fetched
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account
-from nmaudit.platforms.app import AppAdapter, developer_matches, search_url, store_links, title_matches
+from nmaudit.platforms.app import (
+    AppAdapter, developer_matches, read_search, search_url, store_links, title_matches,
+)
 from tests.app_site import AppSite, AppStoreApp, YybApp
 from tests.conftest import by_id, codes, run_audit
 from tests.emulator import Reply
@@ -203,3 +206,25 @@ def test_hosts_include_the_search_for_an_app_filed_by_name():
 
 def test_search_url():
     assert search_url("i宝鸡") == "https://itunes.apple.com/search?term=i%E5%AE%9D%E9%B8%A1&country=cn&entity=software"
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "apps"
+
+
+@pytest.mark.parametrize("file, name, owner, found", [
+    # trackName "PFF: Betting & Fantasy Tools", artistName "Pro Football Focus"
+    ("itunes-lookup-us-pff-2026-raw.json", "PFF", "Pro Football Focus", "PFF: Betting & Fantasy Tools"),
+    ("itunes-lookup-us-pff-2026-raw.json", "PFF", "Baoji Big Data Bureau", None),
+    ("itunes-empty-us-bundleid-pff-raw.json", "PFF", "Pro Football Focus", None),
+])
+def test_real_itunes_answers_are_read_like_a_search(file, name, owner, found):
+    """Real iTunes answers (shared/real-pages: a lookup has the search's shape) read by the
+    search reader: the app is taken only with a matching developer, and none found is 待复核."""
+    path = REAL_PAGES / "files" / file
+    if not path.exists():
+        pytest.skip(f"no captured answer at {path}")
+    answer = Fetched(url=search_url(name), final_url=search_url(name), status=200,
+                     content_type="text/javascript; charset=utf-8", body=path.read_bytes(), fetched_at=AS_OF)
+    outcome, result = read_search(answer, filed("x", name, owner))
+    assert (result or {}).get("trackName") == found
+    assert outcome.kind == ("ok" if found else "unparsed")

@@ -6,6 +6,7 @@ audited by UID as usual. One audit of every case runs once for the module.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from nmaudit.platforms.weibo import WeiboAdapter
 from nmaudit.platforms.weibo_resolve import (
     Candidate, Lead, account_leads, lead_from_url, match_screen_name, search_url, uid_from_url,
 )
+from nmaudit.webapp import create_app
 from tests.conftest import by_id, codes, run_audit
 from tests.emulator import NOT_FOUND
 from tests.weibo_site import VISITOR_WALL, SearchUser, WeiboAccount, WeiboSite, days_before, posts_at
@@ -86,9 +88,14 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def audited(site, emulator, tmp_path_factory):
+def run(site, emulator, tmp_path_factory):
     folder = tmp_path_factory.mktemp("weibo-resolve")
-    return by_id(run_audit(emulator, list(CASES.values()), folder, as_of=AS_OF))
+    return run_audit(emulator, list(CASES.values()), folder, as_of=AS_OF), folder
+
+
+@pytest.fixture(scope="module")
+def audited(run):
+    return by_id(run[0])
 
 
 def kinds(item) -> list[str]:
@@ -137,6 +144,13 @@ def test_how_the_uid_was_found_is_recorded_for_staff(audited, account_id, how):
 def test_a_uid_that_needs_no_request_needs_no_explanation(audited):
     assert audited["page-url"].observation.identified_by is None
     assert audited["uid-id"].observation.identified_by is None
+
+
+def test_the_review_page_shows_how_the_uid_was_found(run):
+    result, folder = run
+    client = create_app(str(folder / "nmaudit.db")).test_client()
+    page = client.get(f"/runs/{result.run.id}/accounts/domain-url").get_data(as_text=True)
+    assert '<small id="identified-by">UID 3300000001 由个性域名 baojifabu 解析得到' in page
 
 
 def test_a_resolution_request_keeps_its_evidence(audited):
@@ -277,3 +291,27 @@ def test_search_url_is_the_mobile_user_search():
 def test_resolution_stays_on_the_paced_mobile_host():
     assert WeiboAdapter().hosts(filed("x")) == ["m.weibo.cn"]
     assert Lead("domain", "baojifabu", "ids.domain").described == "个性域名 baojifabu"
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "weibo"
+
+
+def test_links_of_real_captured_pages_give_their_true_uid():
+    """The URLs real pages were served at (shared/real-pages): a profile link gives the UID the
+    page itself shows; API and post URLs are no profile link and give nothing, never a wrong UID."""
+    if not (REAL_PAGES / "manifest.json").exists():
+        pytest.skip(f"no captured pages at {REAL_PAGES}")
+    entries = json.loads((REAL_PAGES / "manifest.json").read_text(encoding="utf-8"))
+    read = {}
+    for entry in entries:
+        if entry.get("url"):
+            lead = lead_from_url(entry["url"])
+            read[entry["url"]] = lead.value if lead else None
+            if lead is not None:
+                assert lead.kind == "uid" and lead.value == str(entry["truth"]["uid"]["value"]), entry["url"]
+    assert {url: uid for url, uid in read.items() if uid} == {
+        "https://weibo.com/p/1002061839256234/home": "1839256234",
+        "https://weibo.com/p/1005052811342974/home": "2811342974",
+        "https://weibo.cn/1669879400/profile": "1669879400",
+        "https://weibo.com/u/5824884094": "5824884094",
+    }
