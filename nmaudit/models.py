@@ -187,6 +187,9 @@ class Observation(BaseModel):
     not_checked: list[Indicator] = Field(default_factory=list)  # left to staff: not visible publicly
     name: Optional[str] = None  # None: not seen
     name_source: Optional[str] = None  # URL the name and certification were read from
+    #: How the account was found when the registry named it without a direct link (a Weibo UID
+    #: resolved from a 个性域名 or the name, an app found by name): for staff, in Chinese.
+    identified_by: Optional[str] = None
     certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified
     newest_post_at: Optional[datetime] = None
     newest_post_source: Optional[str] = None
