@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from .models import IDENTITY_LABELS, PLATFORM_LABELS, PLATFORMS, SITES, Account
 from .platforms.wechat import page_kind, uses_sogou, wechat_urls
-from .platforms.weibo import uid_from_url
+from .platforms.weibo_resolve import uid_from_url
 
 Proof = Literal["listed", "lower-bound", "none"]
 PROOF_LABELS: dict[str, str] = {"listed": "列出最新", "lower-bound": "仅能证明有更新", "none": "暂无自动检查"}

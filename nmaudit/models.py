@@ -188,7 +188,8 @@ class Observation(BaseModel):
     name: Optional[str] = None  # None: not seen
     name_source: Optional[str] = None  # URL the name and certification were read from
     #: How the account was found when the registry named it without a direct link (a Weibo UID
-    #: resolved from a 个性域名 or the name, an app found by name): for staff, in Chinese.
+    #: resolved from a 个性域名 or the name, an app found by name, a Sogou result told apart by its
+    #: 微信号): for staff, in Chinese.
     identified_by: Optional[str] = None
     certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified
     newest_post_at: Optional[datetime] = None
@@ -204,9 +205,6 @@ class Observation(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
-    #: How the account was found when the registry gave no page of it (a UID resolved from a
-    #: 个性域名, a Sogou result told apart by its 微信号...), for staff to check.
-    identified_by: Optional[str] = None
     #: Hosts this run stopped asking before they answered for this account (a captcha wall
     #: earlier in the run): `audit --resume` audits such an account again.
     deferred: list[str] = Field(default_factory=list)

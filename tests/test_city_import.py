@@ -64,7 +64,9 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     assert "列出最新 — 合集页/主页（列出最新）" in by_id["wechat-006"]
     assert "单篇文章 1 篇及其所属合集；搜狗微信搜索（按名称）" in by_id["wechat-001"]
     assert "暂无自动检查 — 暂无抖音的自动检查" in by_id["douyin-bjdy000bj"]
-    assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-2710100013"]
+    assert "列出最新 — m.weibo.cn 资料与微博列表（UID）" in by_id["weibo-2710100013"]  # in the /p/ link
+    assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-001"]  # a 个性域名 link
+    assert "m.weibo.cn 资料与微博列表（按昵称查找UID）" in by_id["weibo-007"]
     assert "App Store 按名称与开发者搜索" in by_id["app-001"]
 
 
