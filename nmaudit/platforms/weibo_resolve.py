@@ -236,7 +236,8 @@ def redirected_uid(fetched: Fetched) -> Optional[str]:
     return None
 
 
-OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed"}
+#: Resolution code -> the source's outcome (a search that lists others answered well).
+OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed", "not-found": "ok"}
 
 
 class Resolver:
@@ -255,7 +256,7 @@ class Resolver:
                 return resolution
             # The nickname link led nowhere readable: the search can still find that exact name.
             searched = await self._search(lead)
-            if not searched.uid and searched.code == "unparsed":
+            if not searched.uid and searched.code in ("unparsed", "not-found"):
                 searched.message = f"{resolution.message}；{searched.message}"
                 searched.evidence = resolution.evidence + searched.evidence
             return searched
@@ -316,7 +317,7 @@ class Resolver:
                            f"搜索结果：{names}{more}，需人工核查")
             else:
                 message = f"按{lead.described}搜索微博用户，搜索结果中没有用户，需人工核查"
-            return self._failed(fetched, kind, "unparsed", message)
+            return self._failed(fetched, kind, "not-found", message)
         record_source(self.observation, fetched, kind)
         place = listed.index(found) + 1
         return Resolution(uid=found.uid, how=(
