@@ -81,3 +81,12 @@ def test_a_feed_makes_any_account_list_its_newest_posts(tmp_path):
     assert [item.label for item in items] == ["列出最新", "仅能证明有更新", "暂无自动检查"]
     assert items[0].sources == ("订阅源（列出最新）",)  # a feed: no Sogou needed
     assert coverage_totals(items)["wechat"]["all"] == 3
+
+
+def test_lint_reads_accounts_filed_without_links(tmp_path):
+    """Regression: lint took the first URL of every web account; a Douyin row by 抖音号 has none."""
+    write_xlsx(tmp_path / "export.xlsx")
+    nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", cwd=tmp_path)
+    done = nmaudit("registry", "lint", "accounts.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "同一平台重复开设" in done.stdout
