@@ -30,6 +30,7 @@ from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
+from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
 
@@ -96,10 +97,10 @@ class ProgressDisplay:
     def finished_account(self, result: AccountResult) -> None:
         self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=result.account.name)
+            self.bar.update(self.task, advance=1, description=visible(result.account.name))
         else:
             label = VERDICT_LABELS[result.judgement.verdict]
-            self.console.print(f"[{self.done}/{self.total}] {result.account.id} {result.account.name}：{label}",
+            self.console.print(visible(f"[{self.done}/{self.total}] {result.account.id} {result.account.name}：{label}"),
                                markup=False)
 
     def stop(self) -> None:
@@ -239,11 +240,11 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
         return loaded, with_sources(accounts, extra_sources)
     except RegistryError as error:
         for problem in error.problems:
-            click.echo(problem, err=True)
+            click.echo(visible(problem), err=True)
         count = len(error.problems)
         raise InvalidInput(f"{registry}: {count} problem{'s' if count != 1 else ''}; nothing was audited") from None
     except UsageError as error:
-        raise click.UsageError(str(error)) from None
+        raise click.UsageError(visible(error)) from None
 
 
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
@@ -382,7 +383,7 @@ def verify(run_id: str, db: str) -> None:
         raise click.ClickException(str(error)) from None
     for label, paths in (("被修改", report.modified), ("缺失", report.missing), ("未登记", report.unrecorded)):
         for path in paths:
-            click.echo(f"{label}：{path}")
+            click.echo(visible(f"{label}：{path}"))
     verdict = "证据完好" if report.ok else "证据与采集时不一致"
     click.echo(f"批次 {report.run_id}：{verdict}（完好 {len(report.intact)}，被修改 {len(report.modified)}，"
                f"缺失 {len(report.missing)}，未登记 {len(report.unrecorded)}）")
@@ -461,8 +462,8 @@ def registry() -> None:
 
 def _invalid(error: RegistryError, message: str) -> InvalidInput:
     for problem in error.problems:
-        click.echo(problem, err=True)
-    return InvalidInput(message)
+        click.echo(visible(problem), err=True)
+    return InvalidInput(visible(message))
 
 
 @registry.command("import")
@@ -483,7 +484,7 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
     except RegistryError as error:
         raise _invalid(error, f"{source}: nothing was imported") from None
     for line in [*imported.warnings, *imported.problems]:
-        click.echo(line, err=True)
+        click.echo(visible(line), err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
     write_registry(imported, target)
@@ -504,7 +505,7 @@ def registry_lint(registry_file: str, strict: bool) -> None:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     for hint in hints:
-        click.echo(hint.format(registry_file))
+        click.echo(visible(hint.format(registry_file)))
     stderr.print(f"{registry_file}：{len(hints)} 条提示" if hints else f"{registry_file}：没有提示", markup=False)
     sys.exit(EXIT_FAIL_ON if strict and hints else 0)
 
