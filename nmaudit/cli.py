@@ -21,7 +21,7 @@ from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
-from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
+from .errors import BrowserUnavailable, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
@@ -35,6 +35,8 @@ from .snapshots import atomic_write
 from .store import Store
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
+#: The run stopped before every account was stored; `--resume` finishes it.
+EXIT_INTERRUPTED = 4
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -42,6 +44,12 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class NoBrowser(click.ClickException):
     exit_code = EXIT_NO_BROWSER
+
+
+class Interrupted(click.ClickException):
+    """A run that had to stop: one line naming --resume, never a traceback."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 class InvalidInput(click.ClickException):
@@ -264,8 +272,14 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
                                                           finished_account=display.finished_account)))
     except BrowserUnavailable as error:
         raise NoBrowser(str(error)) from None
+    except RunInterrupted as error:
+        raise Interrupted(visible(error)) from None
     except (StoreError, UsageError) as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(visible(error)) from None
+    except Exception as error:  # whatever stopped the run: what finished is stored; say how to go on
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise Interrupted(visible(f"检查未完成（{type(error).__name__}: {first}）。已完成的账号均已保存；"
+                                  "用 nmaudit audit --resume 继续检查其余账号")) from None
     finally:
         display.stop()
     recheck_items = compare_runs(earlier, result) if earlier is not None else None
