@@ -268,3 +268,20 @@ def test_nul_bytes_and_other_hostile_paths_get_400_or_404_never_500(tmp_path: Pa
     for path in HOSTILE_PATHS:
         status = client.get(path.format(run=run.id)).status_code
         assert status < 500, (path, status)
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+
+def test_a_page_nested_ten_thousand_deep_parses_without_recursionerror():
+    from nmaudit.html import Document
+
+    html = "<title>深</title>" + "<div>" * 10_000 + "<span data-ts='1790000000'>宝鸡发布</span>" + "</div>" * 10_000
+    started = time.monotonic()
+    document = Document(html)
+    assert document.select("span", "data-ts") == ["1790000000"]
+    assert document.select("div span") == ["宝鸡发布"]
+    assert document.select("section span") == []
+    assert "宝鸡发布" in document.elements[1].text()  # the outermost div
+    assert document.title == "深"
+    assert time.monotonic() - started < 5

@@ -83,10 +83,13 @@ def rate_limited(fetched: Fetched) -> str | None:
 
 
 def describe_error(error: str) -> str:
-    """A network error as staff read it: "连接被重置（net::ERR_CONNECTION_RESET）"."""
+    """A network error as it came, with what it means for staff: "...net::ERR_CONNECTION_RESET
+    at https://...（连接被重置）"; a timeout says so."""
     match = _NET_ERROR.search(error)
     if match and match.group(1) in NETWORK_ERRORS:
-        return f"{NETWORK_ERRORS[match.group(1)]}（net::{match.group(1)}）"
+        return f"{error}（{NETWORK_ERRORS[match.group(1)]}）"
+    if error.startswith("timeout after"):
+        return f"{error}（超时）"
     return error
 
 
