@@ -545,9 +545,17 @@ class BrowserSession:
         self._forget(page)
 
     async def responsive(self, page: Page) -> bool:
-        """Does the page's renderer still run scripts? (A `while(true){}` never lets it.)"""
+        """Does the page's renderer still run scripts? (A `while(true){}` never lets it.)
+
+        Asked through the page's own DevTools session, after stopping whatever it is loading:
+        a navigation still waiting on a server that never answers is not a stuck renderer."""
+        session = self._devtools.get(page)
         try:
-            await asyncio.wait_for(page.evaluate("1"), 3)
+            if session is None:
+                await asyncio.wait_for(page.evaluate("1"), 3)
+                return True
+            await asyncio.wait_for(session.send("Page.stopLoading"), 3)
+            await asyncio.wait_for(session.send("Runtime.evaluate", {"expression": "1"}), 3)
             return True
         except (PlaywrightError, asyncio.TimeoutError):
             return False
@@ -743,6 +751,10 @@ class BrowserSession:
             response, error = answers[-1], None
             if self.options.record_har:
                 self._downloads.append(url)
+        elif error is not None and "ERR_HTTP_RESPONSE_CODE_FAILURE" in error and answers:
+            # An error status with an empty body (418 from a rate limit, a bare 503): Chromium
+            # shows its own error page and goto fails, but the answer itself came and counts.
+            response, error = answers[-1], None
         if response is None:
             return Fetched(url=url, final_url=page.url, status=None, content_type="", body=b"",
                            fetched_at=self._fetched_at(url, None), error=error)
