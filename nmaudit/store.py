@@ -141,6 +141,7 @@ class Store:
                   tool_version: str, browser: str, options: dict[str, Any]) -> None:
         """Record the run and the registry as audited, in one transaction."""
         with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
             self.db["runs"].insert({
                 "id": run.id, "as_of": _iso(run.as_of), "registry": run.registry,
                 "registry_sha256": registry_sha256, "started_at": _iso(run.started_at),
@@ -167,9 +168,12 @@ class Store:
         account_id = observation.account_id
         evidence = list(evidence)  # read again if the write is retried
         with self.db.conn:
-            # What an earlier attempt of this write left behind (a lock broke it off) goes first.
+            # One transaction, taken with the write lock up front (waiting out another writer):
+            # sqlite-utils commits each insert on its own unless a transaction is open.
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            # What an earlier attempt of this write left behind goes first.
             for name in ("observations", "judgements", "findings", "evidence"):
-                self.db.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
+                self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
             self.db["observations"].insert({
                 "run_id": run_id, "account_id": account_id,
                 "finished_at": _iso(observation.finished_at), "name": observation.name,
