@@ -107,8 +107,11 @@ async ({url, method, data, headers, maxBytes, limit, timeout}) => {
 """
 
 
+BLANK_PAGE = "<!DOCTYPE html><title></title>"
+
+
 async def _serve_blank(route: Route) -> None:
-    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body="<!DOCTYPE html><title></title>")
+    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=BLANK_PAGE)
 
 
 @dataclass
@@ -418,9 +421,11 @@ class BrowserSession:
         self._context.set_default_timeout(self.options.timeout * 1000)
         if self.options.replay_har:
             await self._context.route_from_har(self.options.replay_har, not_found="abort")
-        # Registered once, before any page exists: adding a route later waits on every page,
-        # and a page whose renderer is stuck in a script would block that forever.
-        await self._context.route(f"**{BLANK_PATH}", _serve_blank)
+            # Registered once, before any page exists: adding a route later waits on every
+            # page, and a page whose renderer is stuck in a script would block that forever.
+            await self._context.route(f"**{BLANK_PATH}", _serve_blank)
+        # Live, the blank stand-in is served by each page's own DevTools session (new_page),
+        # which pauses only its URL: a route would make Playwright intercept every request.
         self._browser_devtools = await self._browser.new_browser_cdp_session()
 
     @property
@@ -508,11 +513,24 @@ class BrowserSession:
                                                                    "maxResourceBufferSize": 1}), QUICK_CALL)
             session.on("Network.responseReceived", lambda event: self._on_response_head(page, event))
             session.on("Network.dataReceived", lambda event: self._on_data(page, event))
+            if not self.replaying:
+                session.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(self._serve_blank(session, event)))
+                await asyncio.wait_for(session.send("Fetch.enable", {"patterns": [
+                    {"urlPattern": f"*{BLANK_PATH}", "requestStage": "Request"}]}), QUICK_CALL)
         except (PlaywrightError, asyncio.TimeoutError) as error:
             if not self.connected:
                 raise BrowserCrashed(str(error).splitlines()[0] if str(error) else "browser closed") from None
             raise
         return page
+
+    async def _serve_blank(self, session: CDPSession, event: dict[str, Any]) -> None:
+        try:
+            await asyncio.wait_for(session.send("Fetch.fulfillRequest", {
+                "requestId": event["requestId"], "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"}],
+                "body": base64.b64encode(BLANK_PAGE.encode()).decode()}), QUICK_CALL)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass  # the page went away meanwhile
 
     def _forget(self, page: Page) -> None:
         for table in (self._devtools, self._targets, self._dialogs, self._oversize, self._received):

@@ -167,3 +167,22 @@ def test_a_run_that_must_stop_names_resume_and_resume_finishes_it(faults, tmp_pa
     assert {item.account.id: item.judgement.verdict for item in resumed.results} == {
         account.id: "pass" for account in controls}
     assert store.run_status(stopped.value.run_id) == "finished"
+
+
+def test_host_pacing_waits_out_a_cool_down_without_holding_the_host():
+    from nmaudit.browser import HostPacer
+
+    async def scenario() -> tuple[float, bool]:
+        pacer = HostPacer(0.1)
+        async with pacer.slot("m.weibo.cn"):
+            pass
+        pacer.cool_down("m.weibo.cn", 0.5)  # a request's retry back-off
+        started = asyncio.get_running_loop().time()
+        waiting = asyncio.ensure_future(pacer.slot("m.weibo.cn").__aenter__())
+        await asyncio.sleep(0.2)
+        held_meanwhile = pacer._locks["m.weibo.cn"].locked()
+        await waiting
+        return asyncio.get_running_loop().time() - started, held_meanwhile
+
+    waited, held_meanwhile = asyncio.run(scenario())
+    assert waited >= 0.45 and not held_meanwhile
