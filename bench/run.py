@@ -152,6 +152,7 @@ class Sampler:
     def __init__(self, every: float = SAMPLE_EVERY):
         self.every = every
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []  # (time.perf_counter(), summed PSS in bytes), for --soak
         self.other_cpu = 0.0  # CPU seconds used by processes outside this tree during the phase
         self._me = psutil.Process()
         self._command = self._me.cmdline()
@@ -183,6 +184,7 @@ class Sampler:
                     else "python: bench sampler" if thread.id == sampler else "python: emulator and other threads")
             self._cpu[f"thread {thread.id}"] = (kind, thread.user_time + thread.system_time)
         self.peak = max(self.peak, total)
+        self.samples.append((time.perf_counter(), total))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -248,12 +250,16 @@ def progress_logger(name: str, total: int) -> Callable[[], None]:
     return tick
 
 
-def measure(name: str, accounts: int, work: Callable[[], Awaitable[T]]) -> tuple[T, Phase]:
-    """Run `work` in a fresh event loop; its result, and a Phase with all but `done` and `detail`."""
-    with Sampler() as sampler:
+def measure(name: str, accounts: int, work: Callable[[], Awaitable[T]],
+            samples: Optional[list[tuple[float, int]]] = None) -> tuple[T, Phase]:
+    """Run `work` in a fresh event loop; its result, and a Phase with all but `done` and `detail`.
+    `samples` receives the memory samples taken meanwhile."""
+    with Sampler(SOAK_SAMPLE_EVERY if samples is not None else SAMPLE_EVERY) as sampler:
         started = time.perf_counter()
         result = asyncio.run(work())
         seconds = time.perf_counter() - started
+    if samples is not None:
+        samples.extend(sampler.samples)
     phase = Phase(name, accounts, 0, seconds, sampler.peak / MIB, "", sampler.cpu_by_kind(), sampler.other_cpu)
     capacity = seconds * (psutil.cpu_count() or 1)
     # Kernel threads working for the benchmark (loopback, disk flushes) count as other too: allow a second.
@@ -263,7 +269,8 @@ def measure(name: str, accounts: int, work: Callable[[], Awaitable[T]]) -> tuple
     return result, phase
 
 
-def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurrency: int) -> Phase:
+def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurrency: int,
+                soak: Optional["Soak"] = None) -> Phase:
     """nmaudit with its defaults, but no pacing and Chromium pointed at the emulator."""
     options = AuditOptions(
         db=str(folder / "bench.db"), snapshots=str(folder / "snapshots"), concurrency=concurrency,
@@ -273,9 +280,15 @@ def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurre
     tick = progress_logger("nmaudit", len(accounts))
     folder.mkdir(parents=True)
     store = Store(options.db)
+
+    def finished(_: AccountResult) -> None:
+        tick()
+        if soak is not None:
+            soak.finished.append(time.perf_counter())
+
     result, phase = measure("nmaudit", len(accounts), lambda: audit_accounts(
-        synthetic.registry, accounts, options, store, Progress(finished_account=lambda _: tick()),
-    ))
+        synthetic.registry, accounts, options, store, Progress(finished_account=finished),
+    ), soak.samples if soak is not None else None)
     problems = check_nmaudit(result.results, synthetic.expected, options, result.run.id)
     if problems:
         raise BenchFailure("nmaudit: " + "; ".join(problems))
@@ -346,6 +359,45 @@ def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path) -> Phase:
     return phase
 
 
+#: Seconds between two memory samples in a soak (hours long: fewer samples, same picture).
+SOAK_SAMPLE_EVERY = 1.0
+#: The soak passes when the last quarter's median memory is within this of the second quarter's.
+SOAK_TOLERANCE = 0.15
+
+
+@dataclass
+class Soak:
+    """Memory through a long run: samples, and when each account finished."""
+
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)
+
+    def quarter_medians(self) -> list[Optional[float]]:
+        """Median memory (MiB) while the 1st, 2nd, 3rd and 4th quarter of the accounts were done."""
+        import bisect
+        import statistics
+
+        total = len(self.finished)
+        quarters: list[list[int]] = [[], [], [], []]
+        for at, memory in self.samples:
+            done = bisect.bisect_right(self.finished, at)
+            if 0 < done <= total:
+                quarters[min(3, (done - 1) * 4 // total)].append(memory)
+        return [statistics.median(q) / MIB if q else None for q in quarters]
+
+    def verdict(self) -> tuple[bool, str]:
+        medians = self.quarter_medians()
+        second, last = medians[1], medians[3]
+        shown = ", ".join(f"Q{n + 1} {m:.0f}" if m is not None else f"Q{n + 1} —" for n, m in enumerate(medians))
+        if not second or last is None:
+            return False, f"soak: too few samples ({shown} MB)"
+        growth = last / second - 1
+        ok = growth <= SOAK_TOLERANCE
+        return ok, (f"soak: {len(self.finished)} accounts, median memory by quarter {shown} MB; "
+                    f"last quarter {growth:+.1%} against the second (limit +{SOAK_TOLERANCE:.0%}): "
+                    f"{'OK' if ok else 'FAILED'}")
+
+
 class BenchFailure(Exception):
     """A phase did not do all of its work; its figures would mean nothing."""
 
@@ -373,6 +425,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=AuditOptions().concurrency,
                         help="nmaudit's pages at once (default: nmaudit's default, %(default)s)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    parser.add_argument("--soak", action="store_true",
+                        help="nmaudit alone, memory sampled through the run: the last quarter's median must "
+                             f"be within {SOAK_TOLERANCE:.0%} of the second quarter's (make soak: 5,000 accounts)")
     args = parser.parse_args(argv)
     if args.accounts < 1 or args.concurrency < 1:
         parser.error("--accounts and --concurrency must be at least 1")
@@ -382,6 +437,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     """Run both phases and print the figures; 0 when both did all their work, 1 otherwise."""
     args = parse_args(argv)
+    if args.soak:
+        return soak(args)
     synthetic = synthesize(args.accounts, now())
     with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-bench-") as scratch:
         WeiboSite(emulator, synthetic.served)
@@ -409,6 +466,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"speedup: {speedup:.1f}x (nmaudit {nmaudit.rate:.1f} accounts/s, naive {naive.rate:.1f} accounts/s, "
           f"N={args.accounts}, peak {nmaudit.peak_mb:.0f} MB)", flush=True)
     return 0
+
+
+def soak(args: argparse.Namespace) -> int:
+    """nmaudit alone over many accounts; memory must stay flat (0) or the soak fails (1)."""
+    synthetic = synthesize(args.accounts, now())
+    record = Soak()
+    with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-soak-") as scratch:
+        WeiboSite(emulator, synthetic.served)
+        try:
+            log(f"soak: {args.accounts} accounts, concurrency {args.concurrency}, pace 0, in-process")
+            phase = run_nmaudit(synthetic, emulator, Path(scratch) / "nmaudit", args.concurrency, record)
+        except (BenchFailure, NmauditError) as failure:
+            log(f"FAILED: {failure}")
+            return 1
+    ok, line = record.verdict()
+    print(summary([phase]))
+    if args.json:
+        figures = {"accounts": args.accounts, "concurrency": args.concurrency, "soak_ok": ok,
+                   "quarter_median_mb": record.quarter_medians(), "peak_mb": phase.peak_mb,
+                   "seconds": phase.seconds, "accounts_per_s": phase.rate}
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(line, flush=True)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

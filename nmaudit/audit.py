@@ -7,20 +7,21 @@ import hashlib
 import secrets
 import shutil
 import sys
-import traceback
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, Callable, Optional
+from typing import Any, AsyncIterator, Callable, Optional
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from . import __version__
-from .browser import HostHalt, BrowserOptions, BrowserSession, Fetched, HostPacer, capture_time
+from .browser import BrowserCrashed, BrowserOptions, BrowserSession, Fetched, HostHalt, HostPacer, capture_time
 from .dates import now
+from .errors import BrowserUnavailable, RunInterrupted, StoreError
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
@@ -28,6 +29,7 @@ from .platforms.interaction import check_interaction
 from .registry import Registry
 from .rules import judge
 from .snapshots import AccountEvidence, EvidenceFile
+from .sanitize import visible
 from .store import Store
 
 
@@ -38,6 +40,12 @@ class AuditOptions:
     as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
     concurrency: int = 6  # pages at once; real pages spend most of their time waiting on the network
     browser: BrowserOptions = field(default_factory=BrowserOptions)
+    #: Seconds one account may take in all (every page, retry and back-off); past it the
+    #: account is 待复核 and its page replaced. None: ten navigation timeouts.
+    account_deadline: Optional[float] = None
+
+    def deadline(self) -> float:
+        return self.account_deadline or 10 * self.browser.timeout
 
 
 @dataclass
@@ -75,24 +83,34 @@ class Scheduler:
         _, _, hosts = min(waiting)
         return self.queues[hosts].popleft()[1]
 
+    def put_back(self, account: Account, position: int = -1) -> None:
+        """An account to audit again (its browser crashed under it), before the others of its hosts."""
+        self.queues.setdefault(account_hosts(account), deque()).appendleft((position, account))
+
     def _wait(self, hosts: tuple[str, ...]) -> float:
         return max((self.pacer.ready_in(host) for host in hosts), default=0.0)
 
 
 class Visitor:
-    """The `Fetch` adapters get: one worker's page and one account's evidence, bound."""
+    """The `Fetch` adapters get: one worker's page and one account's evidence, bound. A page
+    that stopped answering (or was cut off mid-load) is replaced before the next request."""
 
     def __init__(self, browser: BrowserSession, page: Page, evidence: AccountEvidence):
         self.browser, self.page, self.evidence = browser, page, evidence
 
+    async def _page(self) -> Page:
+        if self.browser.needs_replacing(self.page):
+            self.page = await self.browser.replace_page(self.page)
+        return self.page
+
     async def __call__(self, url: str, label: str) -> Fetched:
-        return await self.browser.fetch(self.page, url, label, self.evidence)
+        return await self.browser.fetch(await self._page(), url, label, self.evidence)
 
     async def request(self, url: str, label: str, **options: Any) -> Fetched:
-        return await self.browser.request(self.page, url, label, self.evidence, **options)
+        return await self.browser.request(await self._page(), url, label, self.evidence, **options)
 
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
-        return await self.browser.download(self.page, url, label, self.evidence, max_bytes=max_bytes)
+        return await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes)
 
     def halt(self, host: str, reason: str, evidence: list[str]) -> None:
         self.browser.pacer.halt(host, reason, evidence)
@@ -101,27 +119,35 @@ class Visitor:
         return self.browser.pacer.halted(host)
 
 
-async def observe_account(browser: BrowserSession, page: Page, account: Account,
-                          evidence: AccountEvidence) -> Observation:
-    """Everything one account's pages show; never raises for one account's trouble."""
-    observation = Observation(
-        account_id=account.id, platform=account.platform, started_at=now(),
-        checks=list(PLATFORMS[account.platform].checks),
-    )
+def new_observation(account: Account) -> Observation:
+    return Observation(account_id=account.id, platform=account.platform, started_at=now(),
+                       checks=list(PLATFORMS[account.platform].checks))
 
-    fetch = Visitor(browser, page, evidence)
+
+async def observe_account(browser: BrowserSession, page: Page, account: Account, evidence: AccountEvidence,
+                          observation: Optional[Observation] = None, visitor: Optional[Visitor] = None) -> Observation:
+    """Everything one account's pages show; never raises for one account's trouble (but
+    BrowserCrashed, for the audit to relaunch the browser and do the account again)."""
+    observation = observation if observation is not None else new_observation(account)
+    fetch = visitor if visitor is not None else Visitor(browser, page, evidence)
     try:
         await PLATFORMS[account.platform].observe(account, observation, fetch)
         await observe_feed(account, observation, fetch)
         await check_interaction(account, observation, fetch)
     except PlaywrightError as error:
+        if not browser.connected:
+            raise BrowserCrashed(str(error).splitlines()[0]) from None
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
+    finish_observation(account, observation)
+    return observation
+
+
+def finish_observation(account: Account, observation: Observation) -> None:
     adapter = PLATFORMS[account.platform]
     # What the platform can show, less what was checked for this account (an adapter may drop
     # an indicator for one account, e.g. an app filed only as download links shows no name).
     observation.not_checked = [i for i in (*adapter.checks, *adapter.unchecked) if i not in observation.checks]
     observation.finished_at = now()
-    return observation
 
 
 #: `record_har` value meaning "beside the run's snapshots": <snapshots>/<run-id>/run.har.
@@ -186,40 +212,152 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
         options.browser.record_har = str(Path(options.snapshots) / run.id / har_name)
     options.browser.har_note = {"as_of": run.as_of.isoformat(), "run": run.id, "registry": run.registry}
 
+    unsaved: list[tuple[str, str]] = []  # accounts the store refused: (id, why)
     async with BrowserSession(options.browser) as browser:
         started(browser.description)
         progress.started(run, len(accounts))
         scheduler = Scheduler(accounts, browser.pacer)
+        turns = Turns()
+        crashes: dict[str, int] = {}  # account id -> browser crashes under it
+        relaunches = 0
+        stop: list[str] = []  # why the run cannot go on
+
+        async def restart(why: str) -> None:
+            """Relaunch the browser once no account is in flight (a crash, or recycling)."""
+            nonlocal relaunches
+            async with turns.exclusive():
+                if why == "crash" and browser.connected:
+                    return  # another worker relaunched it already
+                if why != "crash" and not browser.recycle_due():
+                    return
+                if why == "crash":
+                    relaunches += 1
+                    if relaunches > MAX_RELAUNCHES:
+                        stop.append(f"浏览器已崩溃 {relaunches} 次")
+                        return
+                try:
+                    await browser.relaunch()
+                except BrowserUnavailable as error:
+                    stop.append(f"浏览器无法重新启动（{error}）")
 
         async def worker() -> None:
-            page = await browser.new_page()
-            while (account := scheduler.take()) is not None:
-                evidence = AccountEvidence(options.snapshots, run.id, account.id)
-                try:
-                    observation = await observe_account(browser, page, account, evidence)
-                except Exception as error:  # one account's bug must not stop the batch; say so loudly
-                    traceback.print_exc(file=sys.stderr)
-                    observation = Observation(account_id=account.id, platform=account.platform,
-                                              started_at=now(), finished_at=now())
-                    observation.add_signal("unparsed", f"内部错误，需人工核查：{error!r}", evidence.paths)
-                if page.is_closed():
-                    page = await browser.new_page()
-                result = keep(store, run, account, observation, evidence)
-                progress.finished_account(result)
+            page: Optional[Page] = None
+            generation = 0
+            while not stop and (account := scheduler.take()) is not None:
+                crashed = False
+                async with turns.account():
+                    if stop:
+                        scheduler.put_back(account)
+                        return
+                    evidence = AccountEvidence(options.snapshots, run.id, account.id)
+                    observation = new_observation(account)
+                    try:
+                        if page is None or generation != browser.generation or browser.needs_replacing(page):
+                            if page is not None and generation == browser.generation:
+                                await browser.discard_page(page)
+                            page, generation = await browser.new_page(), browser.generation
+                        visitor = Visitor(browser, page, evidence)
+                        try:
+                            await asyncio.wait_for(
+                                observe_account(browser, page, account, evidence, observation, visitor),
+                                options.deadline())
+                        except asyncio.TimeoutError:
+                            observation.add_signal(
+                                "unreachable", f"检查超过时限（{options.deadline():g} 秒）仍未完成，已中止；需人工核查",
+                                evidence.paths)
+                            finish_observation(account, observation)
+                            await browser.discard_page(visitor.page)
+                        page = visitor.page
+                    except BrowserCrashed:
+                        crashed = True
+                    except Exception as error:  # one account's bug must not stop the batch; say so loudly
+                        print(visible(f"nmaudit: 账号 {account.id} 检查时出现内部错误：{error!r}"), file=sys.stderr)
+                        observation = Observation(account_id=account.id, platform=account.platform,
+                                                  started_at=now(), finished_at=now())
+                        observation.add_signal("unparsed", f"内部错误，需人工核查：{error!r}", evidence.paths)
+                    redo = False
+                    if crashed or not browser.connected:
+                        crashes[account.id] = crashes.get(account.id, 0) + 1
+                        if crashes[account.id] <= 1:  # done again, once, in a new browser
+                            redo = True
+                            if evidence.folder.exists():
+                                shutil.rmtree(evidence.folder, ignore_errors=True)
+                            scheduler.put_back(account)
+                            page = None
+                        else:
+                            observation.add_signal("unreachable", "浏览器在检查此账号时两次崩溃或断开，需人工核查",
+                                                   evidence.paths)
+                            finish_observation(account, observation)
+                    if not redo:
+                        browser.accounts_since_launch += 1
+                        try:
+                            result = keep(store, run, account, observation, evidence)
+                        except StoreError as error:  # the others still get stored
+                            unsaved.append((account.id, str(error)))
+                        else:
+                            progress.finished_account(result)
+                if not browser.connected:
+                    await restart("crash")
+                elif browser.recycle_due():
+                    await restart("recycle")
 
         if accounts:
             await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
+        if stop:
+            raise RunInterrupted(run.id, "；".join(dict.fromkeys(stop)))
 
-    if options.browser.record_har and Path(options.browser.record_har).exists():
+    for har in browser.har_files:
         # The HAR is complete only now that the browser has closed; it is evidence of the run.
-        har = Path(options.browser.record_har)
-        data = har.read_bytes()
-        store.add_run_evidence(run.id, EvidenceFile(
-            path=str(har), kind="har", sha256=hashlib.sha256(data).hexdigest(), captured_at=now(), size=len(data)))
+        if Path(har).exists():
+            data = Path(har).read_bytes()
+            store.add_run_evidence(run.id, EvidenceFile(
+                path=har, kind="har", sha256=hashlib.sha256(data).hexdigest(), captured_at=now(), size=len(data)))
+    if unsaved:
+        ids = "、".join(account_id for account_id, _ in unsaved[:5]) + ("等" if len(unsaved) > 5 else "")
+        raise RunInterrupted(run.id, f"{len(unsaved)} 个账号（{ids}）未能写入数据库：{unsaved[0][1]}")
     run.finished_at = now()
     store.finish_run(run.id, run.finished_at)
     # As stored, with staff review applied: filings (报备) of earlier runs carry into this one.
     return store.load_run(run.id)
+
+
+#: Crashes of the browser one run survives (relaunching each time) before it stops.
+MAX_RELAUNCHES = 5
+
+
+class Turns:
+    """Accounts in flight share the browser; a relaunch waits until none is, and holds new
+    ones back until it is done (a reader-writer lock, writers first)."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._active = 0
+        self._exclusive = False
+
+    @asynccontextmanager
+    async def account(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._exclusive)
+            self._active += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            await self._changed.wait_for(lambda: self._active == 0)
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._exclusive = False
+                self._changed.notify_all()
 
 
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,

@@ -50,15 +50,34 @@ QUIET_FLAGS = [
 
 RETRY_STATUSES = {418, 429, 432, 500, 502, 503, 504}
 
+#: The largest answer read whole (a platform's page or JSON is far smaller): a larger
+#: Content-Length is refused, a longer stream is cut off, and the account is 待复核.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds for the calls that should take none: opening, probing and closing a page.
+QUICK_CALL = 10.0
+#: Seconds a page close may take before the page's target is closed through the browser.
+CLOSE_WAIT = 5.0
+#: What a page that stopped answering is reported as.
+HUNG_PAGE = "页面无响应（脚本占满渲染进程），已关闭"
+
+
+class BrowserCrashed(Exception):
+    """Chromium died or disconnected under a request: the audit relaunches it and redoes the account."""
+
 #: Where a page stands, on a host's own origin, to fetch() from it. Served locally, never requested.
 BLANK_PATH = "/__nmaudit_blank__"
 
 #: fetch() in the page: status, final URL, headers, and the body up to maxBytes (then cancelled).
 IN_PAGE_FETCH = """
-async ({url, method, data, headers, maxBytes, timeout}) => {
+async ({url, method, data, headers, maxBytes, limit, timeout}) => {
   try {
     const response = await fetch(url, {method, headers, body: data ?? undefined,
       credentials: "include", redirect: "follow", signal: AbortSignal.timeout(timeout)});
+    const declared = Number(response.headers.get("content-length") || 0);
+    if (!maxBytes && limit && declared > limit) {
+      await response.body?.cancel();
+      return {error: `too large: Content-Length ${declared}`, tooLarge: declared};
+    }
     const parts = [];
     let size = 0, truncated = false;
     if (response.body) {
@@ -69,6 +88,10 @@ async ({url, method, data, headers, maxBytes, timeout}) => {
         parts.push(value);
         size += value.length;
         if (maxBytes && size >= maxBytes) { truncated = true; await reader.cancel(); break; }
+        if (!maxBytes && limit && size > limit) {
+          await reader.cancel();
+          return {error: `too large: more than ${limit} bytes`, tooLarge: size};
+        }
       }
     }
     let binary = "";
@@ -84,8 +107,11 @@ async ({url, method, data, headers, maxBytes, timeout}) => {
 """
 
 
+BLANK_PAGE = "<!DOCTYPE html><title></title>"
+
+
 async def _serve_blank(route: Route) -> None:
-    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body="<!DOCTYPE html><title></title>")
+    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=BLANK_PAGE)
 
 
 @dataclass
@@ -102,6 +128,9 @@ class BrowserOptions:
     record_har: Optional[str] = None
     replay_har: Optional[str] = None
     har_note: dict[str, Any] = field(default_factory=dict)  # written into a recorded HAR
+    max_body_bytes: int = MAX_BODY_BYTES  # an answer larger than this is refused (待复核)
+    recycle_every: int = 500  # accounts before the browser is relaunched (memory stays flat); 0: never
+    memory_limit_mb: int = 1500  # the browser's processes past this (PSS): relaunched between accounts
 
 
 @dataclass
@@ -122,6 +151,9 @@ class Fetched:
     truncated: bool = False  # the body was read only as far as asked (downloads)
     sent_at: float = 0.0  # epoch seconds when Chromium sent the request, for pacing
     is_download: bool = False  # Chromium took the answer for a file to save, not a page
+    too_large: bool = False  # refused or cut off past the size cap
+    hung: bool = False  # the page stopped answering (a script that never returns)
+    dialogs: list[dict[str, str]] = field(default_factory=list)  # dialogs the page opened, dismissed
 
     @property
     def text(self) -> str:
@@ -173,13 +205,23 @@ class HostPacer:
             await asyncio.sleep(self.ready_in(host))  # cool-downs still apply
             yield held
             return
-        async with self._locks.setdefault(host, asyncio.Lock()):
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        while True:
+            # Wait for the host's next slot without holding it: another request's cool-down
+            # (a retry's back-off) must not keep every other request queued behind the lock.
             await asyncio.sleep(self.ready_in(host))
+            await lock.acquire()
+            if self.ready_in(host) <= 0:
+                break
+            lock.release()
+        try:
             held.started = time.monotonic()
             try:
                 yield held
             finally:
                 self._next_slot[host] = max(self._next_slot.get(host, 0.0), held.started + interval)
+        finally:
+            lock.release()
 
     def cool_down(self, host: str, seconds: float) -> None:
         self._next_slot[host] = max(self._next_slot.get(host, 0.0), time.monotonic() + seconds)
@@ -330,7 +372,10 @@ async def print_pdf(html: str, folder: Path, executable: Optional[str] = None) -
 
 
 class BrowserSession:
-    """One browser and one context for a whole run; pages are handed to workers and reused."""
+    """One browser and one context at a time for a whole run; pages are handed to workers and
+    reused. A page that stops answering is closed (without its beforeunload) and replaced; a
+    browser that crashes, disconnects, has audited `recycle_every` accounts or passes
+    `memory_limit_mb` is relaunched (`relaunch`, called by the audit between accounts)."""
 
     def __init__(self, options: BrowserOptions):
         self.options = options
@@ -341,35 +386,25 @@ class BrowserSession:
         self._playwright: Optional[Playwright] = None
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
+        self._browser_devtools: Optional[CDPSession] = None
         self.description = ""
-        self._origins: set[str] = set()  # origins whose blank stand-in page is routed
+        self.generation = 0  # launches so far: pages of an earlier generation are gone
+        self.accounts_since_launch = 0
+        self.har_files: list[str] = []  # one per launch when recording
         self._partial_bodies: dict[str, bytes] = {}  # downloads read in part, for the HAR
         self._downloads: list[str] = []  # navigations that became downloads, for the HAR
         self._devtools: dict[Page, CDPSession] = {}  # one DevTools session per page, for screenshots
+        self._targets: dict[Page, str] = {}  # the page's DevTools target, to close it from the browser
+        self._dialogs: dict[Page, list[dict[str, str]]] = {}  # dialogs seen since the page was last kept
+        self._suspect: set[Page] = set()  # pages that stopped answering or crashed: to be replaced
+        self._oversize: dict[Page, str] = {}  # why the page's current load was cut off
+        self._received: dict[Page, dict[str, int]] = {}  # bytes received per request of the current load
+        self._pending_downloads: set[asyncio.Future] = set()
 
     async def __aenter__(self) -> "BrowserSession":
         self._playwright = await async_playwright().start()
         try:
-            # Not --renderer-process-limit=1: it saves memory, but with pages sharing a renderer
-            # Playwright now and then misses an in-page fetch() (measured: ~1 recording in 7 lost one).
-            self._browser, self.description = await launch_chromium_described(
-                self._playwright, self.options.executable, self.options.browser_args
-            )
-            width, height = self.options.viewport
-            record = {}
-            if self.options.record_har:
-                Path(self.options.record_har).parent.mkdir(parents=True, exist_ok=True)
-                record = {"record_har_path": self.options.record_har, "record_har_content": "embed"}
-            self._context = await self._browser.new_context(
-                viewport={"width": width, "height": height},
-                locale="zh-CN",
-                timezone_id="Asia/Shanghai",
-                ignore_https_errors="--ignore-certificate-errors" in self.options.browser_args,
-                **record,
-            )
-            self._context.set_default_timeout(self.options.timeout * 1000)
-            if self.options.replay_har:
-                await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            await self._launch()
         except BaseException:
             await self.close()
             raise
@@ -378,25 +413,97 @@ class BrowserSession:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    def _har_path(self) -> Optional[str]:
+        """Where this launch records: the run's HAR, then run-2.har, run-3.har beside it."""
+        if not self.options.record_har:
+            return None
+        path = Path(self.options.record_har)
+        if self.generation > 1:
+            path = path.with_name(f"{path.stem}-{self.generation}{path.suffix}")
+        return str(path)
+
+    async def _launch(self) -> None:
+        # Not --renderer-process-limit=1: it saves memory, but with pages sharing a renderer
+        # Playwright now and then misses an in-page fetch() (measured: ~1 recording in 7 lost one).
+        self._browser, self.description = await launch_chromium_described(
+            self._playwright, self.options.executable, self.options.browser_args
+        )
+        self.generation += 1
+        self.accounts_since_launch = 0
+        width, height = self.options.viewport
+        record = {}
+        if har := self._har_path():
+            Path(har).parent.mkdir(parents=True, exist_ok=True)
+            record = {"record_har_path": har, "record_har_content": "embed"}
+            self.har_files.append(har)
+        self._context = await self._browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            ignore_https_errors="--ignore-certificate-errors" in self.options.browser_args,
+            **record,
+        )
+        self._context.set_default_timeout(self.options.timeout * 1000)
+        if self.options.replay_har:
+            await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            # Registered once, before any page exists: adding a route later waits on every
+            # page, and a page whose renderer is stuck in a script would block that forever.
+            await self._context.route(f"**{BLANK_PATH}", _serve_blank)
+        # Live, the blank stand-in is served by each page's own DevTools session (new_page),
+        # which pauses only its URL: a route would make Playwright intercept every request.
+        self._browser_devtools = await self._browser.new_browser_cdp_session()
+
+    @property
+    def connected(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    async def relaunch(self) -> None:
+        """A fresh browser and context (after a crash, or to give memory back): every page of
+        the old one is gone; workers open new ones."""
+        await self._close_browser()
+        self._devtools.clear()
+        self._targets.clear()
+        self._dialogs.clear()
+        self._suspect.clear()
+        self._oversize.clear()
+        self._received.clear()
+        await self._launch()
+
     async def close(self) -> None:
         """Close everything; the HAR is only complete once the context is closed."""
         try:
-            if self._context is not None:
-                await self._context.close()
-                self._context = None
-                if self.options.record_har:
-                    self._annotate_har()
-            if self._browser is not None:
-                await self._browser.close()
-                self._browser = None
+            await self._close_browser()
         finally:
             if self._playwright is not None:
-                await self._playwright.stop()
+                try:
+                    await asyncio.wait_for(self._playwright.stop(), 60)
+                except (PlaywrightError, asyncio.TimeoutError):
+                    pass
                 self._playwright = None
 
-    def _annotate_har(self) -> None:
-        path = Path(self.options.record_har)
-        document = json.loads(path.read_text(encoding="utf-8"))
+    async def _close_browser(self) -> None:
+        await self._settle_downloads()
+        if self._context is not None:
+            context, self._context = self._context, None
+            try:
+                # Writing the HAR can take a while; a dead browser cannot take the context down.
+                await asyncio.wait_for(context.close(), 120)
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+            if self.options.record_har and self.har_files and Path(self.har_files[-1]).exists():
+                self._annotate_har(Path(self.har_files[-1]))
+        if self._browser is not None:
+            browser, self._browser = self._browser, None
+            try:
+                await asyncio.wait_for(browser.close(), 30)
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+
+    def _annotate_har(self, path: Path) -> None:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # a browser that died mid-write leaves no readable HAR: nothing to add to
         document["log"]["_nmaudit"] = {**self.options.har_note, "downloads": self._downloads}
         # Chromium records no body for a download whose reading was cancelled; keep the bytes
         # that were read, so a replay sees what the run saw.
@@ -411,9 +518,139 @@ class BrowserSession:
         temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
 
+    # -- pages ----------------------------------------------------------------------------
+
     async def new_page(self) -> Page:
+        """A page of the current browser, watched: dialogs dismissed and noted, crashes and
+        oversized answers noticed. BrowserCrashed when the browser is gone."""
         assert self._context is not None, "BrowserSession used outside 'async with'"
-        return await self._context.new_page()
+        try:
+            page = await asyncio.wait_for(self._context.new_page(), QUICK_CALL)
+            page.on("dialog", lambda dialog: self._on_dialog(page, dialog))
+            page.on("crash", lambda crashed: self._suspect.add(crashed))
+            page.on("close", self._forget)
+            session = await asyncio.wait_for(self._context.new_cdp_session(page), QUICK_CALL)
+            self._devtools[page] = session
+            info = await asyncio.wait_for(session.send("Target.getTargetInfo"), QUICK_CALL)
+            self._targets[page] = info["targetInfo"]["targetId"]
+            # Our own view of the network, to cut off answers past the size cap as they arrive.
+            await asyncio.wait_for(session.send("Network.enable", {"maxTotalBufferSize": 1,
+                                                                   "maxResourceBufferSize": 1}), QUICK_CALL)
+            session.on("Network.responseReceived", lambda event: self._on_response_head(page, event))
+            session.on("Network.dataReceived", lambda event: self._on_data(page, event))
+            if not self.replaying:
+                session.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(self._serve_blank(session, event)))
+                await asyncio.wait_for(session.send("Fetch.enable", {"patterns": [
+                    {"urlPattern": f"*{BLANK_PATH}", "requestStage": "Request"}]}), QUICK_CALL)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            if not self.connected:
+                raise BrowserCrashed(str(error).splitlines()[0] if str(error) else "browser closed") from None
+            raise
+        return page
+
+    async def _serve_blank(self, session: CDPSession, event: dict[str, Any]) -> None:
+        try:
+            await asyncio.wait_for(session.send("Fetch.fulfillRequest", {
+                "requestId": event["requestId"], "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"}],
+                "body": base64.b64encode(BLANK_PAGE.encode()).decode()}), QUICK_CALL)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass  # the page went away meanwhile
+
+    def _forget(self, page: Page) -> None:
+        for table in (self._devtools, self._targets, self._dialogs, self._oversize, self._received):
+            table.pop(page, None)
+        self._suspect.discard(page)
+
+    def needs_replacing(self, page: Page) -> bool:
+        """The page stopped answering, crashed or was cut off mid-load: replace it."""
+        return page.is_closed() or page in self._suspect
+
+    async def replace_page(self, page: Page) -> Page:
+        """Close `page` without running its beforeunload, in a way that works when its renderer
+        is stuck in a script, and open another."""
+        await self.discard_page(page)
+        return await self.new_page()
+
+    async def discard_page(self, page: Page) -> None:
+        target = self._targets.get(page)
+        if not page.is_closed():
+            try:
+                await asyncio.wait_for(page.close(run_before_unload=False), CLOSE_WAIT)
+            except (PlaywrightError, asyncio.TimeoutError):
+                # The browser process closes the tab and kills its renderer, however busy.
+                if target and self._browser_devtools is not None:
+                    try:
+                        await asyncio.wait_for(
+                            self._browser_devtools.send("Target.closeTarget", {"targetId": target}), CLOSE_WAIT)
+                    except (PlaywrightError, asyncio.TimeoutError):
+                        pass
+        self._forget(page)
+
+    async def responsive(self, page: Page) -> bool:
+        """Does the page's renderer still run scripts? (A `while(true){}` never lets it.)
+
+        Asked through the page's own DevTools session, after stopping whatever it is loading:
+        a navigation still waiting on a server that never answers is not a stuck renderer."""
+        session = self._devtools.get(page)
+        try:
+            if session is None:
+                await asyncio.wait_for(page.evaluate("1"), 3)
+                return True
+            await asyncio.wait_for(session.send("Page.stopLoading"), 3)
+            await asyncio.wait_for(session.send("Runtime.evaluate", {"expression": "1"}), 3)
+            return True
+        except (PlaywrightError, asyncio.TimeoutError):
+            return False
+
+    def _on_dialog(self, page: Page, dialog: Any) -> None:
+        """Dismiss (a beforeunload: leave the page) and note it, for the evidence."""
+        self._dialogs.setdefault(page, []).append({"type": dialog.type, "message": dialog.message[:2000]})
+
+        async def answer() -> None:
+            try:
+                if dialog.type == "beforeunload":
+                    await asyncio.wait_for(dialog.accept(), QUICK_CALL)
+                else:
+                    await asyncio.wait_for(dialog.dismiss(), QUICK_CALL)
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+
+        asyncio.ensure_future(answer())
+
+    def _on_response_head(self, page: Page, event: dict[str, Any]) -> None:
+        headers = {name.lower(): value for name, value in (event.get("response", {}).get("headers") or {}).items()}
+        try:
+            declared = int(str(headers.get("content-length", "0")).split(",")[0].strip() or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.options.max_body_bytes:
+            self._cut_off(page, f"响应过大（Content-Length {declared:,} 字节，上限 {self.options.max_body_bytes:,}），"
+                                f"已拒绝：{event.get('response', {}).get('url', '')}")
+
+    def _on_data(self, page: Page, event: dict[str, Any]) -> None:
+        received = self._received.setdefault(page, {})
+        request = event.get("requestId", "")
+        received[request] = received.get(request, 0) + int(event.get("dataLength") or 0)
+        if received[request] > self.options.max_body_bytes and page not in self._oversize:
+            self._cut_off(page, f"响应过大（超过 {self.options.max_body_bytes:,} 字节仍未结束），已中止")
+
+    def _cut_off(self, page: Page, reason: str) -> None:
+        """Stop the page's loads at once (the browser drops the streams) and replace it later."""
+        if page in self._oversize:
+            return
+        self._oversize[page] = reason
+        self._suspect.add(page)
+        session = self._devtools.get(page)
+        if session is not None:
+            async def stop() -> None:
+                try:
+                    await asyncio.wait_for(session.send("Page.stopLoading"), QUICK_CALL)
+                except (PlaywrightError, asyncio.TimeoutError):
+                    pass
+            asyncio.ensure_future(stop())
+
+    # -- requests -------------------------------------------------------------------------
 
     async def fetch(self, page: Page, url: str, label: str, evidence: AccountEvidence) -> Fetched:
         """Navigate to `url` (paced, retried), keep a viewport JPEG and the body as evidence."""
@@ -423,13 +660,26 @@ class BrowserSession:
 
     async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)
-        shot = await self._screenshot(page)
+        shot = None if page in self._suspect else await self._screenshot(page)
         if shot:
             fetched.evidence.append(evidence.save(f"{stem}.jpg", shot, "screenshot"))
         if fetched.body:
             fetched.evidence.append(
                 evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
             )
+        self._note_dialogs(page, stem, fetched, evidence)
+
+    def _note_dialogs(self, page: Page, stem: str, fetched: Fetched, evidence: AccountEvidence) -> None:
+        """Dialogs the page opened (alert, confirm, beforeunload), dismissed, kept as evidence."""
+        dialogs = self._dialogs.pop(page, [])
+        if dialogs:
+            fetched.dialogs = dialogs
+            fetched.evidence.append(evidence.save(
+                f"{stem}.dialogs.json", json.dumps(dialogs, ensure_ascii=False, indent=2).encode(), "dialogs"))
+
+    def _check_alive(self) -> None:
+        if not self.connected:
+            raise BrowserCrashed("浏览器已退出或断开连接")
 
     async def request(self, page: Page, url: str, label: str, evidence: AccountEvidence, *,
                       method: str = "GET", data: Optional[str] = None,
@@ -440,10 +690,16 @@ class BrowserSession:
         The page stands on a blank document of that origin, served locally without a request,
         so the response's headers and body are readable (same origin, no CORS).
         """
-        await self._stand_on_origin(page, url)
+        self._check_alive()
+        stood = await self._stand_on_origin(page, url)
         call = {"url": url, "method": method, "data": data, "headers": headers or {},
-                "maxBytes": max_bytes or 0, "timeout": self.options.timeout * 1000}
-        fetched = await self._with_retries(url, lambda: self._fetch_in_page(page, call))
+                "maxBytes": max_bytes or 0, "limit": self.options.max_body_bytes,
+                "timeout": self.options.timeout * 1000}
+        if stood is not None:
+            fetched = stood
+        else:
+            fetched = await self._with_retries(url, lambda: self._fetch_in_page(page, call))
+        self._check_alive()
         if fetched.truncated and self.options.record_har:
             self._partial_bodies[fetched.final_url] = fetched.body
         stem = evidence.next_stem(label)
@@ -455,6 +711,7 @@ class BrowserSession:
             fetched.evidence.append(
                 evidence.save(f"{stem}.{body_extension(fetched.content_type)}", fetched.body, "body")
             )
+        self._note_dialogs(page, stem, fetched, evidence)
         return fetched
 
     async def download(self, page: Page, url: str, label: str, evidence: AccountEvidence,
@@ -474,7 +731,8 @@ class BrowserSession:
         return head
 
     async def _with_retries(self, url: str, attempt: Callable[[], Awaitable[Fetched]]) -> Fetched:
-        """Pace the host, try, and retry 418/429/432/5xx and network errors with backoff."""
+        """Pace the host, try, and retry 418/429/432/5xx and network errors with backoff.
+        An answer refused for its size, or a page that stopped answering, is not retried."""
         host = urlsplit(url).hostname or ""
         attempts = 0
         while True:
@@ -482,24 +740,38 @@ class BrowserSession:
             async with self.pacer.slot(host) as slot:
                 fetched = await attempt()
                 slot.started_at_epoch(fetched.sent_at)
-            if attempts > self.options.retries or not (fetched.error or fetched.status in RETRY_STATUSES):
+            self._check_alive()
+            final = fetched.too_large or fetched.hung
+            if final or attempts > self.options.retries or not (fetched.error or fetched.status in RETRY_STATUSES):
                 fetched.attempts = attempts
                 return fetched
+            # The host's cool-down is the back-off: the slot is free meanwhile, and the
+            # scheduler hands out accounts on other hosts.
             delay = 0.0 if self.replaying else self.options.backoff * 2 ** (attempts - 1)
+            if retry_after := _retry_after(fetched.headers.get("retry-after")):
+                delay = max(delay, min(retry_after, 60.0))
             self.pacer.cool_down(host, delay)
 
     async def _navigate(self, page: Page, url: str) -> Fetched:
-        """page.goto, noting when the answer is a file Chromium downloads instead of showing."""
+        """page.goto, noting when the answer is a file Chromium downloads instead of showing,
+        when it was cut off for its size, and when the page stopped answering."""
         if self.har_times is not None and (recorded := self.har_times.recorded_download(url)):
             return recorded
+        if page in self._suspect:
+            return Fetched(url=url, final_url=url, status=None, content_type="", body=b"",
+                           fetched_at=self._fetched_at(url, None), error=HUNG_PAGE, hung=True)
         answers: list[Response] = []
+        self._received.pop(page, None)
 
         def on_response(response: Response) -> None:
             if response.frame == page.main_frame and response.request.is_navigation_request():
                 answers.append(response)
 
         def on_download(started: Download) -> None:
-            asyncio.ensure_future(started.cancel())  # never save a whole file
+            # Never save a whole file: cancelled now, its temporary file deleted once cancelled.
+            task = asyncio.ensure_future(_cancel_download(started))
+            self._pending_downloads.add(task)
+            task.add_done_callback(self._pending_downloads.discard)
 
         page.on("response", on_response)
         page.on("download", on_download)
@@ -508,19 +780,32 @@ class BrowserSession:
         finally:
             page.remove_listener("response", on_response)
             page.remove_listener("download", on_download)
+        await self._settle_downloads()
+        if (cut := self._oversize.get(page)) is not None:
+            return Fetched(url=url, final_url=url, status=response.status if response else None,
+                           content_type="", body=b"", fetched_at=self._fetched_at(url, response), error=cut,
+                           too_large=True)
+        if error is not None and error.startswith("timeout") and not await self.responsive(page):
+            self._suspect.add(page)
+            return Fetched(url=url, final_url=url, status=None, content_type="", body=b"",
+                           fetched_at=self._fetched_at(url, None), error=f"{HUNG_PAGE}（{error}）", hung=True)
         downloaded = error is not None and "Download is starting" in error and bool(answers)
         if downloaded:
             response, error = answers[-1], None
             if self.options.record_har:
                 self._downloads.append(url)
+        elif error is not None and "ERR_HTTP_RESPONSE_CODE_FAILURE" in error and answers:
+            # An error status with an empty body (418 from a rate limit, a bare 503): Chromium
+            # shows its own error page and goto fails, but the answer itself came and counts.
+            response, error = answers[-1], None
         if response is None:
             return Fetched(url=url, final_url=page.url, status=None, content_type="", body=b"",
                            fetched_at=self._fetched_at(url, None), error=error)
         body = b""
         if not downloaded:
             try:
-                body = await response.body()
-            except PlaywrightError:
+                body = await asyncio.wait_for(response.body(), self.options.timeout)
+            except (PlaywrightError, asyncio.TimeoutError):
                 pass  # bodies of redirects and aborted loads are not kept by Chromium
         return Fetched(
             url=url, final_url=response.url, status=response.status,
@@ -530,27 +815,45 @@ class BrowserSession:
             is_download=downloaded,
         )
 
-    async def _stand_on_origin(self, page: Page, url: str) -> None:
+    async def _settle_downloads(self) -> None:
+        if self._pending_downloads:
+            await asyncio.wait(list(self._pending_downloads), timeout=QUICK_CALL)
+
+    async def _stand_on_origin(self, page: Page, url: str) -> Optional[Fetched]:
+        """Put the page on the URL's origin (the blank stand-in); a Fetched when it could not."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if page.url.startswith(origin + "/"):
-            return
-        if origin not in self._origins:
-            await self._context.route(f"{origin}{BLANK_PATH}", _serve_blank)
-            self._origins.add(origin)
-        await page.goto(f"{origin}{BLANK_PATH}")
+        if page.url.startswith(origin + "/") and page not in self._suspect:
+            return None
+        response, error = (None, HUNG_PAGE) if page in self._suspect else await self._goto(page, f"{origin}{BLANK_PATH}")
+        if error is None:
+            return None
+        hung = page in self._suspect or (error.startswith("timeout") and not await self.responsive(page))
+        if hung:
+            self._suspect.add(page)
+        return Fetched(url=url, final_url=url, status=None, content_type="", body=b"", fetched_at=now(),
+                       error=HUNG_PAGE if hung else error, hung=hung)
 
     async def _fetch_in_page(self, page: Page, call: dict[str, Any]) -> Fetched:
         url = call["url"]
         sent_at = time.time()
         try:
-            answer = await page.evaluate(IN_PAGE_FETCH, call)
+            # fetch() stops itself after the timeout; a renderer stuck in a script never returns.
+            answer = await asyncio.wait_for(page.evaluate(IN_PAGE_FETCH, call), self.options.timeout + 5)
+        except asyncio.TimeoutError:
+            self._suspect.add(page)
+            answer = {"error": HUNG_PAGE, "hung": True}
         except PlaywrightError as error:
             answer = {"error": str(error).splitlines()[0]}
         fetched_at = self._fetched_at(url, None) if self.har_times else now()
+        if answer.get("tooLarge"):
+            return Fetched(url=url, final_url=url, status=None, content_type="", body=b"", fetched_at=fetched_at,
+                           error=f"响应过大（{answer['tooLarge']:,} 字节，上限 {self.options.max_body_bytes:,}），已中止",
+                           sent_at=sent_at, too_large=True)
         if answer.get("error"):
             return Fetched(url=url, final_url=url, status=None, content_type="", body=b"",
-                           fetched_at=fetched_at, error=answer["error"], sent_at=sent_at)
+                           fetched_at=fetched_at, error=answer["error"], sent_at=sent_at,
+                           hung=bool(answer.get("hung")))
         headers = {name.lower(): value for name, value in answer["headers"].items()}
         return Fetched(
             url=url, final_url=answer["url"], status=answer["status"],
@@ -561,11 +864,12 @@ class BrowserSession:
 
     async def _goto(self, page: Page, url: str) -> tuple[Optional[Response], Optional[str]]:
         try:
-            response = await page.goto(url, wait_until="load")
-        except PlaywrightTimeoutError:
+            # Playwright's own timeout ends the wait; the outer bound is for a driver that hangs.
+            response = await asyncio.wait_for(page.goto(url, wait_until="load"), self.options.timeout + 15)
+        except (PlaywrightTimeoutError, asyncio.TimeoutError):
             return None, f"timeout after {self.options.timeout:g}s"
         except PlaywrightError as error:
-            return None, str(error).splitlines()[0]
+            return None, str(error).splitlines()[0] if str(error) else type(error).__name__
         if response is None:
             return None, "no response"
         return response, None
@@ -575,23 +879,26 @@ class BrowserSession:
         extra round trips (font and layout checks) cost an eighth of an audit's CPU."""
         # Chromium's error pages now and then refuse the first capture ("Unable to capture
         # screenshot"); a moment later they do not. A page that still refuses has nothing to
-        # show; its body and error still count.
+        # show; its body and error still count. A page that does not answer at all is stuck.
         for attempt in range(3):
             try:
                 session = self._devtools.get(page) or await self._devtools_session(page)
                 shot = await asyncio.wait_for(session.send("Page.captureScreenshot", {
                     "format": "jpeg", "quality": self.options.jpeg_quality, "optimizeForSpeed": True}), 10)
                 return base64.b64decode(shot["data"])
-            except (PlaywrightError, asyncio.TimeoutError):
+            except asyncio.TimeoutError:
+                if not await self.responsive(page):
+                    self._suspect.add(page)
+                return None
+            except PlaywrightError:
                 if page.is_closed():
                     return None
                 await asyncio.sleep(0.2 * (attempt + 1))
         return None
 
     async def _devtools_session(self, page: Page) -> CDPSession:
-        session = await self._context.new_cdp_session(page)
+        session = await asyncio.wait_for(self._context.new_cdp_session(page), QUICK_CALL)
         self._devtools[page] = session
-        page.on("close", lambda closed: self._devtools.pop(closed, None))
         return session
 
     def _fetched_at(self, url: str, response: Optional[Response]) -> datetime:
@@ -608,6 +915,69 @@ class BrowserSession:
             if started > 0:
                 return datetime.fromtimestamp(started / 1000, timezone.utc).astimezone(BEIJING)
         return now()
+
+    # -- memory ---------------------------------------------------------------------------
+
+    def memory_mb(self) -> Optional[float]:
+        """PSS of this process's descendants (the Playwright driver, Chromium's processes), MiB;
+        None where /proc cannot tell (not Linux)."""
+        return _descendants_pss_mb(os.getpid())
+
+    def recycle_due(self) -> Optional[str]:
+        """Why the browser should be relaunched now (between accounts), or None."""
+        every = self.options.recycle_every
+        if every and self.accounts_since_launch >= every:
+            return f"{every} accounts"
+        if self.options.memory_limit_mb and self.accounts_since_launch and self.accounts_since_launch % 10 == 0:
+            memory = self.memory_mb()
+            if memory is not None and memory > self.options.memory_limit_mb:
+                return f"{memory:.0f} MB"
+        return None
+
+
+async def _cancel_download(download: Download) -> None:
+    try:
+        await asyncio.wait_for(download.cancel(), QUICK_CALL)
+        await asyncio.wait_for(download.delete(), QUICK_CALL)
+    except (PlaywrightError, asyncio.TimeoutError):
+        pass
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    """Retry-After in seconds (the HTTP-date form is ignored: clocks differ)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _descendants_pss_mb(root: int) -> Optional[float]:
+    """The summed PSS of every descendant of `root`, from /proc (Linux)."""
+    try:
+        children = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                        parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                    children.setdefault(parent, []).append(int(entry.name))
+                except (OSError, ValueError, IndexError):
+                    continue
+    except OSError:
+        return None
+    total, stack = 0, list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError):
+            continue
+    return total / 1024
 
 
 def _sent_at(request: Request) -> float:

@@ -21,7 +21,7 @@ from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
-from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
+from .errors import BrowserUnavailable, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
@@ -32,10 +32,13 @@ from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
 from .coverage import account_coverage, totals_lines
+from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
+#: The run stopped before every account was stored; `--resume` finishes it.
+EXIT_INTERRUPTED = 4
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,6 +46,12 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class NoBrowser(click.ClickException):
     exit_code = EXIT_NO_BROWSER
+
+
+class Interrupted(click.ClickException):
+    """A run that had to stop: one line naming --resume, never a traceback."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 class InvalidInput(click.ClickException):
@@ -98,10 +107,10 @@ class ProgressDisplay:
     def finished_account(self, result: AccountResult) -> None:
         self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=result.account.name)
+            self.bar.update(self.task, advance=1, description=visible(result.account.name))
         else:
             label = VERDICT_LABELS[result.judgement.verdict]
-            self.console.print(f"[{self.done}/{self.total}] {result.account.id} {result.account.name}：{label}",
+            self.console.print(visible(f"[{self.done}/{self.total}] {result.account.id} {result.account.name}：{label}"),
                                markup=False)
 
     def stop(self) -> None:
@@ -244,11 +253,11 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
         return loaded, with_sources(accounts, extra_sources)
     except RegistryError as error:
         for problem in error.problems:
-            click.echo(problem, err=True)
+            click.echo(visible(problem), err=True)
         count = len(error.problems)
         raise InvalidInput(f"{registry}: {count} problem{'s' if count != 1 else ''}; nothing was audited") from None
     except UsageError as error:
-        raise click.UsageError(str(error)) from None
+        raise click.UsageError(visible(error)) from None
 
 
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
@@ -268,8 +277,14 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
                                                           finished_account=display.finished_account)))
     except BrowserUnavailable as error:
         raise NoBrowser(str(error)) from None
+    except RunInterrupted as error:
+        raise Interrupted(visible(error)) from None
     except (StoreError, UsageError) as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(visible(error)) from None
+    except Exception as error:  # whatever stopped the run: what finished is stored; say how to go on
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise Interrupted(visible(f"检查未完成（{type(error).__name__}: {first}）。已完成的账号均已保存；"
+                                  "用 nmaudit audit --resume 继续检查其余账号")) from None
     finally:
         display.stop()
     recheck_items = compare_runs(earlier, result) if earlier is not None else None
@@ -391,7 +406,7 @@ def verify(run_id: str, db: str) -> None:
         raise click.ClickException(str(error)) from None
     for label, paths in (("被修改", report.modified), ("缺失", report.missing), ("未登记", report.unrecorded)):
         for path in paths:
-            click.echo(f"{label}：{path}")
+            click.echo(visible(f"{label}：{path}"))
     verdict = "证据完好" if report.ok else "证据与采集时不一致"
     click.echo(f"批次 {report.run_id}：{verdict}（完好 {len(report.intact)}，被修改 {len(report.modified)}，"
                f"缺失 {len(report.missing)}，未登记 {len(report.unrecorded)}）")
@@ -470,8 +485,8 @@ def registry() -> None:
 
 def _invalid(error: RegistryError, message: str) -> InvalidInput:
     for problem in error.problems:
-        click.echo(problem, err=True)
-    return InvalidInput(message)
+        click.echo(visible(problem), err=True)
+    return InvalidInput(visible(message))
 
 
 @registry.command("import")
@@ -492,7 +507,7 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
     except RegistryError as error:
         raise _invalid(error, f"{source}: nothing was imported") from None
     for line in [*imported.warnings, *imported.problems]:
-        click.echo(line, err=True)
+        click.echo(visible(line), err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
     written = write_registry(imported, target)
@@ -517,8 +532,8 @@ def registry_coverage(registry_file: str) -> None:
     items = [account_coverage(account) for account in loaded.accounts]
     for item in items:
         account = item.account
-        click.echo(f"{registry_file}:{account.line}: {account.id} {account.name}"
-                   f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}")
+        click.echo(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
+                           f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"))
     click.echo("")
     for line in totals_lines(items):
         click.echo(line)
@@ -535,7 +550,7 @@ def registry_lint(registry_file: str, strict: bool) -> None:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     for hint in hints:
-        click.echo(hint.format(registry_file))
+        click.echo(visible(hint.format(registry_file)))
     stderr.print(f"{registry_file}：{len(hints)} 条提示" if hints else f"{registry_file}：没有提示", markup=False)
     sys.exit(EXIT_FAIL_ON if strict and hints else 0)
 

@@ -33,3 +33,14 @@ class ReviewError(NmauditError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("；".join(problems))
+
+
+class RunInterrupted(NmauditError):
+    """A run had to stop before every account was stored (the browser kept crashing, the
+    database refused writes). Everything finished is kept; `--resume` finishes the rest."""
+
+    def __init__(self, run_id: str, reason: str):
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(f"批次 {run_id} 未完成：{reason}。已完成的账号均已保存；"
+                         f"用 nmaudit audit --resume {run_id} 继续检查其余账号")

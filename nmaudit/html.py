@@ -130,23 +130,25 @@ class Element:
     def text(self) -> str:
         """The text a reader sees, whitespace collapsed (script text only for a script itself)."""
         parts: list[str] = []
-
-        def collect(element: Element) -> None:
-            for child in element.children:
-                if isinstance(child, str):
-                    parts.append(child)
-                elif child.tag not in RAW_TEXT_TAGS:
-                    collect(child)
-
         if self.tag in RAW_TEXT_TAGS:
             parts = [child for child in self.children if isinstance(child, str)]
         else:
-            collect(self)
+            # In document order, without recursion (pages can nest deep).
+            stack: list[Union[Element, str]] = list(reversed(self.children))
+            while stack:
+                child = stack.pop()
+                if isinstance(child, str):
+                    parts.append(child)
+                elif child.tag not in RAW_TEXT_TAGS:
+                    stack.extend(reversed(child.children))
         return " ".join("".join(parts).split())
 
 
 #: The tag of the tree's root, which no selector matches.
 ROOT = "#document"
+#: Deeper elements are attached at this depth (siblings, not children), as Chromium's HTML
+#: parser does (it caps the DOM at 512 levels): a page nested 10,000 deep stays cheap.
+MAX_DEPTH = 512
 
 
 class _TreeBuilder(HTMLParser):
@@ -159,14 +161,16 @@ class _TreeBuilder(HTMLParser):
         closes = SELF_CLOSING_SIBLINGS.get(tag)
         if closes and self.open[-1].tag in closes:
             self.open.pop()
-        element = Element(tag, {name: value or "" for name, value in attrs}, self.open[-1])
-        self.open[-1].children.append(element)
+        parent = self.open[-1] if len(self.open) <= MAX_DEPTH else self.open[MAX_DEPTH - 1]
+        element = Element(tag, {name: value or "" for name, value in attrs}, parent)
+        parent.children.append(element)
         if tag not in VOID_TAGS:
             self.open.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs}, self.open[-1])
-        self.open[-1].children.append(element)
+        parent = self.open[-1] if len(self.open) <= MAX_DEPTH else self.open[MAX_DEPTH - 1]
+        element = Element(tag, {name: value or "" for name, value in attrs}, parent)
+        parent.children.append(element)
 
     def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.open) - 1, 0, -1):
@@ -189,11 +193,13 @@ class Document:
         self.elements: list[Element] = []
         self._walk(builder.root)
 
-    def _walk(self, element: Element) -> None:
-        for child in element.children:
-            if isinstance(child, Element):
-                self.elements.append(child)  # document order
-                self._walk(child)
+    def _walk(self, root: Element) -> None:
+        """Every element in document order, without recursion."""
+        stack = [child for child in reversed(root.children) if isinstance(child, Element)]
+        while stack:
+            element = stack.pop()
+            self.elements.append(element)
+            stack.extend(child for child in reversed(element.children) if isinstance(child, Element))
 
     def select(self, css: str, attr: Optional[str] = None) -> list[str]:
         """The text (or `attr`) of every element matching `css`, in document order."""

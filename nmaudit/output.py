@@ -21,6 +21,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from .sanitize import spreadsheet, visible
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
     RecheckItem, Review, RunResult,
@@ -270,7 +271,8 @@ def render_csv(result: RunResult, bom: bool = False) -> str:
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for r in result.results:
-        writer.writerow(flat_record(account_record(r)))
+        # Cells Excel would read as formulas are neutralised (a leading '): names come from outside.
+        writer.writerow({k: spreadsheet(v) for k, v in flat_record(account_record(r)).items()})
     return (CSV_BOM if bom else "") + buf.getvalue()
 
 
@@ -410,7 +412,7 @@ def table_cells(n: int, r: AccountResult) -> dict[str, Text]:
         "未更新天数": NONE_MARK if idle is None else str(idle),
         "主要问题": problems_text(r),
     }
-    return {k: v if isinstance(v, Text) else Text(v) for k, v in values.items()}
+    return {k: v if isinstance(v, Text) else Text(visible(v)) for k, v in values.items()}
 
 
 def verdict_label(r: AccountResult) -> str:
@@ -448,7 +450,7 @@ def _print_list(rows: list[dict[str, Text]], console: Console) -> None:
 def render_table(result: RunResult, console: Console) -> None:
     """Print a Chinese table for staff (a list on narrow consoles), then the summary line."""
     run = result.run
-    title = Text(f"政务新媒体检查结果　批次 {run.id}　监测时间点 {fmt_minutes(run.as_of)}")
+    title = Text(visible(f"政务新媒体检查结果　批次 {run.id}　监测时间点 {fmt_minutes(run.as_of)}"))
     rows = [table_cells(n, r) for n, r in enumerate(result.results, 1)]
     if console.width < NARROW_WIDTH:
         console.print(title)
@@ -490,7 +492,7 @@ def render_recheck(items: list[RecheckItem], of_run: str, console: Console) -> N
     for header in ("序号", "账号名称", "平台", "主办单位", "原结论", "复核结论", "复核情况", "原问题", "现问题"):
         table.add_column(header, overflow="fold")
     for n, item in enumerate(items, 1):
-        table.add_row(*(Text(v) for v in (
+        table.add_row(*(Text(visible(v)) for v in (
             str(n), item.name, PLATFORM_LABELS.get(item.platform, item.platform), item.owner,
             VERDICT_LABELS[item.before], VERDICT_LABELS[item.after] if item.after else NONE_MARK, item.label,
             _labels(item.before_codes), _labels(item.after_codes),
@@ -506,7 +508,7 @@ def _labels(codes: list[str]) -> str:
 
 def render_history(account_id: str, rows: list[dict[str, Any]], console: Console) -> None:
     """One account's timeline: a row per run."""
-    table = Table(title=Text(f"账号 {account_id} 历次检查"), show_lines=True)
+    table = Table(title=Text(visible(f"账号 {account_id} 历次检查")), show_lines=True)
     for header in ("批次", "监测时间点", "结论", "最新发布", "未更新天数", "账号名称", "认证主体", "主要问题"):
         table.add_column(header, overflow="fold")
     for row in rows:
@@ -516,11 +518,11 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
             label += f"（原{VERDICT_LABELS[row['machine_verdict']]}）"
         verdict = Text(label, style=VERDICT_STYLES[row["verdict"]])
         table.add_row(
-            Text(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else "")),
+            Text(visible(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else ""))),
             Text(fmt_minutes(datetime.fromisoformat(row["as_of"]))), verdict,
             Text(fmt_date(newest) or NONE_MARK), Text(NONE_MARK if row["idle_days"] is None else str(row["idle_days"])),
-            Text(row["name"] if row["name"] is not None else NONE_MARK),
-            Text(row["certification"] if row["certification"] is not None else NONE_MARK),
+            Text(visible(row["name"]) if row["name"] is not None else NONE_MARK),
+            Text(visible(row["certification"]) if row["certification"] is not None else NONE_MARK),
             Text(_labels(row["findings"])),
         )
     console.print(table)
@@ -553,7 +555,7 @@ def render_runs(rows: list[dict[str, Any]], console: Console) -> None:
     for header in ("批次", "监测时间点", "登记表", "状态", "账号", "已检查", "合格", "不合格", "待复核", "复核对象"):
         table.add_column(header, overflow="fold", no_wrap=header in ("批次", "监测时间点"))
     for row in rows:
-        table.add_row(*(Text(str(v)) for v in (
+        table.add_row(*(Text(visible(v)) for v in (
             row["id"], fmt_minutes(datetime.fromisoformat(row["as_of"])), row["registry"],
             RUN_STATUS_LABELS.get(row["status"], row["status"]), row["accounts"], row["checked"], row["pass"],
             row["fail"], row["review"], row["recheck_of"] or NONE_MARK,

@@ -26,6 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .errors import RegistryError, UsageError
 from .models import IDENTITY_KEYS, IDENTITY_LABELS, PLATFORMS, SITES, Account, Policy
 from .html import SelectorError, parse_selector
+from .sanitize import visible
 
 __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 
@@ -135,17 +136,108 @@ def load_registry(path: str | Path) -> Registry:
         reason = f"not UTF-8 (byte 0x{data[e.start]:02x} on line {line}); save the file as UTF-8"
         raise RegistryError([f"{file}: cannot read: {reason}"]) from None
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        raise RegistryError([_yaml_problem(file, text, e)]) from None
-
+    root = compose_bounded(file, text)
     checker = _Checker(file)
-    registry = checker.check(root)
+    try:
+        registry = checker.check(root)
+    except RecursionError:  # merge keys (<<) chained a thousand deep
+        raise RegistryError([f"{file}:1: yaml: merge keys (<<) nested too deeply to read"]) from None
     if checker.problems:
-        raise RegistryError(checker.sorted_problems())
+        raise RegistryError([_one_line(p) for p in checker.sorted_problems()])
     assert registry is not None
     return Registry(path=file, sha256=hashlib.sha256(data).hexdigest(), **registry)
+
+
+# -- bounded reading -------------------------------------------------------------------------
+#
+# A registry is typed by hand, but also generated, imported and mailed around: the loader
+# must give a clear one-line answer, fast, whatever the file holds. Hence: libyaml where it
+# is built in (linear, and far faster than pure Python), nesting checked on the event
+# stream before the (recursive) composer runs, and aliases and merge keys counted as they
+# would expand before anything walks the tree.
+
+#: Nodes the document may expand to through aliases and merge keys (a registry of 20,000
+#: accounts is ~600,000 nodes); a "billion laughs" passes it within a few levels.
+MAX_EXPANDED_NODES = 5_000_000
+#: An error line longer than this is cut (a 5,000-digit number need not be echoed whole).
+MAX_PROBLEM_CHARS = 400
+
+#: libyaml, where PyYAML has it built in: linear, far faster, and it refuses nesting deeper
+#: than 1,000 levels itself (pure-Python composing recurses until RecursionError).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Below this size a libyaml syntax error is read again by the pure-Python parser, whose
+#: messages the registry's users know; above it libyaml's message is reported as it is.
+_EXPLAIN_BELOW = 1_000_000
+
+
+def _one_line(problem: str) -> str:
+    """A problem as one line: control characters escaped, overlong lines cut."""
+    line = visible(problem)
+    return line if len(line) <= MAX_PROBLEM_CHARS else line[: MAX_PROBLEM_CHARS - 1] + "…"
+
+
+def compose_bounded(file: str, text: str) -> Optional[Node]:
+    """The YAML node tree of ``text``, or RegistryError with one located line: syntax
+    errors, nesting too deep, recursive aliases, and aliases or merge keys that would
+    expand past MAX_EXPANDED_NODES."""
+    try:
+        root = yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError as error:
+        if _FAST_LOADER is not yaml.SafeLoader and len(text) < _EXPLAIN_BELOW:
+            try:
+                yaml.compose(text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError as explained:
+                error = explained
+            except RecursionError:  # nesting libyaml refused: its own message says so
+                pass
+        raise RegistryError([_one_line(_yaml_problem(file, text, error))]) from None
+    except RecursionError:  # pure-Python PyYAML only
+        raise RegistryError([f"{file}:1: yaml: nested too deeply to read"]) from None
+    if "&" in text:  # without an anchor there is no alias, and the tree is as big as the text
+        _check_expansion(file, root)
+    return root
+
+
+def _recursive_alias(file: str, node: Node) -> RegistryError:
+    return RegistryError([f"{file}:{node.start_mark.line + 1}: yaml: an alias refers to a node that contains it "
+                          "(recursive alias)"])
+
+
+def _check_expansion(file: str, root: Optional[Node]) -> None:
+    """Count the nodes the tree stands for once aliases and merge keys are expanded (a shared
+    node counts once per use, and is counted once), without recursion; refuse cycles."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done:
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > MAX_EXPANDED_NODES:
+                raise RegistryError([f"{file}:{node.start_mark.line + 1}: yaml: aliases and merge keys (<<) expand "
+                                     f"to more than {MAX_EXPANDED_NODES:,} nodes; write the values out instead"])
+            sizes[key] = size
+            entered.discard(key)
+            continue
+        if key in entered:
+            raise _recursive_alias(file, node)
+        entered.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in entered:
+                raise _recursive_alias(file, child)
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 def _yaml_problem(file: str, text: str, e: yaml.YAMLError) -> str:
@@ -191,6 +283,8 @@ def _text(node: Node) -> Optional[str]:
 def _whole_number(node: Node) -> Optional[int]:
     """A YAML integer, or a quoted string of digits; None otherwise (floats and booleans too)."""
     if not isinstance(node, ScalarNode):
+        return None
+    if len(node.value) > 40:  # no count of days needs more; int() refuses over 4,300 digits
         return None
     if node.tag == _INT_TAG:
         return SafeConstructor().construct_yaml_int(node)  # handles 0x.., 1_000, ...

@@ -31,6 +31,7 @@ from .errors import RegistryError
 from .models import IDENTITY_KEYS, IDENTITY_LABELS
 from .registry import ID_FORMS, Registry, _is_http_url, load_registry
 from .snapshots import atomic_write
+from .workbook import read_workbook_sheet
 
 #: Header words per registry field, normalised (see ``_key``). A cell may hold several,
 #: split on / 、 | ("账号ID/微信号"); parenthesised notes are ignored ("链接（主页）").
@@ -140,25 +141,10 @@ def _cell_text(value: Any) -> str:
 
 
 def read_xlsx(path: Path, sheet: Optional[str]) -> Sheet:
-    """The sheet's cells with merged ranges filled in (every cell of a merge holds its value)."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)  # not read-only: merged ranges are needed
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise RegistryError([f"{path}: cannot read as an Excel workbook (.xlsx): {error}"]) from None
-    if sheet is not None and sheet not in book.sheetnames:
-        names = ", ".join(f"'{n}'" for n in book.sheetnames)
-        raise RegistryError([f"{path}: no sheet '{sheet}' (sheets: {names})"])
-    table = book[sheet] if sheet is not None else book.worksheets[0]
-    values = [[_cell_text(v) for v in row] for row in table.iter_rows(values_only=True)]
-    for merged in table.merged_cells.ranges:
-        value = values[merged.min_row - 1][merged.min_col - 1]
-        for row in range(merged.min_row, merged.max_row + 1):
-            for column in range(merged.min_col, merged.max_col + 1):
-                values[row - 1][column - 1] = value
-    return Sheet(table.title, list(enumerate(values, 1)))
+    """The sheet's cells with merged ranges filled in (every cell of a merge holds its value);
+    rows streamed and only used cells kept (see nmaudit.workbook)."""
+    title, rows = read_workbook_sheet(path, sheet, _cell_text, HEADER_SEARCH_ROWS + 1)
+    return Sheet(title, rows)
 
 
 def read_csv(path: Path) -> Sheet:

@@ -27,6 +27,7 @@ from .models import (
     RunResult,
 )
 from .output import NONE_MARK, _labels, _pass_rate, problems_text, summarize, to_beijing
+from .sanitize import spreadsheet, visible
 
 REPORT_FORMATS = ("html", "pdf", "xlsx", "md")
 
@@ -460,7 +461,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 def md(value: Any) -> str:
     """Untrusted text for a Markdown table cell or paragraph: no markup, no HTML, one line."""
     text = NONE_MARK if value is None or value == "" else str(value)
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_SPECIAL.sub(r"\\\1", visible(" ".join(text.split())))
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
@@ -546,7 +547,9 @@ def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Se
         cell.alignment = Alignment(horizontal="center", vertical="center")
     widths = [_width(h) for h in headers]
     for row in rows:
-        values = list(row)  # None stays an empty cell: a number or date column holds nothing else
+        # None stays an empty cell: a number or date column holds nothing else. Text from the
+        # registry and the platforms could be read as a formula or hold characters XML refuses.
+        values = [spreadsheet(v) for v in row]
         sheet.append(values)
         widths = [max(w, _width(v)) for w, v in zip(widths, values)]
     for index, header in enumerate(headers):

@@ -7,8 +7,10 @@ decisions go to `reviews` and never change the machine's rows; `load_run` applie
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -77,11 +79,42 @@ def _iso(moment: Optional[datetime]) -> Optional[str]:
     return moment.isoformat() if moment else None
 
 
+#: Seconds SQLite itself waits for another connection's lock (a reviewer's decision, a backup)
+#: before a statement gives up with "database is locked".
+BUSY_TIMEOUT = 30.0
+#: Then the whole write is tried again, this many times, waiting longer each time: a
+#: write waits several minutes in all before the store gives up.
+LOCK_RETRIES = 6
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _retrying(method):
+    """A write that waits out another process's lock: retried while SQLite says the database
+    is locked or busy; any other failure, or a lock that outlasts every retry, is a StoreError."""
+    @functools.wraps(method)
+    def write(self: "Store", *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error) or attempt == LOCK_RETRIES:
+                    raise StoreError(f"{self.path}: {error}") from None
+                time.sleep(min(0.5 * 2 ** attempt, 10.0))
+            except sqlite3.DatabaseError as error:  # disk full, a corrupt page
+                raise StoreError(f"{self.path}: {error}") from None
+        raise AssertionError("unreachable")
+    return write
+
+
 class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
         try:
-            self.db = sqlite_utils.Database(self.path)
+            self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT))
             self.db.enable_wal()
             self._ensure_schema()
         except sqlite3.DatabaseError as error:
@@ -103,10 +136,12 @@ class Store:
                 for column, kind in missing.items():
                     table.add_column(column, kind)
 
+    @_retrying
     def start_run(self, run: RunInfo, accounts: list[Account], *, registry_sha256: str,
                   tool_version: str, browser: str, options: dict[str, Any]) -> None:
         """Record the run and the registry as audited, in one transaction."""
         with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
             self.db["runs"].insert({
                 "id": run.id, "as_of": _iso(run.as_of), "registry": run.registry,
                 "registry_sha256": registry_sha256, "started_at": _iso(run.started_at),
@@ -126,11 +161,19 @@ class Store:
                 for position, account in enumerate(accounts)
             )
 
+    @_retrying
     def save_account(self, run_id: str, observation: Observation, judgement: Judgement,
                      evidence: Iterable[EvidenceFile]) -> None:
         """Write one finished account: observation, judgement, findings, evidence; all or nothing."""
         account_id = observation.account_id
+        evidence = list(evidence)  # read again if the write is retried
         with self.db.conn:
+            # One transaction, taken with the write lock up front (waiting out another writer):
+            # sqlite-utils commits each insert on its own unless a transaction is open.
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            # What an earlier attempt of this write left behind goes first.
+            for name in ("observations", "judgements", "findings", "evidence"):
+                self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
             self.db["observations"].insert({
                 "run_id": run_id, "account_id": account_id,
                 "finished_at": _iso(observation.finished_at), "name": observation.name,
@@ -165,6 +208,7 @@ class Store:
             for finding in judgement.findings
         )
 
+    @_retrying
     def finish_run(self, run_id: str, finished_at: datetime) -> None:
         with self.db.conn:
             self.db["runs"].update(run_id, {"finished_at": _iso(finished_at), "status": "finished"})
@@ -280,6 +324,7 @@ class Store:
         return [Account.model_validate_json(row["data"])
                 for row in self.db["accounts"].rows_where("run_id = ?", [run_id], order_by="position")]
 
+    @_retrying
     def reopen_run(self, run_id: str) -> None:
         with self.db.conn:
             self.db["runs"].update(run_id, {"status": "running", "finished_at": None})
@@ -377,6 +422,7 @@ class Store:
 
     # Evidence and retention
 
+    @_retrying
     def add_run_evidence(self, run_id: str, item: EvidenceFile) -> None:
         """A file that belongs to the whole run (its HAR), not to one account."""
         with self.db.conn:
@@ -403,6 +449,7 @@ class Store:
         """Runs holding a filing (报备): it stands for later runs too, so they are never pruned."""
         return {row["run_id"] for row in self.db.query("select distinct run_id from reviews where action = 'file'")}
 
+    @_retrying
     def delete_run(self, run_id: str) -> None:
         """Every row of a run, in every table that has a run, in one transaction."""
         with self.db.conn:
@@ -413,6 +460,7 @@ class Store:
 
     # Staff review
 
+    @_retrying
     def add_review(self, review: Review) -> Review:
         """Keep one decision (the audit trail grows; nothing is overwritten). Returns it with its id."""
         self.run_info(review.run_id)

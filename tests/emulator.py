@@ -37,6 +37,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
     drop: bool = False  # close the connection without answering (a reset)
+    #: Full control of the answer (tests/fault_site.py): called with the request handler,
+    #: writes what it likes to `handler.wfile`, however long it takes.
+    raw: Optional[Callable[[BaseHTTPRequestHandler], None]] = None
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, (dict, list)):
@@ -126,6 +129,13 @@ class Emulator:
                 if reply.drop:
                     self.close_connection = True
                     self.connection.close()
+                    return
+                if reply.raw is not None:
+                    self.close_connection = True
+                    try:
+                        reply.raw(self)
+                    except OSError:
+                        pass  # the browser hung up: that is what faults are for
                     return
                 body, content_type = reply.encoded()
                 self.send_response(reply.status)

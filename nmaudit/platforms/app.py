@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from ..browser import Fetched
 from ..dates import BEIJING
 from ..models import Account, Observation
-from .base import Fetch, network_problem, record_source
+from .base import Fetch, network_problem, rate_limited, record_source
 from .interaction import SOFT_404_TITLES
 from ..html import Document
 from ..rules import normalise
@@ -220,6 +220,8 @@ def read_yyb_page(document: Document, package: str) -> Optional[Listing]:
 def page_problem(fetched: Fetched, document: Document, what: str, unlisted: str) -> Optional[Outcome]:
     """Why a store page shows no listing, before anything is parsed; None when it may have one.
     `unlisted` is what a missing page means ("应用宝未上架")."""
+    if limited := rate_limited(fetched):
+        return Outcome("blocked", f"{what}{limited}")
     if problem := network_problem(fetched):
         return Outcome("unreachable", f"{what}{problem}")
     status = fetched.status or 0
@@ -240,6 +242,8 @@ def read_download(fetched: Fetched, what: str, expect_file: bool) -> Outcome:
     URL, a store's download) or the page says it is missing; otherwise it may be a landing page
     with a download button, which staff must look at: `unparsed`, never a failure.
     """
+    if limited := rate_limited(fetched):  # a rate limit proves nothing about the download
+        return Outcome("blocked", f"{what}{limited}")
     if problem := network_problem(fetched):
         return Outcome("unreachable", f"{what}{problem}")
     status, url = fetched.status or 0, fetched.url

@@ -56,10 +56,53 @@ def page_title(fetched: Fetched) -> str:
     return match.group(1).strip() if match else ""
 
 
+#: Rate limits: 429, and what Weibo and other platforms answer instead (418, 432), often with
+#: an empty body. They say "not now", never "no such page".
+RATE_LIMIT_STATUSES = frozenset({418, 429, 432})
+
+#: Chromium's network errors as staff read them; the code itself is kept beside.
+NETWORK_ERRORS = {
+    "ERR_CONNECTION_RESET": "连接被重置",
+    "ERR_CONNECTION_CLOSED": "连接被关闭",
+    "ERR_CONNECTION_ABORTED": "连接中断",
+    "ERR_CONNECTION_REFUSED": "连接被拒绝",
+    "ERR_EMPTY_RESPONSE": "服务器未返回任何内容",
+    "ERR_TIMED_OUT": "超时",
+    "ERR_CONNECTION_TIMED_OUT": "连接超时",
+    "ERR_NAME_NOT_RESOLVED": "域名无法解析",
+    "ERR_TOO_MANY_REDIRECTS": "重定向次数过多",
+    "ERR_INCOMPLETE_CHUNKED_ENCODING": "内容未传输完整",
+    "ERR_CONTENT_LENGTH_MISMATCH": "内容未传输完整",
+    "ERR_HTTP2_PROTOCOL_ERROR": "连接协议错误",
+    "ERR_SSL_PROTOCOL_ERROR": "加密连接失败",
+    "ERR_CERT_AUTHORITY_INVALID": "证书不受信任",
+}
+_NET_ERROR = re.compile(r"net::(ERR_[A-Z0-9_]+)")
+
+
+def rate_limited(fetched: Fetched) -> str | None:
+    """A message when the platform answered with a rate limit (after retries): `blocked`,
+    whatever the body says, never a missing page."""
+    if fetched.status in RATE_LIMIT_STATUSES:
+        return f"平台限制访问频率（HTTP {fetched.status}，共尝试{fetched.attempts}次）：{fetched.url}"
+    return None
+
+
+def describe_error(error: str) -> str:
+    """A network error as it came, with what it means for staff: "...net::ERR_CONNECTION_RESET
+    at https://...（连接被重置）"; a timeout says so."""
+    match = _NET_ERROR.search(error)
+    if match and match.group(1) in NETWORK_ERRORS:
+        return f"{error}（{NETWORK_ERRORS[match.group(1)]}）"
+    if error.startswith("timeout after"):
+        return f"{error}（超时）"
+    return error
+
+
 def network_problem(fetched: Fetched) -> str | None:
     """A message when nothing usable came back at all: network error or 5xx after retries."""
     if fetched.error:
-        return f"无法访问 {fetched.url}：{fetched.error}（共尝试{fetched.attempts}次）"
+        return f"无法访问 {fetched.url}：{describe_error(fetched.error)}（共尝试{fetched.attempts}次）"
     if fetched.status is not None and fetched.status >= 500:
         return f"服务器错误 HTTP {fetched.status}：{fetched.url}（共尝试{fetched.attempts}次）"
     return None

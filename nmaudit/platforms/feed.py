@@ -18,7 +18,7 @@ import feedparser
 from ..browser import Fetched
 from ..dates import to_beijing
 from ..models import Account, Observation
-from .base import Fetch, network_problem, note_posts, record_source
+from .base import Fetch, network_problem, note_posts, rate_limited, record_source
 from ..html import Document
 from .base import decode_html
 
@@ -122,6 +122,10 @@ async def observe_feed(account: Account, observation: Observation, fetch: Fetch)
         record_source(observation, fetched, "feed", "unreachable")
         status = f"HTTP {fetched.status}，" if fetched.status else ""
         observation.add_signal("unreachable", f"订阅源未能取得内容（{status}{url}）：{parsed.message}", fetched.evidence)
+        return
+    if limited := rate_limited(fetched):
+        record_source(observation, fetched, "feed", "blocked")
+        observation.add_signal("blocked", f"订阅源：{limited}", fetched.evidence)
         return
     if problem := network_problem(fetched):
         record_source(observation, fetched, "feed", "unreachable")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Account, Observation
-from .base import Fetch, network_problem, page_title, record_source
+from .base import Fetch, network_problem, page_title, rate_limited, record_source
 
 #: Pages that answer 200 but say the page is gone (soft 404s on government sites).
 SOFT_404_TITLES = ("404", "页面不存在", "找不到", "页面未找到", "Not Found")
@@ -16,6 +16,10 @@ async def check_interaction(account: Account, observation: Observation, fetch: F
     observation.interaction_url = url
     observation.checks.append("interaction")
     fetched = await fetch(url, "interaction")
+    if limited := rate_limited(fetched):  # "not now" says nothing about the page: never no-interaction
+        record_source(observation, fetched, "interaction", "blocked")
+        observation.add_signal("blocked", f"互动页面：{limited}", fetched.evidence)
+        return
     if problem := network_problem(fetched):
         record_source(observation, fetched, "interaction", "unreachable")
         observation.add_signal("unreachable", f"互动页面{problem}", fetched.evidence)

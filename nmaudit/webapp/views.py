@@ -183,6 +183,8 @@ def evidence_path(key: str) -> Path:
 
     403 for anything that leaves the folder; 404 for a file that is not recorded evidence.
     """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):  # a NUL cannot even be a file name
+        abort(400)
     parts = key.split("/")
     if len(parts) not in (2, 3) or any(part in ("", ".", "..") or "\\" in part for part in parts):
         abort(403)
