@@ -33,3 +33,12 @@ class ReviewError(NmauditError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("；".join(problems))
+
+
+class ContactsError(NmauditError):
+    """The contacts file (who is notified, through which channels) is invalid. Carries every
+    problem found, each as FILE:LINE: LOCATION: MESSAGE."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
