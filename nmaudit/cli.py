@@ -21,7 +21,7 @@ from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
-from .errors import BrowserUnavailable, RegistryError, StoreError, UsageError
+from .errors import BrowserUnavailable, ContactsError, RegistryError, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
@@ -32,6 +32,8 @@ from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .snapshots import atomic_write
 from .store import Store
+from . import notify as notify_module
+from .contacts import Contacts, load_contacts
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
@@ -156,9 +158,16 @@ def audit_options(command):
 @click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[RUN]",
               help="Continue an interrupted run (default: the latest unfinished one) with the accounts it "
                    "had not finished, into the same run.")
+@click.option("--notify", "notify", is_flag=True,
+              help="After the audit, tell the responsible units what changed (staged warnings, 红黄蓝预警).")
+@click.option("--contacts", "contacts", default="contacts.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Who is told, through which channels (with --notify).")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)
+    if settings["notify"]:
+        # Checked before anything is audited: a bad contacts file is an input error.
+        settings["loaded_contacts"] = _load_contacts(settings["contacts"])
     if resume is not None:
         if registry or settings["only"] or settings["as_of"] or settings["extra_sources"]:
             raise click.UsageError("--resume continues a stored run as it was started: "
@@ -277,7 +286,43 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         + (f"，录制 {record_har}" if record_har else ""),
         markup=False,
     )
+    if settings.get("loaded_contacts") is not None:
+        _notify_after_audit(store, result.run.id, settings["loaded_contacts"])
     sys.exit(exit_code_for(result, settings["fail_on"]))
+
+
+def _notify_after_audit(store: Store, run_id: str, contacts: Contacts) -> None:
+    """Send a finished audit's notifications; whatever goes wrong is said, never raised: the
+    audit and its exit code stand, and failed messages wait for `nmaudit notify RUN --resend`."""
+    try:
+        _, outcome = notify_module.notify_run(store, run_id, contacts)
+    except Exception as error:  # the audit is stored; a notification problem must not lose it
+        stderr.print(f"通知未发送：{error}（可用 nmaudit notify {run_id} 重试）", markup=False)
+        return
+    _print_outcome(outcome)
+
+
+def _load_contacts(path: str) -> Contacts:
+    try:
+        contacts = load_contacts(path)
+    except ContactsError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        count = len(error.problems)
+        raise InvalidInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was sent") from None
+    for warning in contacts.warnings:
+        stderr.print(warning, markup=False)
+    return contacts
+
+
+def _print_outcome(outcome: "notify_module.Outcome") -> None:
+    for row in outcome.failed:
+        stderr.print(f"发送失败：{row['title']} → {row['channel']}：{row['error']}", markup=False)
+    for owner, statuses in outcome.unrouted.items():
+        stderr.print(f"未配置接收人：{owner}（{'、'.join(s.label for s in statuses)}）", markup=False)
+    retry = f"；重发：nmaudit notify {outcome.run_id} --resend" if outcome.failed else ""
+    stderr.print(f"通知 批次 {outcome.run_id}：发送成功 {len(outcome.sent)}，发送失败 {len(outcome.failed)}{retry}",
+                 markup=False)
 
 
 def emit(result: RunResult, fmt: str, output_file: Optional[str], recheck: Optional[list[RecheckItem]] = None) -> None:
@@ -354,6 +399,35 @@ def history(account_id: str, fmt: str, db: str) -> None:
         click.echo(json.dumps(output.history_document(account_id, rows), ensure_ascii=False, indent=2))
     else:
         output.render_history(account_id, rows, Console(highlight=False))
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--contacts", "contacts", default="contacts.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Who is told, through which channels.")
+@click.option("--dry-run", is_flag=True, help="Print exactly the messages that would be sent; send and keep nothing.")
+@click.option("--resend", is_flag=True, help="Send RUN's failed messages again.")
+@DB_OPTION
+def notify(run_id: str, contacts: str, dry_run: bool, resend: bool, db: str) -> None:
+    """Tell the responsible units what changed in RUN (staged warnings, 红黄蓝预警), once per change."""
+    if dry_run and resend:
+        raise click.UsageError("--dry-run and --resend cannot be used together")
+    loaded = _load_contacts(contacts)
+    store = _stored_store(db)
+    try:
+        run_id = store.resolve_run(run_id)
+        if resend:
+            outcome = notify_module.resend(store, run_id, loaded)
+        else:
+            plan, outcome = notify_module.notify_run(store, run_id, loaded, dry_run=dry_run)
+            if dry_run:
+                click.echo(notify_module.render_plan(plan), nl=False)
+                return
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    _print_outcome(outcome)
+    if outcome.failed:
+        sys.exit(EXIT_FAIL_ON)
 
 
 @cli.command()

@@ -164,7 +164,8 @@ def send_apprise(channel: Channel, title: str, body: str) -> Optional[str]:
     sender = apprise.Apprise()
     if not sender.add(channel.url):
         return "无法识别的通道地址"
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    # Warnings only: debug lines would carry the payload and the full address (secrets).
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         try:
             ok = sender.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
         except Exception as error:  # a plugin bug must not lose the audit: report it as a failure
