@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Optional
 from urllib.parse import quote
+import re
 
 from .dates import to_beijing
 from .models import FINDING_LABELS, PLATFORM_LABELS, AccountResult, Policy, RunResult
@@ -43,6 +44,9 @@ _ALERT_CODES = {
     "app-unavailable": "app",
     "account-gone": "gone",
 }
+
+
+_ADDRESS = re.compile(r"https?://\S+")
 
 
 def stage_lines(policy: Policy) -> dict[str, int]:
@@ -89,6 +93,7 @@ class AccountStatus:
     days_left: Optional[int] = None  # days still compliant after the check date (至少 when lower_bound)
     deadline: Optional[date] = None  # the last day a post keeps the account compliant
     reasons: tuple[str, ...] = ()  # for 不合格 and 待复核: what made it so, or what is missing
+    problems: tuple[str, ...] = ()  # the same, as the notices name them (labels only)
     consecutive_failures: int = 0
     evidence: Optional[str] = None  # the review page of the account, or its first evidence file
     details: tuple[str, ...] = field(default=())
@@ -149,23 +154,25 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
         stage = idle_stage(idle, policy)
     else:
         stage = "ok"
+    problems = [FINDING_LABELS.get(f.code, f.code) for f in judgement.findings
+                if f.severity == {"fail": "veto", "review": "review"}.get(stage)]
 
     if newest is not None and idle is not None:
-        if lower_bound:
+        if lower_bound and stage == "review":
+            pass  # the reason says what the single source leaves unproved
+        elif lower_bound:
             details.append(f"仅见{newest:%Y-%m-%d}的发布（该来源不列出最新发布，实际可能更近）")
         else:
             details.append(f"已{idle}天未更新（最新发布{newest:%Y-%m-%d}）")
         if idle <= policy.fail_idle_days and stage != "review":
             days_left, deadline, sentence = days_left_text(idle, policy.fail_idle_days, check_date, lower_bound)
             details.append(sentence)
-        elif not lower_bound and idle > policy.fail_idle_days:
-            details.append(f"已超过{span_label(policy.fail_idle_days)}未更新")
-    elif "update" in observation.checks and stage != "fail":
+    elif "update" in observation.checks and stage not in ("fail", "review"):
         details.append("未能确认最新发布时间")
     if stage == "fail":
-        details.append("不合格：" + "、".join(dict.fromkeys(reasons)))
+        details.append("问题：" + "、".join(dict.fromkeys(reasons)))
     elif stage == "review":
-        details.append("待复核：" + "；".join(dict.fromkeys(reasons)))
+        details.append("；".join(dict.fromkeys(reasons)))
     for alert in alerts:
         if alert == "streak":
             details.append(f"已连续{judgement.consecutive_failures}次检查不合格")
@@ -176,7 +183,7 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
         account_id=account.id, name=account.name, platform=account.platform, owner=account.owner,
         region=account.region, verdict=judgement.verdict, stage=stage, alerts=tuple(alerts), idle_days=idle,
         lower_bound=lower_bound, newest_post=newest, days_left=days_left, deadline=deadline,
-        reasons=tuple(dict.fromkeys(reasons)), consecutive_failures=judgement.consecutive_failures,
+        reasons=tuple(dict.fromkeys(reasons)), problems=tuple(dict.fromkeys(problems)), consecutive_failures=judgement.consecutive_failures,
         evidence=_evidence(result, review_url, run_id), details=tuple(dict.fromkeys(details)),
     )
 
@@ -187,8 +194,10 @@ def run_statuses(run: RunResult, review_url: Optional[str] = None) -> list[Accou
 
 
 def _missing(code: str, message: str) -> str:
-    """What a 待复核 finding leaves unseen, in the words staff act on."""
+    """What a 待复核 finding leaves unseen, in the words staff act on (addresses left out:
+    the evidence link leads to them)."""
     label = FINDING_LABELS.get(code, code)
+    message = _ADDRESS.sub("", message).rstrip("：:，, ")
     return f"{label}（{message}）" if message and message not in label else label
 
 

@@ -315,11 +315,15 @@ def _load_contacts(path: str) -> Contacts:
     return contacts
 
 
+def _print_unrouted(outcome: "notify_module.Outcome") -> None:
+    for owner, statuses in outcome.unrouted.items():
+        stderr.print(f"未配置接收人：{owner}（{'、'.join(s.label for s in statuses)}）：未通知", markup=False)
+
+
 def _print_outcome(outcome: "notify_module.Outcome") -> None:
     for row in outcome.failed:
         stderr.print(f"发送失败：{row['title']} → {row['channel']}：{row['error']}", markup=False)
-    for owner, statuses in outcome.unrouted.items():
-        stderr.print(f"未配置接收人：{owner}（{'、'.join(s.label for s in statuses)}）", markup=False)
+    _print_unrouted(outcome)
     retry = f"；重发：nmaudit notify {outcome.run_id} --resend" if outcome.failed else ""
     stderr.print(f"通知 批次 {outcome.run_id}：发送成功 {len(outcome.sent)}，发送失败 {len(outcome.failed)}{retry}",
                  markup=False)
@@ -422,6 +426,7 @@ def notify(run_id: str, contacts: str, dry_run: bool, resend: bool, db: str) -> 
             plan, outcome = notify_module.notify_run(store, run_id, loaded, dry_run=dry_run)
             if dry_run:
                 click.echo(notify_module.render_plan(plan), nl=False)
+                _print_unrouted(outcome)
                 return
     except StoreError as error:
         raise click.ClickException(str(error)) from None

@@ -22,7 +22,7 @@ from .alerts import STAGE_LABELS, AccountStatus, run_statuses
 from .contacts import EVERYWHERE, Channel, Contacts
 from .dates import now, to_beijing
 from .errors import StoreError
-from .models import RunResult
+from .models import PLATFORM_LABELS, RunResult
 from .store import Store
 
 __all__ = ["Change", "Message", "Plan", "plan_notifications", "notify_run", "resend", "send_apprise"]
@@ -145,18 +145,30 @@ def digest(name: str, run_id: str, moment: str, scope: list[AccountStatus], news
     for stage in ALARMING:
         entered = [c.status for c in news if c.status.stage == stage and (c.before is None or c.before[0] != stage)]
         if entered:
-            lines.append(f"新增{STAGE_LABELS[stage]}{len(entered)}个：" + "；".join(
-                f"{s.label}（{s.owner}）{s.describe()}" for s in entered))
+            lines.append(f"新增{STAGE_LABELS[stage]}{len(entered)}个：")
+            lines += [f"- {s.name}（{PLATFORM_LABELS.get(s.platform, s.platform)}，{s.owner}）：{_brief(s)}"
+                      for s in entered]
     open_reviews = [s for s in scope if s.stage == "review"]
     if open_reviews:
-        lines.append(f"待复核{len(open_reviews)}个：" + "；".join(
-            f"{s.label}（{s.owner}）：{'；'.join(s.reasons)}" for s in open_reviews))
+        lines.append(f"待复核{len(open_reviews)}个：")
+        lines += [f"- {s.name}（{PLATFORM_LABELS.get(s.platform, s.platform)}，{s.owner}）：{'、'.join(s.problems)}"
+                  for s in open_reviews]
     recovered = [c.status for c in news if c.kind == "recovered"]
-    if recovered:
-        lines.append(f"已恢复{len(recovered)}个：" + "、".join(s.label for s in recovered))
     units = {c.status.owner for c in news}
-    lines.append(f"本次有{len(news)}个账号状态变化，涉及{len(units)}个单位。")
+    closing = f"本次{len(news)}个账号状态变化，涉及{len(units)}个单位"
+    if recovered:
+        closing += f"；已恢复{len(recovered)}个：" + "、".join(s.label for s in recovered)
+    lines.append(closing + "。")
     return "\n".join(lines)
+
+
+def _brief(status: AccountStatus) -> str:
+    """A digest's few words on an account: why it failed, or how little time is left."""
+    idle = f"已{status.idle_days}天未更新" if status.idle_days is not None and not status.lower_bound else ""
+    if status.stage == "fail":
+        return "、".join(status.problems) + (f"（{idle}）" if idle else "")
+    left = f"，距不合格还剩{status.days_left}天" if status.days_left is not None else ""
+    return idle + left
 
 
 def send_apprise(channel: Channel, title: str, body: str) -> Optional[str]:
@@ -237,9 +249,6 @@ def render_plan(plan: Plan) -> str:
         who = "单位" if message.kind == "unit" else "督办汇总"
         head = [f"=== {who}：{message.recipient}", *(f"→ {c.shown}" for c in message.channels)]
         blocks.append("\n".join([*head, message.title, message.body]))
-    for owner, statuses in plan.unrouted.items():
-        names = "、".join(s.label for s in statuses)
-        blocks.append(f"=== 未配置接收人：{owner}（{names}）")
     if not blocks:
         blocks.append(f"批次 {plan.run_id}：没有需要通知的变化")
     return "\n\n".join(blocks) + "\n"

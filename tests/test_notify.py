@@ -106,24 +106,25 @@ def test_three_daily_runs_tell_each_change_once(tmp_path: Path, receivers, monke
     assert hook.messages("police")[0]["title"] == "【政务新媒体预警】宝鸡市公安局 2026-11-09"
     assert mails_to(mail, "weibin@example.gov.cn") == [
         "宝鸡市渭滨区人民政府办公室：本次检查（2026-11-09 09:00）有1个账号预警状态变化：\n"
-        "1. 【不合格】渭滨发布（微博）：已20天未更新（最新发布2026-10-20）；已超过2周未更新；不合格：2周内未更新。"
+        "1. 【不合格】渭滨发布（微博）：已20天未更新（最新发布2026-10-20）；问题：2周内未更新。"
         f"证据：{REVIEW}/runs/r1/accounts/w1\n批次 r1"]
     assert len(bodies(hook, "jintai")) == 1 and "【蓝色预警】金台教育（微博）：已8天未更新" in bodies(hook, "jintai")[0]
     assert "金台学生资助" not in bodies(hook, "jintai")[0]
     assert bodies(hook, "taibai") == [
         "太白县：本次检查（2026-11-09 09:00）有1个账号预警状态变化：\n"
-        "1. 【待复核】太白发布（微博）：未能确认最新发布时间；待复核：访问受限，需人工核查（微博访客验证页，未能读取账号主页）。"
+        "1. 【待复核】太白发布（微博）：访问受限，需人工核查（微博访客验证页，未能读取账号主页）。"
         f"证据：{REVIEW}/runs/r1/accounts/t1\n批次 r1"]
     digest = mails_to(mail, "duban@example.gov.cn")
     assert len(digest) == 1
-    assert digest[0].splitlines()[:3] == [
+    assert digest[0].splitlines() == [
         "全部政务新媒体预警汇总（监测时间点 2026-11-09 09:00，批次 r1）",
         "共5个账号：正常1、蓝色预警2、黄色预警0、红色预警0、不合格1、待复核1",
-        "新增不合格1个：渭滨发布（微博）（宝鸡市渭滨区人民政府办公室）已20天未更新（最新发布2026-10-20）；已超过2周未更新；不合格：2周内未更新",
+        "新增不合格1个：",
+        "- 渭滨发布（微博，宝鸡市渭滨区人民政府办公室）：2周内未更新（已20天未更新）",
+        "待复核1个：",
+        "- 太白发布（微博，宝鸡市太白县人民政府办公室）：访问受限，需人工核查",
+        "本次4个账号状态变化，涉及4个单位。",
     ]
-    assert digest[0].splitlines()[3:] == [
-        "待复核1个：太白发布（微博）（宝鸡市太白县人民政府办公室）：访问受限，需人工核查（微博访客验证页，未能读取账号主页）",
-        "本次有4个账号状态变化，涉及4个单位。"]
     assert len(bodies(hook, "weibin-duban")) == 1
     assert bodies(hook, "weibin-duban")[0].splitlines()[1] == "共1个账号：正常0、蓝色预警0、黄色预警0、红色预警0、不合格1、待复核0"
 
@@ -139,9 +140,9 @@ def test_three_daily_runs_tell_each_change_once(tmp_path: Path, receivers, monke
     assert len(bodies(hook, "jintai")) == 1 and len(bodies(hook, "taibai")) == 1
     digest = mails_to(mail, "duban@example.gov.cn")[1].splitlines()
     assert digest[1] == "共5个账号：正常2、蓝色预警1、黄色预警1、红色预警0、不合格0、待复核1"
-    assert "已恢复1个：渭滨发布（微博）" in digest
+    assert digest[-1] == "本次2个账号状态变化，涉及2个单位；已恢复1个：渭滨发布（微博）。"
     assert not any(line.startswith("新增") for line in digest)
-    assert "已恢复1个：渭滨发布（微博）" in bodies(hook, "weibin-duban")[1]
+    assert bodies(hook, "weibin-duban")[1].splitlines()[-1] == "本次1个账号状态变化，涉及1个单位；已恢复1个：渭滨发布（微博）。"
 
     # Day 3: only 平安宝鸡 changes (红); the fixed account is not told again.
     notify_run(store, day_run(store, 2), contacts)
@@ -154,9 +155,11 @@ def test_three_daily_runs_tell_each_change_once(tmp_path: Path, receivers, monke
     assert len(digest) == 3
     assert digest[2].splitlines()[1:] == [
         "共5个账号：正常2、蓝色预警1、黄色预警0、红色预警1、不合格0、待复核1",
-        "新增红色预警1个：平安宝鸡（微博）（宝鸡市公安局）已10天未更新（最新发布2026-11-01）；距2周未更新不合格还剩4天，最晚11月15日须更新",
-        "待复核1个：太白发布（微博）（宝鸡市太白县人民政府办公室）：访问受限，需人工核查（微博访客验证页，未能读取账号主页）",
-        "本次有1个账号状态变化，涉及1个单位。"]
+        "新增红色预警1个：",
+        "- 平安宝鸡（微博，宝鸡市公安局）：已10天未更新，距不合格还剩4天",
+        "待复核1个：",
+        "- 太白发布（微博，宝鸡市太白县人民政府办公室）：访问受限，需人工核查",
+        "本次1个账号状态变化，涉及1个单位。"]
     # Every message is kept: 4 unit + 2 digests, 2 + 2, 1 + 1.
     assert [len(store.notices(run, "sent")) for run in ("r1", "r2", "r3")] == [6, 4, 2]
     assert store.warning_counts() == {"p1": 3, "w1": 1, "j1": 1, "t1": 1}
