@@ -167,7 +167,7 @@ def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     _check_settings(settings)
     if settings["notify"]:
         # Checked before anything is audited: a bad contacts file is an input error.
-        settings["loaded_contacts"] = _load_contacts(settings["contacts"])
+        settings["loaded_contacts"] = _load_contacts(settings["contacts"], "nothing was audited")
     if resume is not None:
         if registry or settings["only"] or settings["as_of"] or settings["extra_sources"]:
             raise click.UsageError("--resume continues a stored run as it was started: "
@@ -302,14 +302,14 @@ def _notify_after_audit(store: Store, run_id: str, contacts: Contacts) -> None:
     _print_outcome(outcome)
 
 
-def _load_contacts(path: str) -> Contacts:
+def _load_contacts(path: str, nothing: str = "nothing was sent") -> Contacts:
     try:
         contacts = load_contacts(path)
     except ContactsError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
         count = len(error.problems)
-        raise InvalidInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was sent") from None
+        raise InvalidInput(f"{path}: {count} problem{'s' if count != 1 else ''}; {nothing}") from None
     for warning in contacts.warnings:
         stderr.print(warning, markup=False)
     return contacts

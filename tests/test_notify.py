@@ -4,7 +4,10 @@ dead channel is kept and re-sent; --dry-run sends nothing. Runs are stored witho
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -269,3 +272,54 @@ def test_a_literal_secret_in_a_shared_file_is_warned_about(tmp_path: Path):
                                  "请改用 ${变量名} 或 ${file:路径}，或将文件权限设为 600"]
     path.chmod(0o600)
     assert load_contacts(path).warnings == []
+
+
+# -- through the audit command ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.browser
+def test_audit_notify_sends_after_the_audit_and_a_dead_channel_changes_nothing(tmp_path: Path, receivers):
+    hook, _ = receivers
+    dead = free_port()
+    contacts = tmp_path / "contacts.yaml"
+    contacts.write_text(f"""version: 1
+regions:
+  渭滨区: [{hook.url('weibin')}]
+  太白县: [json://127.0.0.1:{dead}/taibai]
+supervisors:
+  "*": [{hook.url('duban')}]
+""", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "nmaudit", "audit", str(ROOT / "accounts.yaml"), "--replay",
+         str(ROOT / "snapshots" / "sample.har"), "--db", "nmaudit.db", "--snapshots", "snapshots",
+         "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", "--format", "json", "--fail-on", "fail",
+         "--notify", "--contacts", str(contacts)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=dict(os.environ, NO_COLOR="1"))
+    # The audit's exit code and document are what they are without --notify.
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["summary"]["fail"] == 5 and len(document["accounts"]) == 15
+    run_id = document["run"]["id"]
+    assert [m["title"] for m in hook.messages("weibin")] == ["【政务新媒体预警】渭滨区 2026-11-22"]
+    assert "1. 【不合格】渭滨发布（微博）：已23天未更新（最新发布2026-10-30）；问题：2周内未更新" in (
+        hook.messages("weibin")[0]["message"])
+    assert hook.messages("duban")[0]["message"].splitlines()[1] == (
+        "共15个账号：正常7、蓝色预警1、黄色预警0、红色预警0、不合格5、待复核2")
+    assert f"发送失败：【政务新媒体预警】太白县 2026-11-22 → json://127.0.0.1:{dead}/taibai" in done.stderr
+    assert f"通知 批次 {run_id}：发送成功 2，发送失败 1；重发：nmaudit notify {run_id} --resend" in done.stderr
+    store = Store(tmp_path / "nmaudit.db")
+    assert store.run_status(run_id) == "finished"
+    assert [row["recipient"] for row in store.notices(run_id, "failed")] == ["太白县"]
+
+
+def test_an_invalid_contacts_file_stops_the_audit_before_it_starts(tmp_path: Path):
+    contacts = tmp_path / "contacts.yaml"
+    contacts.write_text("version: 1\nunits:\n  宝鸡市公安局: ${NMAUDIT_NO_SUCH_VARIABLE}\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["audit", str(ROOT / "accounts.yaml"), "--notify", "--contacts", str(contacts),
+                                    "--db", str(tmp_path / "nmaudit.db")])
+    assert done.exit_code == 2
+    assert done.output == (f"{contacts}:3: units.宝鸡市公安局[0]: environment variable NMAUDIT_NO_SUCH_VARIABLE is not set\n"
+                           f"Error: {contacts}: 1 problem; nothing was audited\n")
+    assert not (tmp_path / "nmaudit.db").exists()
