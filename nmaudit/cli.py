@@ -33,6 +33,7 @@ from .registry_lint import lint_registry
 from .snapshots import atomic_write
 from .store import Store
 from . import notify as notify_module
+from . import rankings as rankings_module
 from .contacts import Contacts, load_contacts
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
@@ -392,17 +393,29 @@ def judge(run_id: str, as_of: Optional[str], policy: tuple[str, ...], fmt: str, 
 @cli.command()
 @click.argument("account_id", metavar="ACCOUNT-ID")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--rank-days", "rank_days", default=rankings_module.DEFAULT_DAYS, show_default=True,
+              type=click.IntRange(1, 3660), metavar="DAYS",
+              help="Running figures and ranks (排名) over the DAYS days up to the account's latest run.")
 @DB_OPTION
-def history(account_id: str, fmt: str, db: str) -> None:
-    """One account's timeline: per run the verdict, newest post, idle days, name and certification seen."""
+def history(account_id: str, fmt: str, rank_days: int, db: str) -> None:
+    """One account's timeline: per run the verdict, newest post, idle days, name and certification seen;
+    then its running figures and ranks over the last DAYS days."""
+    store = _stored_store(db)
     try:
-        rows = history_rows(_stored_store(db), account_id)
+        rows = history_rows(store, account_id)
+        latest = [row for row in rows if not row["recheck_of"]] or rows
+        figures = rankings_module.account_figures(
+            rankings_module.collect(store, latest[-1]["run_id"], rank_days), account_id)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     if fmt == "json":
-        click.echo(json.dumps(output.history_document(account_id, rows), ensure_ascii=False, indent=2))
+        document = output.history_document(account_id, rows)
+        document["figures"] = figures
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         output.render_history(account_id, rows, Console(highlight=False))
+        if figures is not None:
+            click.echo(f"近{rank_days}天 {rankings_module.figures_text(figures)}")
 
 
 @cli.command()
@@ -498,7 +511,11 @@ def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db
               help="Write here (html and md default to stdout; pdf and xlsx to nmaudit-report-RUN.pdf/.xlsx).")
 @DB_OPTION
 @click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome that prints the PDF.")
-def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str]) -> None:
+@click.option("--rank-days", "rank_days", default=rankings_module.DEFAULT_DAYS, show_default=True,
+              type=click.IntRange(0, 3660), metavar="DAYS",
+              help="排名 over the DAYS days up to RUN (shown when runs fall on two days or more; 0: never).")
+def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str],
+           rank_days: int) -> None:
     """The inspection notice (检查情况通报) of run RUN ('latest': the last run) as html, pdf, xlsx or md."""
     store = _stored_store(db)
     try:
@@ -506,9 +523,10 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         result = store.load_run(run_id)
         earlier = result.run.recheck_of or store.earlier_run(run_id)
         recheck = compare_runs(store.load_run(earlier), result) if earlier else None
+        ranked = rankings_module.collect(store, run_id, rank_days) if rank_days else None
         notice = report_module.build_report(
             result, registered=len(store.audited_accounts(run_id)), recheck=recheck, recheck_of=earlier,
-            capabilities=capabilities())
+            capabilities=capabilities(), rankings=ranked if ranked and ranked.runs > 1 else None)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
 
