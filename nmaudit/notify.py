@@ -79,6 +79,7 @@ class Plan:
     messages: list[Message]
     #: Changed accounts whose owner and region have no contact, per owner unit: told nobody.
     unrouted: dict[str, list[AccountStatus]] = field(default_factory=dict)
+    unrouted_changes: list[Change] = field(default_factory=list)
 
 
 @dataclass
@@ -116,6 +117,7 @@ def plan_notifications(run: RunResult, contacts: Contacts, last: dict[str, State
         recipient = contacts.recipient(status.owner, status.region)
         if recipient is None:
             plan.unrouted.setdefault(status.owner, []).append(status)
+            plan.unrouted_changes.append(change)
         else:
             by_recipient.setdefault(recipient, []).append(change)
     for recipient, told in by_recipient.items():
@@ -208,9 +210,12 @@ def notify_run(store: Store, run_id: str, contacts: Contacts, dry_run: bool = Fa
             rows.append({"kind": message.kind, "recipient": message.recipient, "channel": channel.shown,
                          "title": message.title, "body": message.body, "created_at": created})
             targets.append(channel)
-    states = [{"account_id": c.status.account_id, "recipient": m.recipient, "stage": c.status.stage,
-               "alerts": c.status.alerts, "change": c.kind}
-              for m in plan.messages if m.kind == "unit" for c in m.changes]
+    told = [(m.recipient, c) for m in plan.messages if m.kind == "unit" for c in m.changes]
+    # Accounts with no unit to tell are kept too (recipient ""), so that they are news once per
+    # change (on stderr and in a digest), not every day.
+    told += [("", c) for c in plan.unrouted_changes]
+    states = [{"account_id": c.status.account_id, "recipient": recipient, "stage": c.status.stage,
+               "alerts": c.status.alerts, "change": c.kind} for recipient, c in told]
     ids = store.add_notices(run_id, rows, states)
     for notice_id, row, channel in zip(ids, rows, targets):
         _attempt(store, notice_id, row, channel, send, clock, outcome)

@@ -481,9 +481,11 @@ class Store:
 
     def last_notified(self, run: RunInfo) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Per account, the warning state last delivered to its unit before `run` (a unit
-        message counts as delivered when one of its channels took it)."""
+        message counts as delivered when one of its channels took it; an account without a
+        unit, recipient "", counts as told: there is nobody to tell again)."""
         delivered = {(row["run_id"], row["recipient"]) for row in self.db.query(
             "select distinct run_id, recipient from notices where kind = 'unit' and status = 'sent'")}
+        delivered |= {(row["run_id"], "") for row in self.db.query("select distinct run_id from notices")}
         order = {row["id"]: (datetime.fromisoformat(row["as_of"]), datetime.fromisoformat(row["started_at"]))
                  for row in self.db["runs"].rows}
         key = (run.as_of, run.started_at)
@@ -496,11 +498,3 @@ class Store:
             if current is None or (when, row["id"]) > current[:2]:
                 latest[row["account_id"]] = (when, row["id"], (row["stage"], tuple(json.loads(row["alerts"]))))
         return {account_id: value[2] for account_id, value in latest.items()}
-
-    def warning_counts(self) -> dict[str, int]:
-        """Per account, how many warnings its unit was told of (new or changed stages, delivered)."""
-        return {row["account_id"]: row["n"] for row in self.db.query(
-            """select s.account_id, count(*) as n from alert_states s
-               where s.change != 'recovered' and exists (select 1 from notices n where n.run_id = s.run_id
-                 and n.recipient = s.recipient and n.kind = 'unit' and n.status = 'sent')
-               group by s.account_id""")}

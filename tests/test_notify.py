@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -165,7 +166,14 @@ def test_three_daily_runs_tell_each_change_once(tmp_path: Path, receivers, monke
         "本次1个账号状态变化，涉及1个单位。"]
     # Every message is kept: 4 unit + 2 digests, 2 + 2, 1 + 1.
     assert [len(store.notices(run, "sent")) for run in ("r1", "r2", "r3")] == [6, 4, 2]
-    assert store.warning_counts() == {"p1": 3, "w1": 1, "j1": 1, "t1": 1}
+    # What each unit was told is kept per run: the stage, and whether it was new, changed or recovered.
+    with sqlite3.connect(tmp_path / "nmaudit.db") as db:
+        told = db.execute("select run_id, account_id, recipient, stage, change from alert_states order by id").fetchall()
+    assert told == [
+        ("r1", "p1", "宝鸡市公安局", "blue", "new"), ("r1", "w1", "宝鸡市渭滨区人民政府办公室", "fail", "new"),
+        ("r1", "j1", "宝鸡市金台区教育局", "blue", "new"), ("r1", "t1", "太白县", "review", "new"),
+        ("r2", "p1", "宝鸡市公安局", "yellow", "changed"), ("r2", "w1", "宝鸡市渭滨区人民政府办公室", "ok", "recovered"),
+        ("r3", "p1", "宝鸡市公安局", "red", "changed")]
 
 
 def test_a_run_is_notified_once(tmp_path: Path, receivers, monkeypatch):
@@ -323,3 +331,19 @@ def test_an_invalid_contacts_file_stops_the_audit_before_it_starts(tmp_path: Pat
     assert done.output == (f"{contacts}:3: units.宝鸡市公安局[0]: environment variable NMAUDIT_NO_SUCH_VARIABLE is not set\n"
                            f"Error: {contacts}: 1 problem; nothing was audited\n")
     assert not (tmp_path / "nmaudit.db").exists()
+
+
+def test_an_account_nobody_answers_for_is_news_once(tmp_path: Path, receivers, monkeypatch):
+    hook, mail = receivers
+    path = contacts_for(tmp_path, hook, mail, monkeypatch)
+    path.write_text(path.read_text(encoding="utf-8").replace("regions:\n  太白县", "regions:\n  麟游县"), encoding="utf-8")
+    contacts = load_contacts(path)
+    store = Store(tmp_path / "nmaudit.db")
+    _, first = notify_run(store, day_run(store, 0), contacts)
+    assert {owner: [s.account_id for s in statuses] for owner, statuses in first.unrouted.items()} == {
+        "宝鸡市太白县人民政府办公室": ["t1"]}
+    _, second = notify_run(store, day_run(store, 1), contacts)
+    assert second.unrouted == {}
+    digest = mails_to(mail, "duban@example.gov.cn")
+    assert digest[0].splitlines()[-1] == "本次4个账号状态变化，涉及4个单位。"
+    assert digest[1].splitlines()[-1] == "本次2个账号状态变化，涉及2个单位；已恢复1个：渭滨发布（微博）。"
