@@ -10,11 +10,11 @@ days left are worded "至少". 待复核 accounts say what could not be seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 from urllib.parse import quote
-import re
 
 from .dates import to_beijing
 from .models import FINDING_LABELS, PLATFORM_LABELS, AccountResult, Policy, RunResult
@@ -96,7 +96,7 @@ class AccountStatus:
     problems: tuple[str, ...] = ()  # the same, as the notices name them (labels only)
     consecutive_failures: int = 0
     evidence: Optional[str] = None  # the review page of the account, or its first evidence file
-    details: tuple[str, ...] = field(default=())
+    details: tuple[str, ...] = ()  # what describe() joins
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:

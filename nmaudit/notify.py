@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import apprise
 
-from .alerts import STAGE_LABELS, AccountStatus, run_statuses
+from .alerts import STAGE_LABELS, STAGES, AccountStatus, run_statuses
 from .contacts import EVERYWHERE, Channel, Contacts
 from .dates import now, to_beijing
 from .errors import StoreError
@@ -27,8 +27,7 @@ from .store import Store
 
 __all__ = ["Change", "Message", "Plan", "plan_notifications", "notify_run", "resend", "send_apprise"]
 
-#: The order stages are listed in a digest, and the stages that are news to a supervisor.
-DIGEST_STAGES = ("ok", "blue", "yellow", "red", "fail", "review")
+#: The stages a supervisor's digest names one by one when accounts enter them.
 ALARMING = ("red", "fail")
 
 StateKey = tuple[str, tuple[str, ...]]
@@ -141,9 +140,9 @@ def plan_notifications(run: RunResult, contacts: Contacts, last: dict[str, State
 
 def digest(name: str, run_id: str, moment: str, scope: list[AccountStatus], news: list[Change]) -> str:
     """A supervisor's digest: counts per stage, new reds and failures, 待复核 still open."""
-    counts = {stage: sum(1 for s in scope if s.stage == stage) for stage in DIGEST_STAGES}
+    counts = {stage: sum(1 for s in scope if s.stage == stage) for stage in STAGES}
     lines = [f"{name}政务新媒体预警汇总（监测时间点 {moment}，批次 {run_id}）",
-             f"共{len(scope)}个账号：" + "、".join(f"{STAGE_LABELS[s]}{counts[s]}" for s in DIGEST_STAGES)]
+             f"共{len(scope)}个账号：" + "、".join(f"{STAGE_LABELS[s]}{counts[s]}" for s in STAGES)]
     for stage in ALARMING:
         entered = [c.status for c in news if c.status.stage == stage and (c.before is None or c.before[0] != stage)]
         if entered:

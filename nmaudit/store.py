@@ -485,14 +485,14 @@ class Store:
         unit, recipient "", counts as told: there is nobody to tell again)."""
         delivered = {(row["run_id"], row["recipient"]) for row in self.db.query(
             "select distinct run_id, recipient from notices where kind = 'unit' and status = 'sent'")}
-        delivered |= {(row["run_id"], "") for row in self.db.query("select distinct run_id from notices")}
         order = {row["id"]: (datetime.fromisoformat(row["as_of"]), datetime.fromisoformat(row["started_at"]))
                  for row in self.db["runs"].rows}
         key = (run.as_of, run.started_at)
         latest: dict[str, tuple[tuple[datetime, datetime], int, tuple[str, tuple[str, ...]]]] = {}
         for row in self.db["alert_states"].rows:
             when = order.get(row["run_id"])
-            if when is None or not when < key or (row["run_id"], row["recipient"]) not in delivered:
+            told = row["recipient"] == "" or (row["run_id"], row["recipient"]) in delivered
+            if when is None or not when < key or not told:
                 continue
             current = latest.get(row["account_id"])
             if current is None or (when, row["id"]) > current[:2]:
