@@ -21,7 +21,7 @@ from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
-from .errors import BrowserUnavailable, RegistryError, RunInterrupted, StoreError, UsageError
+from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
@@ -35,6 +35,9 @@ from .coverage import account_coverage, totals_lines
 from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
+from . import notify as notify_module
+from . import rankings as rankings_module
+from .contacts import Contacts, load_contacts
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
@@ -170,9 +173,16 @@ def audit_options(command):
 @click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[RUN]",
               help="Continue an interrupted run (default: the latest unfinished one) with the accounts it "
                    "had not finished, and those a captcha wall kept from a source (Sogou), into the same run.")
+@click.option("--notify", "notify", is_flag=True,
+              help="After the audit, tell the responsible units what changed (staged warnings, 红黄蓝预警).")
+@click.option("--contacts", "contacts", default="contacts.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Who is told, through which channels (with --notify).")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)
+    if settings["notify"]:
+        # Checked before anything is audited: a bad contacts file is an input error.
+        settings["loaded_contacts"] = _load_contacts(settings["contacts"], "nothing was audited")
     if resume is not None:
         if registry or settings["only"] or settings["as_of"] or settings["extra_sources"]:
             raise click.UsageError("--resume continues a stored run as it was started: "
@@ -301,7 +311,47 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         hosts = "、".join(dict.fromkeys(host for item in deferred for host in item.observation.deferred))
         stderr.print(f"{hosts} 在本次检查中出现验证码，已停止访问；{len(deferred)} 个账号待补查："
                      f"稍后运行 nmaudit audit --resume {result.run.id}", markup=False)
+    if settings.get("loaded_contacts") is not None:
+        _notify_after_audit(store, result.run.id, settings["loaded_contacts"])
     sys.exit(exit_code_for(result, settings["fail_on"]))
+
+
+def _notify_after_audit(store: Store, run_id: str, contacts: Contacts) -> None:
+    """Send a finished audit's notifications; whatever goes wrong is said, never raised: the
+    audit and its exit code stand, and failed messages wait for `nmaudit notify RUN --resend`."""
+    try:
+        _, outcome = notify_module.notify_run(store, run_id, contacts)
+    except Exception as error:  # the audit is stored; a notification problem must not lose it
+        stderr.print(f"通知未发送：{error}（可用 nmaudit notify {run_id} 重试）", markup=False)
+        return
+    _print_outcome(outcome)
+
+
+def _load_contacts(path: str, nothing: str = "nothing was sent") -> Contacts:
+    try:
+        contacts = load_contacts(path)
+    except ContactsError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        count = len(error.problems)
+        raise InvalidInput(f"{path}: {count} problem{'s' if count != 1 else ''}; {nothing}") from None
+    for warning in contacts.warnings:
+        stderr.print(warning, markup=False)
+    return contacts
+
+
+def _print_unrouted(outcome: "notify_module.Outcome") -> None:
+    for owner, statuses in outcome.unrouted.items():
+        stderr.print(f"未配置接收人：{owner}（{'、'.join(s.label for s in statuses)}）：未通知", markup=False)
+
+
+def _print_outcome(outcome: "notify_module.Outcome") -> None:
+    for row in outcome.failed:
+        stderr.print(f"发送失败：{row['title']} → {row['channel']}：{row['error']}", markup=False)
+    _print_unrouted(outcome)
+    retry = f"；重发：nmaudit notify {outcome.run_id} --resend" if outcome.failed else ""
+    stderr.print(f"通知 批次 {outcome.run_id}：发送成功 {len(outcome.sent)}，发送失败 {len(outcome.failed)}{retry}",
+                 markup=False)
 
 
 def emit(result: RunResult, fmt: str, output_file: Optional[str], recheck: Optional[list[RecheckItem]] = None) -> None:
@@ -367,17 +417,59 @@ def judge(run_id: str, as_of: Optional[str], policy: tuple[str, ...], fmt: str, 
 @cli.command()
 @click.argument("account_id", metavar="ACCOUNT-ID")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--rank-days", "rank_days", default=rankings_module.DEFAULT_DAYS, show_default=True,
+              type=click.IntRange(1, 3660), metavar="DAYS",
+              help="Running figures and ranks (排名) over the DAYS days up to the account's latest run.")
 @DB_OPTION
-def history(account_id: str, fmt: str, db: str) -> None:
-    """One account's timeline: per run the verdict, newest post, idle days, name and certification seen."""
+def history(account_id: str, fmt: str, rank_days: int, db: str) -> None:
+    """One account's timeline: per run the verdict, newest post, idle days, name and certification seen;
+    then its running figures and ranks over the last DAYS days."""
+    store = _stored_store(db)
     try:
-        rows = history_rows(_stored_store(db), account_id)
+        rows = history_rows(store, account_id)
+        latest = [row for row in rows if not row["recheck_of"]] or rows
+        figures = rankings_module.account_figures(
+            rankings_module.collect(store, latest[-1]["run_id"], rank_days), account_id)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     if fmt == "json":
-        click.echo(json.dumps(output.history_document(account_id, rows), ensure_ascii=False, indent=2))
+        document = output.history_document(account_id, rows)
+        document["figures"] = figures
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         output.render_history(account_id, rows, Console(highlight=False))
+        if figures is not None:
+            click.echo(f"近{rank_days}天 {rankings_module.figures_text(figures)}")
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--contacts", "contacts", default="contacts.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Who is told, through which channels.")
+@click.option("--dry-run", is_flag=True, help="Print exactly the messages that would be sent; send and keep nothing.")
+@click.option("--resend", is_flag=True, help="Send RUN's failed messages again.")
+@DB_OPTION
+def notify(run_id: str, contacts: str, dry_run: bool, resend: bool, db: str) -> None:
+    """Tell the responsible units what changed in RUN (staged warnings, 红黄蓝预警), once per change."""
+    if dry_run and resend:
+        raise click.UsageError("--dry-run and --resend cannot be used together")
+    loaded = _load_contacts(contacts)
+    store = _stored_store(db)
+    try:
+        run_id = store.resolve_run(run_id)
+        if resend:
+            outcome = notify_module.resend(store, run_id, loaded)
+        else:
+            plan, outcome = notify_module.notify_run(store, run_id, loaded, dry_run=dry_run)
+            if dry_run:
+                click.echo(notify_module.render_plan(plan), nl=False)
+                _print_unrouted(outcome)
+                return
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    _print_outcome(outcome)
+    if outcome.failed:
+        sys.exit(EXIT_FAIL_ON)
 
 
 @cli.command()
@@ -443,7 +535,11 @@ def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db
               help="Write here (html and md default to stdout; pdf and xlsx to nmaudit-report-RUN.pdf/.xlsx).")
 @DB_OPTION
 @click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome that prints the PDF.")
-def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str]) -> None:
+@click.option("--rank-days", "rank_days", default=rankings_module.DEFAULT_DAYS, show_default=True,
+              type=click.IntRange(0, 3660), metavar="DAYS",
+              help="排名 over the DAYS days up to RUN (shown when runs fall on two days or more; 0: never).")
+def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executable: Optional[str],
+           rank_days: int) -> None:
     """The inspection notice (检查情况通报) of run RUN ('latest': the last run) as html, pdf, xlsx or md."""
     store = _stored_store(db)
     try:
@@ -451,9 +547,10 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         result = store.load_run(run_id)
         earlier = result.run.recheck_of or store.earlier_run(run_id)
         recheck = compare_runs(store.load_run(earlier), result) if earlier else None
+        ranked = rankings_module.collect(store, run_id, rank_days) if rank_days else None
         notice = report_module.build_report(
             result, registered=len(store.audited_accounts(run_id)), recheck=recheck, recheck_of=earlier,
-            capabilities=capabilities())
+            capabilities=capabilities(), rankings=ranked if ranked and ranked.runs > 1 else None)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
 

@@ -44,3 +44,10 @@ class RunInterrupted(NmauditError):
         self.reason = reason
         super().__init__(f"批次 {run_id} 未完成：{reason}。已完成的账号均已保存；"
                          f"用 nmaudit audit --resume {run_id} 继续检查其余账号")
+class ContactsError(NmauditError):
+    """The contacts file (who is notified, through which channels) is invalid. Carries every
+    problem found, each as FILE:LINE: LOCATION: MESSAGE."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))

@@ -60,6 +60,14 @@ class Policy(BaseModel):
     #: Sogou WeChat search: auto = for WeChat accounts without a link or feed that lists their newest
     #: posts; always (also `sources: [sogou]`); never (e.g. where Sogou blocks the office's address).
     sogou: Literal["auto", "always", "never"] = "auto"
+    #: Staged warnings (红黄蓝预警): 蓝 / 黄 / 红 when idle days exceed these lines; each must lie
+    #: below fail_idle_days. None: the default line (nmaudit.alerts.DEFAULT_LINES), left out when
+    #: it does not lie below fail_idle_days.
+    blue_idle_days: Optional[int] = Field(None, ge=1)
+    yellow_idle_days: Optional[int] = Field(None, ge=1)
+    red_idle_days: Optional[int] = Field(None, ge=1)
+    #: Failed runs in a row (this one included) that raise a 连续不合格 warning.
+    alert_failed_runs: int = Field(3, ge=1)
 
 
 class Extractor(BaseModel):

@@ -33,8 +33,11 @@ __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
-POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources", "sogou")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources", "sogou",
+               "blue_idle_days", "yellow_idle_days", "red_idle_days", "alert_failed_runs")
 SOGOU_MODES: tuple[str, ...] = get_args(Policy.model_fields["sogou"].annotation)
+#: The staged-warning lines (红黄蓝预警), lowest first; each set one lies below fail_idle_days.
+STAGE_KEYS = ("blue_idle_days", "yellow_idle_days", "red_idle_days")
 #: Opt-in sources a policy may name (models.Policy.sources).
 SOURCES: tuple[str, ...] = get_args(get_args(Policy.model_fields["sources"].annotation)[0])
 #: Account keys in the order missing-field problems are reported.
@@ -493,6 +496,13 @@ class _Checker:
         warn, fail = policy["warn_idle_days"], policy["fail_idle_days"]
         if warn > fail:
             self.add(line, loc, f"warn_idle_days ({warn}) is greater than fail_idle_days ({fail})")
+        lines = [(name, policy.get(name)) for name in STAGE_KEYS if policy.get(name) is not None]
+        for name, days in lines:
+            if days >= fail:
+                self.add(line, loc, f"{name} ({days}) must be below fail_idle_days ({fail})")
+        for (lower, low), (upper, high) in zip(lines, lines[1:]):
+            if low >= high:
+                self.add(line, loc, f"{lower} ({low}) must be below {upper} ({high})")
 
     def account(self, index: int, node: Node, defaults: dict[str, Any],
                 policy: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:

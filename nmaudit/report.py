@@ -22,6 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from . import rankings as ranking_module
+from .rankings import Rankings
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult,
@@ -222,6 +224,7 @@ class Report:
     evidence: list[EvidenceGroup]
     charts: list[Chart] = field(default_factory=list)
     reviewed: list[ReviewedRow] = field(default_factory=list)  # verdicts changed by staff review
+    rankings: Optional["Rankings"] = None  # 排名: running figures over a period of runs (nmaudit.rankings)
     title: str = TITLE
     rate_formula: str = RATE_FORMULA
 
@@ -352,7 +355,7 @@ def _chart(title: str, tallies: Sequence[Tally]) -> Chart:
 
 def build_report(result: RunResult, *, registered: Optional[int] = None,
                  recheck: Optional[Sequence[RecheckItem]] = None, recheck_of: Optional[str] = None,
-                 capabilities: Sequence[dict[str, Any]] = ()) -> Report:
+                 capabilities: Sequence[dict[str, Any]] = (), rankings: Optional["Rankings"] = None) -> Report:
     """The notice's content for one run. ``registered`` is how many accounts the run set out
     to check (default: those it checked); ``recheck`` the earlier run ``recheck_of``'s
     fail/review accounts (nmaudit.history.compare_runs); ``capabilities`` nmaudit.platforms'.
@@ -405,7 +408,7 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
         group_label="地区" if has_regions else "主办单位", by_group=by_group, failing=failing,
         problems=_problem_groups(results), reviews=reviews, not_checked=_not_checked(results, capabilities),
         recheck=_recheck(recheck_of or "", recheck) if recheck is not None else None,
-        evidence=_evidence(results), reviewed=reviewed,
+        evidence=_evidence(results), reviewed=reviewed, rankings=rankings,
     )
     report.charts = [_chart("按类型合格率", by_platform), _chart(f"按{report.group_label}合格率", by_group)]
     return report
@@ -450,7 +453,7 @@ def render_html(report: Report, base: Optional[Path] = None) -> str:
     return template.render(report=report, href=lambda path: evidence_href(path, base),
                            failing_columns=FAILING_COLUMNS, tally_columns=TALLY_COLUMNS,
                            reviewed_columns=REVIEWED_COLUMNS,
-                           chart_bar=CHART_BAR)
+                           chart_bar=CHART_BAR, ranking=ranking_module)
 
 
 # -- Markdown ----------------------------------------------------------------------------------
@@ -514,6 +517,8 @@ def render_markdown(report: Report, base: Optional[Path] = None) -> str:
         lines += ["未经机器检查、需人工核查的指标：", ""]
         lines += _md_table(("类型", "账号数", "需人工核查的指标", "机器检查的来源"), (
             (r.platform, r.accounts, r.indicators, r.sources) for r in report.not_checked))
+    if report.rankings is not None:
+        lines += _md_rankings(report.rankings)
     lines += ["## 证据截图", ""]
     for group in report.evidence:
         if group.verdict == "pass":
@@ -521,6 +526,16 @@ def render_markdown(report: Report, base: Optional[Path] = None) -> str:
         shots = "、".join(f"[{md(shot.caption)}](<{evidence_href(shot.path, base)}>)" for shot in group.shots)
         lines.append(f"- {md(group.name)}（{md(group.owner)}，{md(group.platform)}，{group.verdict_label}）：{shots}")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md_rankings(rankings: "Rankings") -> list[str]:
+    lines = ["## 排名", "", md(ranking_module.heading(rankings)), "", "### 单位排名", ""]
+    lines += _md_table(ranking_module.UNIT_COLUMNS,
+                       (ranking_module.shown(ranking_module.unit_cells(row), 7) for row in rankings.units))
+    lines += ["### 账号排名", ""]
+    lines += _md_table(ranking_module.ACCOUNT_COLUMNS,
+                       (ranking_module.shown(ranking_module.account_cells(row), 8) for row in rankings.accounts))
+    return lines
 
 
 # -- xlsx --------------------------------------------------------------------------------------
@@ -597,6 +612,11 @@ def render_xlsx(report: Report) -> bytes:
                              "本次结论", "本次问题", "复核结果"), (
             (r.number, r.region, r.owner, r.name, r.platform, r.before, r.before_problems, r.after,
              r.after_problems, r.status) for r in report.recheck.rows))
+    if report.rankings is not None:
+        _sheet(book, "单位排名", ranking_module.UNIT_COLUMNS,
+               map(ranking_module.unit_cells, report.rankings.units), rate)
+        _sheet(book, "账号排名", ranking_module.ACCOUNT_COLUMNS,
+               map(ranking_module.account_cells, report.rankings.accounts), rate)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

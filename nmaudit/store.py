@@ -67,11 +67,25 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
          "field": str, "value": str, "reviewer": str, "reason": str, "at": str},
         "id",
     ),
+    # Notifications (nmaudit.notify): one row per message and channel, sent or failed.
+    "notices": (
+        {"id": int, "run_id": str, "kind": str, "recipient": str, "channel": str, "title": str, "body": str,
+         "status": str, "error": str, "attempts": int, "created_at": str, "sent_at": str},
+        "id",
+    ),
+    # The warning state (红黄蓝预警) each account's unit message told, per run.
+    "alert_states": (
+        {"id": int, "run_id": str, "account_id": str, "recipient": str, "stage": str, "alerts": str,
+         "change": str},
+        "id",
+    ),
 }
 INDEXES = {
     "findings": ["run_id", "account_id"],
     "evidence": ["run_id", "account_id"],
     "reviews": ["account_id", "run_id"],
+    "notices": ["run_id"],
+    "alert_states": ["account_id", "run_id"],
 }
 
 
@@ -501,3 +515,53 @@ class Store:
         """How many decisions each run has."""
         return {row["run_id"]: row["n"] for row in self.db.query(
             "select run_id, count(*) as n from reviews group by run_id")}
+
+    # Notifications
+
+    def add_notices(self, run_id: str, notices: list[dict[str, Any]], states: list[dict[str, Any]]) -> list[int]:
+        """Keep a run's messages (one row per channel, status "pending" until tried) and the
+        warning states they tell, in one transaction; the notice ids, in order."""
+        self.run_info(run_id)
+        ids = []
+        with self.db.conn:
+            for notice in notices:
+                ids.append(self.db["notices"].insert({
+                    "run_id": run_id, "status": "pending", "error": None, "attempts": 0, "sent_at": None,
+                    **notice}).last_pk)
+            self.db["alert_states"].insert_all(
+                {"run_id": run_id, **state, "alerts": json.dumps(list(state["alerts"]))} for state in states)
+        return ids
+
+    def mark_notice(self, notice_id: int, sent: bool, error: Optional[str], at: datetime) -> None:
+        """The outcome of one more attempt at a message."""
+        row = self.db["notices"].get(notice_id)
+        with self.db.conn:
+            self.db["notices"].update(notice_id, {
+                "status": "sent" if sent else "failed", "error": None if sent else error,
+                "attempts": (row["attempts"] or 0) + 1, "sent_at": _iso(at) if sent else row["sent_at"],
+            })
+
+    def notices(self, run_id: str, status: Optional[str] = None) -> list[dict[str, Any]]:
+        """A run's messages, in the order they were planned (only those with `status`, if given)."""
+        where, args = ("run_id = ?", [run_id]) if status is None else ("run_id = ? and status = ?", [run_id, status])
+        return list(self.db["notices"].rows_where(where, args, order_by="id"))
+
+    def last_notified(self, run: RunInfo) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Per account, the warning state last delivered to its unit before `run` (a unit
+        message counts as delivered when one of its channels took it; an account without a
+        unit, recipient "", counts as told: there is nobody to tell again)."""
+        delivered = {(row["run_id"], row["recipient"]) for row in self.db.query(
+            "select distinct run_id, recipient from notices where kind = 'unit' and status = 'sent'")}
+        order = {row["id"]: (datetime.fromisoformat(row["as_of"]), datetime.fromisoformat(row["started_at"]))
+                 for row in self.db["runs"].rows}
+        key = (run.as_of, run.started_at)
+        latest: dict[str, tuple[tuple[datetime, datetime], int, tuple[str, tuple[str, ...]]]] = {}
+        for row in self.db["alert_states"].rows:
+            when = order.get(row["run_id"])
+            told = row["recipient"] == "" or (row["run_id"], row["recipient"]) in delivered
+            if when is None or not when < key or not told:
+                continue
+            current = latest.get(row["account_id"])
+            if current is None or (when, row["id"]) > current[:2]:
+                latest[row["account_id"]] = (when, row["id"], (row["stage"], tuple(json.loads(row["alerts"]))))
+        return {account_id: value[2] for account_id, value in latest.items()}
