@@ -99,7 +99,8 @@ def test_a_recent_lower_bound_is_worded_at_least():
 
 
 def test_an_old_lower_bound_is_review_saying_what_is_missing():
-    found = status(days_after(12), observed(lists_newest=False))
+    # Older than fail_idle_days: a lower bound can no longer prove the update (within it, it does).
+    found = status(days_after(16), observed(lists_newest=False))
     assert found.stage == "review"
     assert found.days_left is None
     assert found.reasons == ("无法确认最新发布时间（仅见2026-11-01的发布（单篇来源，不能证明此后未更新），需人工核查）",)

@@ -308,7 +308,7 @@ supervisors:
     # The audit's exit code and document are what they are without --notify.
     assert done.returncode == 1, done.stderr
     document = json.loads(done.stdout)
-    assert document["summary"]["fail"] == 5 and len(document["accounts"]) == 15
+    assert document["summary"]["fail"] == 5 and len(document["accounts"]) == 16
     run_id = document["run"]["id"]
     assert [m["title"] for m in hook.messages("weibin")] == ["【政务新媒体预警】渭滨区 2026-11-22"]
     assert "1. 【不合格】渭滨发布（微博）：已23天未更新（最新发布2026-10-30）；问题：2周内未更新" in (
