@@ -21,10 +21,12 @@ from playwright.async_api import Page
 from . import __version__
 from .browser import BrowserOptions, BrowserSession, Fetched, HostPacer, capture_time
 from .dates import now
+from .content import Screener, screen_observation
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
+from .platforms.texts import read_newest
 from .registry import Registry
 from .rules import judge
 from .snapshots import AccountEvidence, EvidenceFile
@@ -38,6 +40,10 @@ class AuditOptions:
     as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
     concurrency: int = 6  # pages at once; real pages spend most of their time waiting on the network
     browser: BrowserOptions = field(default_factory=BrowserOptions)
+    #: `--content N`: also open the newest N articles/posts per account seen only in part (0: none).
+    content: int = 0
+    #: Content pre-screening (nmaudit.content); None: the bundled defaults.
+    screener: Optional[Screener] = None
 
 
 @dataclass
@@ -96,7 +102,7 @@ class Visitor:
 
 
 async def observe_account(browser: BrowserSession, page: Page, account: Account,
-                          evidence: AccountEvidence) -> Observation:
+                          evidence: AccountEvidence, content: int = 0) -> Observation:
     """Everything one account's pages show; never raises for one account's trouble."""
     observation = Observation(
         account_id=account.id, platform=account.platform, started_at=now(),
@@ -108,6 +114,7 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         await PLATFORMS[account.platform].observe(account, observation, fetch)
         await observe_feed(account, observation, fetch)
         await check_interaction(account, observation, fetch)
+        await read_newest(observation, fetch, content)
     except PlaywrightError as error:
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
     adapter = PLATFORMS[account.platform]
@@ -154,6 +161,7 @@ async def resume_run(run_id: str, options: AuditOptions, store: Store, progress:
     stored = store.run_row(run_id)["options"]
     options.snapshots = stored.get("snapshots", options.snapshots)
     options.as_of = run.as_of
+    options.content = stored.get("content", options.content)
     if stored.get("replay_har") and not options.browser.replay_har:
         options.browser.replay_har = stored["replay_har"]
     done = store.finished_accounts(run_id)
@@ -180,13 +188,14 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
         started(browser.description)
         progress.started(run, len(accounts))
         scheduler = Scheduler(accounts, browser.pacer)
+        screener = options.screener or Screener()
 
         async def worker() -> None:
             page = await browser.new_page()
             while (account := scheduler.take()) is not None:
                 evidence = AccountEvidence(options.snapshots, run.id, account.id)
                 try:
-                    observation = await observe_account(browser, page, account, evidence)
+                    observation = await observe_account(browser, page, account, evidence, options.content)
                 except Exception as error:  # one account's bug must not stop the batch; say so loudly
                     traceback.print_exc(file=sys.stderr)
                     observation = Observation(account_id=account.id, platform=account.platform,
@@ -194,7 +203,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                     observation.add_signal("unparsed", f"内部错误，需人工核查：{error!r}", evidence.paths)
                 if page.is_closed():
                     page = await browser.new_page()
-                result = keep(store, run, account, observation, evidence)
+                result = keep(store, run, account, observation, evidence, screener)
                 progress.finished_account(result)
 
         if accounts:
@@ -213,14 +222,18 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
 
 
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
-         evidence: AccountEvidence) -> AccountResult:
-    """Judge one observation and keep it: observation.json, then the rows, atomically."""
+         evidence: AccountEvidence, screener: Optional[Screener] = None) -> AccountResult:
+    """Judge one observation and keep it: observation.json, then the rows, atomically.
+
+    Content screening runs first and masks personal information in the texts seen, so no
+    stored copy carries it; its hits are kept beside the judgement, never in it."""
+    hits = screen_observation(observation, screener or Screener(), run.as_of.date())
     observation.evidence = list(dict.fromkeys(observation.evidence + evidence.paths))
     observation.evidence.append(str(evidence.folder / "observation.json"))
     evidence.save("observation.json", observation.model_dump_json(indent=2).encode("utf-8"), "observation")
     judgement = judge(account, observation, run.as_of, store.prior(account.id, run))
-    store.save_account(run.id, observation, judgement, evidence.files)
-    return AccountResult(account=account, observation=observation, judgement=judgement)
+    store.save_account(run.id, observation, judgement, evidence.files, content_hits=hits)
+    return AccountResult(account=account, observation=observation, judgement=judgement, content_hits=hits)
 
 
 def _recorded_options(options: AuditOptions) -> dict:
@@ -230,4 +243,5 @@ def _recorded_options(options: AuditOptions) -> dict:
         "timeout": browser.timeout, "pace": browser.pace, "retries": browser.retries,
         "browser_args": browser.browser_args, "executable": browser.executable,
         "record_har": browser.record_har, "replay_har": browser.replay_har,
+        "content": options.content,
     }

@@ -11,6 +11,7 @@ from ..browser import Fetched
 from ..dates import parse_post_time
 from ..models import Account, Observation
 from .base import Fetch, network_problem, note_posts, page_title, record_source
+from .texts import note_weibo_post
 
 API = "https://m.weibo.cn/api/container/getIndex"
 WEIBO_HOSTS = {"weibo.com", "www.weibo.com", "m.weibo.cn", "weibo.cn", "www.weibo.cn"}
@@ -160,6 +161,7 @@ class WeiboAdapter:
         dated: list[tuple[datetime, bool]] = []
         unreadable: list[str] = []
         for post in iter_posts(cards):
+            note_weibo_post(observation, post, fetched)
             created = str(post.get("created_at") or "")
             try:
                 dated.append((parse_post_time(created, fetched.fetched_at), is_pinned(post)))
