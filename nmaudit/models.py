@@ -253,6 +253,11 @@ CONTENT_RULE_LABELS = {
     "ad-link": "疑似链接商业广告",
     "ad-wording": "疑似商业广告用语",
 }
+#: What staff read for each kind of text seen.
+TEXT_KIND_LABELS = {
+    "weibo-post": "微博博文", "wechat-album-title": "公众号合集文章标题", "wechat-article": "公众号文章",
+    "wechat-list-item": "公众号主页文章", "feed-item": "订阅源条目",
+}
 ContentStatus = Literal["open", "confirmed", "dismissed"]
 CONTENT_STATUS_LABELS = {"open": "待确认", "confirmed": "已确认", "dismissed": "已排除"}
 
