@@ -158,3 +158,82 @@ def test_content_opens_at_most_n_newest_long_posts_per_account(site, emulator, t
     assert summary(long) == [("mobile", "139****5678")]
     assert summary(by_id(result)["one"]) == [("mobile", "139****5678")]
     assert by_id(result)["long"].judgement.verdict == "pass"
+
+
+# -- the review page and the report -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(screened):
+    from tests.test_review import Served
+    from nmaudit.webapp import create_app
+
+    _, folder, _ = screened
+    running = Served(create_app(str(folder / "nmaudit.db")))
+    yield running
+    running.server.shutdown()
+
+
+def test_review_page_highlights_hits_and_keeps_decisions_for_later_runs(screened, served, site, emulator, page,
+                                                                        tmp_path):
+    result, folder, _ = screened
+    run_id = result.run.id
+    page.goto(f"{served.url}/runs/{run_id}")
+    assert "内容疑点 4" in page.locator("table.accounts").inner_text()
+    page.goto(f"{served.url}/runs/{run_id}/accounts/posts")
+    marks = page.locator("#content mark.hit").all_inner_texts()
+    assert marks == ["1101**********002X", "138****8000", "ＧＤＰ 总值"]  # the shop link sits inside an <a>'s text
+    body = page.content()
+    assert VALID_ID not in body and PHONE not in body
+    assert "https://item.taobao.com/item.htm?id=6620" in page.locator("#content").inner_text()
+
+    phone = page.locator("li.hit-item", has_text="138****8000")
+    phone.locator("input[name=reviewer]").fill("张三")
+    phone.locator("button[value=dismiss]").click()
+    assert "排除内容疑点请填写理由" in page.locator(".error").first.inner_text()
+    phone = page.locator("li.hit-item", has_text="138****8000")
+    phone.locator("input[name=reviewer]").fill("张三")
+    phone.locator("input[name=reason]").fill("单位公开的咨询电话")
+    phone.locator("button[value=dismiss]").click()
+    assert "已保存：内容疑点排除（非问题）（张三）" in page.locator(".flash").inner_text()
+    assert page.locator("#content mark.hit.dismissed").all_inner_texts() == ["138****8000"]
+    page.locator("li.hit-item", has_text="ＧＤＰ 总值").locator("button[value=confirm]").click()
+    assert page.locator("#content mark.hit.confirmed").all_inner_texts() == ["ＧＤＰ 总值"]
+
+    stored = Store(folder / "nmaudit.db").load_run(run_id)
+    statuses = {hit.rule: hit.status for hit in by_id(stored)["posts"].content_hits}
+    assert statuses == {"id-card": "open", "mobile": "dismissed", "wording": "confirmed", "ad-link": "open"}
+    assert by_id(stored)["posts"].judgement.verdict == "pass"
+
+    # The report lists confirmed and open hits, never dismissed ones; masked.
+    from nmaudit import report
+
+    notice = report.build_report(stored)
+    assert [(row.label, row.matched, row.status) for row in notice.content] == [
+        ("疑似错误表述", "ＧＤＰ 总值", "已确认"), ("疑似个人信息泄露（身份证号码）", "1101**********002X", "待确认"),
+        ("疑似链接商业广告", "https://item.taobao.com/item.htm?id=6620", "待确认")]
+    html, markdown = report.render_html(notice), report.render_markdown(notice)
+    for text, shown in ((html, "1101**********002X"), (markdown, report.md("1101**********002X"))):
+        assert "内容疑点（疑似，需人工确认）" in text and shown in text
+        assert VALID_ID not in text and "138****8000" not in text
+    from openpyxl import load_workbook
+    import io
+
+    book = load_workbook(io.BytesIO(report.render_xlsx(notice)))
+    assert [row[6] for row in book["内容疑点"].iter_rows(min_row=2, values_only=True)] == [
+        "ＧＤＰ 总值", "1101**********002X", "https://item.taobao.com/item.htm?id=6620"]
+
+    # A later run over the same texts: the dismissal stands; a changed text is open again.
+    later = datetime(2026, 11, 28, 10, 0, tzinfo=AS_OF.tzinfo)
+    site.accounts["3300000001"].posts[0] = Post(at(1), text=f"【寻人】已找到。身份证号{VALID_ID}")
+    registry = Registry(path="tests.yaml", version=1, policy=Policy(), accounts=[weibo_account("posts", "3300000001")],
+                        sha256="test")
+    options = AuditOptions(db=str(folder / "nmaudit.db"), snapshots=str(folder / "snapshots"), as_of=later,
+                           screener=Screener(OFFICE), browser=BrowserOptions(
+                               browser_args=emulator.browser_args, pace=0.0, retries=1, backoff=0.05, timeout=15.0))
+    with ThreadPoolExecutor(1) as thread:
+        again = thread.submit(lambda: asyncio.run(audit_accounts(
+            registry, registry.accounts, options, Store(options.db)))).result()
+    statuses = {hit.rule: hit.status for hit in by_id(again)["posts"].content_hits}
+    assert statuses == {"id-card": "open", "mobile": "dismissed", "wording": "confirmed", "ad-link": "open"}
+    site.accounts["3300000001"].posts[0] = POSTS[0]
