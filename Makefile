@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench sample screenshot clean
+.PHONY: setup browser demo test bench bench-content sample screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: setup
 # nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally.
 bench: setup
 	$(PY) -m bench.run --accounts $(or $(N),200)
+
+# Content screening: a million characters against a 10,000-entry dictionary, Aho–Corasick against str.find.
+bench-content: setup
+	$(PY) -m bench.content
 
 # Re-record snapshots/sample.har from the test fixtures.
 sample: setup
