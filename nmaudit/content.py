@@ -106,7 +106,8 @@ def fold(text: str, keep_space: bool = False) -> tuple[str, Sequence[int]]:
     The result is shared: never change it."""
     table, dropped, expanded = _fold_tables(keep_space)
     lower = text.lower()
-    if len(lower) == len(text) and unicodedata.is_normalized("NFKC", text):
+    # (Capital sigma lower-cases by context, "final sigma": character by character instead.)
+    if len(lower) == len(text) and "\u03a3" not in text and unicodedata.is_normalized("NFKC", text):
         # Every character is its own NFKC form: folding is lower case, spaces and format
         # characters handled, in C (the common case: Chinese text with half-width punctuation).
         plain = dropped.sub("", _SPACE.sub(" ", lower) if keep_space else lower)
