@@ -459,7 +459,8 @@ class Screener:
         found += self.dictionary_hits(text)
         found += self.ad_links(text, links)
         unique = {(hit.rule, hit.start, hit.end, hit.matched): hit for hit in found}
-        return sorted(unique.values(), key=lambda hit: (hit.start, hit.end, hit.rule))
+        # Links behind the text (no position) after those in it.
+        return sorted(unique.values(), key=lambda hit: (hit.end == 0, hit.start, hit.end, hit.rule))
 
 
 SNIPPET_CONTEXT = 20

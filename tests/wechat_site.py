@@ -96,6 +96,8 @@ class Article:
     title: str = "宝鸡市召开2026年冬季安全生产工作会议"
     short: bool = False  # /s/<id> rather than /s?__biz=..&mid=..&idx=..&sn=..
     rewrite: bool = False  # a script rewrites #publish_time and .js_article_create_time with other dates
+    body: str = ("<p>11月20日，市政府召开冬季安全生产工作会议。会议要求，各单位要压实责任。</p>\n"
+                 "    <p>（来源：宝鸡发布）</p>")
 
     def time_script(self) -> str:
         if self.posted is None:
@@ -141,8 +143,7 @@ document.querySelectorAll(".js_article_create_time").forEach(function (e) { e.te
     <em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>{in_source}
   </div>
   <div class="rich_media_content js_underline_content" id="js_content">
-    <p>11月20日，市政府召开冬季安全生产工作会议。会议要求，各单位要压实责任。</p>
-    <p>（来源：宝鸡发布）</p>
+    {self.body}
   </div>
   {follow}
 </div></div></div>

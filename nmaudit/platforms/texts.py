@@ -135,7 +135,9 @@ def _target(seen: SeenText) -> tuple[str, str]:
     if seen.kind == "weibo-post" and seen.url and seen.url.startswith(WEIBO_DETAIL):
         return f"{WEIBO_EXTEND}?{urlencode({'id': seen.url[len(WEIBO_DETAIL):]})}", "content-weibo-long-text"
     if host == "mp.weixin.qq.com":
-        return seen.url or "", "content-wechat-article"
+        # Album and list links are written http://; the platform serves articles over https.
+        url = "https://" + seen.url.split("://", 1)[1] if seen.url and seen.url.startswith("http://") else seen.url
+        return url or "", "content-wechat-article"
     return seen.url or "", "content-page"
 
 
