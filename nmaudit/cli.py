@@ -235,6 +235,10 @@ def _check_settings(settings: dict) -> None:
     if settings["record_har"] is not None and settings["replay_har"]:
         raise click.UsageError("--record and --replay cannot be used together")
     _as_of(settings["as_of"])
+    try:  # the office's screening lists, read before anything is opened or written
+        settings["screener"] = Screener(load_screening(settings["screening"]))
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _store(db: str) -> Store:
@@ -260,12 +264,8 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
 
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
     """Run an audit with the shared options, print it, and exit with the --fail-on code."""
-    try:
-        screener = Screener(load_screening(settings["screening"]))
-    except UsageError as error:
-        raise click.UsageError(str(error)) from None
     options = AuditOptions(
-        content=settings["content"], screener=screener,
+        content=settings["content"], screener=settings.get("screener"),
         db=settings["db"], snapshots=settings["snapshots"], as_of=_as_of(settings["as_of"]),
         concurrency=settings["concurrency"],
         browser=BrowserOptions(

@@ -401,8 +401,11 @@ class Store:
         return set(latest.values())
 
     def runs_with_filings(self) -> set[str]:
-        """Runs holding a filing (报备): it stands for later runs too, so they are never pruned."""
-        return {row["run_id"] for row in self.db.query("select distinct run_id from reviews where action = 'file'")}
+        """Runs holding a filing (报备), or a decision on a content hit: both stand for later runs
+        too, so they are never pruned."""
+        return {row["run_id"] for row in self.db.query(
+            "select distinct run_id from reviews where action = 'file' "
+            "union select distinct run_id from content_reviews")}
 
     def delete_run(self, run_id: str) -> None:
         """Every row of a run, in every table that has a run, in one transaction."""

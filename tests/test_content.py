@@ -235,3 +235,18 @@ def test_fold_positions_agree_with_folding_character_by_character():
             pieces = [_fold_char(char, keep_space) for char in text]
             assert plain == "".join(pieces)
             assert list(index) == [position for position, piece in enumerate(pieces) for _ in piece]
+
+
+def test_a_bad_settings_file_stops_the_audit_before_anything_is_written(tmp_path: Path):
+    import subprocess
+    import sys
+
+    (tmp_path / "accounts.yaml").write_text(
+        "version: 1\naccounts:\n  - id: a\n    name: 平安宝鸡\n    platform: weibo\n    owner: 宝鸡市公安局\n"
+        "    urls: [https://weibo.com/u/1]\n", "utf-8")
+    (tmp_path / "screening.yaml").write_text("wording:\n  - correct: 国家卫生健康委员会\n", "utf-8")
+    done = subprocess.run([sys.executable, "-m", "nmaudit", "audit", "accounts.yaml", "--screening", "screening.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "screening.yaml: wording.0.wrong: Field required" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "nmaudit.db").exists()
