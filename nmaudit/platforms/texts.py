@@ -122,6 +122,8 @@ def note_feed_item(observation: Observation, title: str, summary: str, link: Opt
                    posted_at: Optional[datetime], source: str) -> None:
     """A feed item's title and summary (an excerpt: `--content` may open its link)."""
     text, links = html_text(summary or "")
+    if text.strip() == title.strip():  # bridges often repeat the title as the summary
+        text = ""
     note_text(observation, "feed-item", f"{title}\n{text}".strip(), url=link or None, title=title or None,
               source=source, posted_at=posted_at, links=links, full=False)
 
@@ -172,10 +174,14 @@ async def read_newest(observation: Observation, fetch: Fetch, limit: int) -> int
     partial = [seen for seen in partial if seen.url not in whole_at]
     partial.sort(key=lambda seen: seen.posted_at.timestamp() if seen.posted_at else float("-inf"), reverse=True)
     fetched_count = 0
+    opened: set[str] = set()
     for seen in partial:
         if fetched_count >= limit:
             break
         url, label = _target(seen)
+        if url in opened:  # two items linking to one page: opened once
+            continue
+        opened.add(url)
         fetched = await fetch(url, label)
         fetched_count += 1
         whole = _whole_text(seen, fetched)
