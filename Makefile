@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench soak sample screenshot clean
+.PHONY: setup browser demo test bench soak bench-content sample screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: setup
 # when the last quarter's median is more than 15% above the second quarter's.
 soak: setup
 	$(PY) -m bench.run --soak --accounts $(or $(N),5000)
+# Content screening: a million characters against a 10,000-entry dictionary, Aho–Corasick against str.find.
+bench-content: setup
+	$(PY) -m bench.content
 
 # Re-record snapshots/sample.har from the test fixtures.
 sample: setup

@@ -22,10 +22,12 @@ from . import __version__
 from .browser import BrowserCrashed, BrowserOptions, BrowserSession, Fetched, HostHalt, HostPacer, capture_time
 from .dates import now
 from .errors import BrowserUnavailable, RunInterrupted, StoreError
+from .content import Screener, screen_observation
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
+from .platforms.texts import read_newest
 from .registry import Registry
 from .rules import judge
 from .snapshots import AccountEvidence, EvidenceFile
@@ -40,6 +42,10 @@ class AuditOptions:
     as_of: Optional[datetime] = None  # default: now, or the capture's time in a replay
     concurrency: int = 6  # pages at once; real pages spend most of their time waiting on the network
     browser: BrowserOptions = field(default_factory=BrowserOptions)
+    #: `--content N`: also open the newest N articles/posts per account seen only in part (0: none).
+    content: int = 0
+    #: Content pre-screening (nmaudit.content); None: the bundled defaults.
+    screener: Optional[Screener] = None
     #: Seconds one account may take in all (every page, retry and back-off); past it the
     #: account is 待复核 and its page replaced. None: ten navigation timeouts.
     account_deadline: Optional[float] = None
@@ -125,7 +131,8 @@ def new_observation(account: Account) -> Observation:
 
 
 async def observe_account(browser: BrowserSession, page: Page, account: Account, evidence: AccountEvidence,
-                          observation: Optional[Observation] = None, visitor: Optional[Visitor] = None) -> Observation:
+                          observation: Optional[Observation] = None, visitor: Optional[Visitor] = None,
+                          content: int = 0) -> Observation:
     """Everything one account's pages show; never raises for one account's trouble (but
     BrowserCrashed, for the audit to relaunch the browser and do the account again)."""
     observation = observation if observation is not None else new_observation(account)
@@ -134,6 +141,7 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         await PLATFORMS[account.platform].observe(account, observation, fetch)
         await observe_feed(account, observation, fetch)
         await check_interaction(account, observation, fetch)
+        await read_newest(observation, fetch, content)
     except PlaywrightError as error:
         if not browser.connected:
             raise BrowserCrashed(str(error).splitlines()[0]) from None
@@ -187,6 +195,7 @@ async def resume_run(run_id: str, options: AuditOptions, store: Store, progress:
     stored = store.run_row(run_id)["options"]
     options.snapshots = stored.get("snapshots", options.snapshots)
     options.as_of = run.as_of
+    options.content = stored.get("content", options.content)
     if stored.get("replay_har") and not options.browser.replay_har:
         options.browser.replay_har = stored["replay_har"]
     # Accounts a captcha wall kept a source from are done again too (their rows are replaced).
@@ -217,6 +226,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
         started(browser.description)
         progress.started(run, len(accounts))
         scheduler = Scheduler(accounts, browser.pacer)
+        screener = options.screener or Screener()
         turns = Turns()
         crashes: dict[str, int] = {}  # account id -> browser crashes under it
         relaunches = 0
@@ -259,7 +269,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                         visitor = Visitor(browser, page, evidence)
                         try:
                             await asyncio.wait_for(
-                                observe_account(browser, page, account, evidence, observation, visitor),
+                                observe_account(browser, page, account, evidence, observation, visitor, options.content),
                                 options.deadline())
                         except asyncio.TimeoutError:
                             observation.add_signal(
@@ -291,7 +301,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                     if not redo:
                         browser.accounts_since_launch += 1
                         try:
-                            result = keep(store, run, account, observation, evidence)
+                            result = keep(store, run, account, observation, evidence, screener)
                         except StoreError as error:  # the others still get stored
                             unsaved.append((account.id, str(error)))
                         else:
@@ -361,14 +371,18 @@ class Turns:
 
 
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
-         evidence: AccountEvidence) -> AccountResult:
-    """Judge one observation and keep it: observation.json, then the rows, atomically."""
+         evidence: AccountEvidence, screener: Optional[Screener] = None) -> AccountResult:
+    """Judge one observation and keep it: observation.json, then the rows, atomically.
+
+    Content screening runs first and masks personal information in the texts seen, so no
+    stored copy carries it; its hits are kept beside the judgement, never in it."""
+    hits = screen_observation(observation, screener or Screener(), run.as_of.date())
     observation.evidence = list(dict.fromkeys(observation.evidence + evidence.paths))
     observation.evidence.append(str(evidence.folder / "observation.json"))
     evidence.save("observation.json", observation.model_dump_json(indent=2).encode("utf-8"), "observation")
     judgement = judge(account, observation, run.as_of, store.prior(account.id, run))
-    store.save_account(run.id, observation, judgement, evidence.files)
-    return AccountResult(account=account, observation=observation, judgement=judgement)
+    store.save_account(run.id, observation, judgement, evidence.files, content_hits=hits)
+    return AccountResult(account=account, observation=observation, judgement=judgement, content_hits=hits)
 
 
 def _recorded_options(options: AuditOptions) -> dict:
@@ -378,4 +392,5 @@ def _recorded_options(options: AuditOptions) -> dict:
         "timeout": browser.timeout, "pace": browser.pace, "retries": browser.retries,
         "browser_args": browser.browser_args, "executable": browser.executable,
         "record_har": browser.record_har, "replay_har": browser.replay_har,
+        "content": options.content,
     }

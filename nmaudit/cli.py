@@ -21,6 +21,7 @@ from . import report as report_module
 from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
+from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import manual_steps
@@ -127,6 +128,10 @@ def cli() -> None:
     """nmaudit: audit government new-media accounts (政务新媒体) in headless Chromium."""
 
 
+#: `--content` without N: the newest three articles/posts per account.
+CONTENT_DEFAULT = 3
+
+
 def audit_options(command):
     """The options `audit` and `recheck` share: where to keep things, the browser, the output."""
     options = [
@@ -161,6 +166,13 @@ def audit_options(command):
                                            "<snapshots>/<run-id>/run.har); its SHA-256 is kept with the evidence."),
         click.option("--replay", "replay_har", type=click.Path(exists=True, dir_okay=False), metavar="HAR",
                      help="Serve the run from a recorded HAR, with no network."),
+        click.option("--content", "content", is_flag=False, flag_value=CONTENT_DEFAULT, default=0,
+                     type=click.IntRange(0, 50), metavar="[N]",
+                     help=f"Also open the newest N articles/posts per account seen only as a title or excerpt, "
+                          f"for content screening (without N: {CONTENT_DEFAULT}). Default: nothing extra is fetched."),
+        click.option("--screening", "screening", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="The office's content screening settings (YAML: wording, sensitive, ad_domains, "
+                          "ad_phrases, default_wording)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -247,6 +259,10 @@ def _check_settings(settings: dict) -> None:
     if settings["record_har"] is not None and settings["replay_har"]:
         raise click.UsageError("--record and --replay cannot be used together")
     _as_of(settings["as_of"])
+    try:  # the office's screening lists, read before anything is opened or written
+        settings["screener"] = Screener(load_screening(settings["screening"]))
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _store(db: str) -> Store:
@@ -273,6 +289,7 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
     """Run an audit with the shared options, print it, and exit with the --fail-on code."""
     options = AuditOptions(
+        content=settings["content"], screener=settings.get("screener"),
         db=settings["db"], snapshots=settings["snapshots"], as_of=_as_of(settings["as_of"]),
         concurrency=settings["concurrency"],
         browser=BrowserOptions(
@@ -313,6 +330,9 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
                      f"稍后运行 nmaudit audit --resume {result.run.id}", markup=False)
     if settings.get("loaded_contacts") is not None:
         _notify_after_audit(store, result.run.id, settings["loaded_contacts"])
+    hits = sum(1 for item in result.results for hit in item.content_hits if hit.status != "dismissed")
+    if hits:
+        stderr.print(f"内容疑点 {hits} 处（疑似，需人工确认；不影响合格判定）：nmaudit review 或 nmaudit report", markup=False)
     sys.exit(exit_code_for(result, settings["fail_on"]))
 
 

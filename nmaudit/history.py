@@ -97,7 +97,8 @@ def rejudge(store: Store, run_id: str, as_of: Optional[datetime] = None,
                                  f"fail_idle_days ({merged.fail_idle_days}) for account {account.id}")
             account = account.model_copy(update={"policy": merged})
         judgement = judge(account, item.observation, check_time, store.prior(account.id, stored.run))
-        results.append(AccountResult(account=account, observation=item.observation, judgement=judgement))
+        results.append(AccountResult(account=account, observation=item.observation, judgement=judgement,
+                                     content_hits=item.content_hits))  # content is not judged: carried as found
     run = stored.run.model_copy(update={"as_of": check_time})
     return RunResult(run=run, results=results)
 

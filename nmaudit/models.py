@@ -184,6 +184,21 @@ class SourceRecord(BaseModel):
     evidence: list[str] = Field(default_factory=list)
 
 
+class SeenText(BaseModel):
+    """A text an adapter saw (a post, an article, an item of a list), kept for content screening.
+
+    Personal information in `text` is masked before the observation is stored (nmaudit.content)."""
+
+    kind: str  # weibo-post | wechat-album-title | wechat-article | feed-item | web-page ...
+    text: str
+    title: Optional[str] = None
+    url: Optional[str] = None  # where the text can be read: the post or article itself
+    source: Optional[str] = None  # the page or document it was read from
+    posted_at: Optional[datetime] = None
+    links: list[str] = Field(default_factory=list)  # links inside the text (shops, marketing pages)
+    full: bool = True  # False: a title or an excerpt; `--content` may open `url` for the whole text
+
+
 class Observation(BaseModel):
     """Everything seen of one account in one run. Judging needs nothing else."""
 
@@ -216,6 +231,8 @@ class Observation(BaseModel):
     #: Hosts this run stopped asking before they answered for this account (a captcha wall
     #: earlier in the run): `audit --resume` audits such an account again.
     deferred: list[str] = Field(default_factory=list)
+    #: Texts seen (posts, article titles and bodies), for content screening; never judged.
+    texts: list[SeenText] = Field(default_factory=list)
 
     def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
         self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))
@@ -293,6 +310,74 @@ class AccountResult(BaseModel):
     machine_judgement: Optional[Judgement] = None  # set when a review confirms or changes something
     review: Optional[Review] = None  # the decision in effect (confirm, overrule, attest, or a filing)
     filings: list[Review] = Field(default_factory=list)  # filings (报备) that apply to the live values
+    content_hits: list[ContentHit] = Field(default_factory=list)  # content pre-screening, decisions applied
+
+
+#: Content pre-screening (内容预警): what each rule suspects, for a person to decide.
+CONTENT_RULES = ("id-card", "mobile", "bank-card", "wording", "sensitive", "ad-link", "ad-wording")
+CONTENT_RULE_LABELS = {
+    "id-card": "疑似个人信息泄露（身份证号码）",
+    "mobile": "疑似个人信息泄露（手机号码）",
+    "bank-card": "疑似个人信息泄露（银行卡号）",
+    "wording": "疑似错误表述",
+    "sensitive": "疑似敏感词",
+    "ad-link": "疑似链接商业广告",
+    "ad-wording": "疑似商业广告用语",
+}
+#: What staff read for each kind of text seen.
+TEXT_KIND_LABELS = {
+    "weibo-post": "微博博文", "wechat-album-title": "公众号合集文章标题", "wechat-article": "公众号文章",
+    "wechat-list-item": "公众号主页文章", "feed-item": "订阅源条目",
+}
+ContentStatus = Literal["open", "confirmed", "dismissed"]
+CONTENT_STATUS_LABELS = {"open": "待确认", "confirmed": "已确认", "dismissed": "已排除"}
+
+
+class ContentHit(BaseModel):
+    """One suspected problem in a text seen (疑似): never a veto, never 不合格 by itself.
+
+    `matched`, `snippet` and the stored text are masked; `start`/`end` locate the hit in the
+    text (masking keeps lengths). `key` identifies the hit across runs while the text is the same."""
+
+    rule: str
+    key: str  # sha256 of the normalised text, the rule and the normalised match
+    matched: str
+    correct: Optional[str] = None  # wording: the correct form, when the dictionary gives one
+    note: Optional[str] = None
+    snippet: str
+    text_index: int  # position in Observation.texts
+    start: int
+    end: int
+    kind: str  # the text's kind
+    url: Optional[str] = None
+    title: Optional[str] = None
+    posted_at: Optional[datetime] = None
+    status: ContentStatus = "open"
+    reviewer: Optional[str] = None
+    reason: str = ""
+    decided_at: Optional[datetime] = None
+
+    @property
+    def label(self) -> str:
+        return CONTENT_RULE_LABELS.get(self.rule, self.rule)
+
+
+ContentDecision = Literal["confirm", "dismiss"]
+CONTENT_DECISION_LABELS = {"confirm": "确认问题", "dismiss": "排除（非问题）"}
+
+
+class ContentReview(BaseModel):
+    """A reviewer's decision on one content hit; a dismissal stands in later runs while the
+    text is the same (same key)."""
+
+    id: Optional[int] = None
+    run_id: str
+    account_id: str
+    key: str
+    decision: ContentDecision
+    reviewer: str
+    reason: str = ""
+    at: datetime
 
 
 class RunResult(BaseModel):

@@ -24,7 +24,7 @@ from rich.text import Text
 from .sanitize import spreadsheet, visible
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
-    RecheckItem, Review, RunResult,
+    RecheckItem, Review, RunResult, CONTENT_STATUS_LABELS, ContentHit,
 )
 
 #: Local on purpose (nmaudit.dates defines the same constant); all output is Beijing time.
@@ -56,6 +56,7 @@ CSV_COLUMNS = (
     "reviewer",
     "review_reason",
     "reviewed_at",
+    "content_hits",
 )
 
 VERDICT_STYLES = {"pass": "green", "fail": "red", "review": "yellow"}
@@ -189,7 +190,24 @@ def account_record(r: AccountResult) -> dict[str, Any]:
         ],
         "not_checked": list(obs.not_checked),
         "evidence": account_evidence(r),
+        "content_hits": [content_hit_record(hit) for hit in r.content_hits],
     }
+
+
+def content_hit_record(hit: ContentHit) -> dict[str, Any]:
+    """A content pre-screening hit (疑似) as plain data; personal information already masked."""
+    return {
+        "rule": hit.rule, "label": hit.label, "status": hit.status, "status_label": CONTENT_STATUS_LABELS[hit.status],
+        "matched": hit.matched, "correct": hit.correct, "note": hit.note, "snippet": hit.snippet,
+        "kind": hit.kind, "url": hit.url, "title": hit.title, "posted_at": fmt_time(hit.posted_at),
+        "key": hit.key, "reviewer": hit.reviewer, "reason": hit.reason, "decided_at": fmt_time(hit.decided_at),
+    }
+
+
+def content_hit_line(hit: dict[str, Any]) -> str:
+    """One hit in a cell: label, what matched (masked), the correct form, status."""
+    correct = f"（应为“{hit['correct']}”）" if hit.get("correct") else ""
+    return f"{hit['label']}：{hit['matched']}{correct}〔{hit['status_label']}〕"
 
 
 def json_document(result: RunResult, recheck: Optional[list[RecheckItem]] = None) -> dict[str, Any]:
@@ -251,6 +269,9 @@ def flat_record(record: dict[str, Any]) -> dict[str, str]:
     review = record["review"] or {}
     row.update(review_action=review.get("action"), reviewer=review.get("reviewer"),
                review_reason=review.get("reason"), reviewed_at=review.get("at"))
+    # Dismissed hits stay in the JSON (with their status) but not in the sheet staff act on.
+    row["content_hits"] = "；".join(content_hit_line(hit) for hit in record.get("content_hits", [])
+                                    if hit["status"] != "dismissed")
     return {k: _text(v) for k, v in row.items()}
 
 

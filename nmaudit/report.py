@@ -26,11 +26,15 @@ from . import rankings as ranking_module
 from .rankings import Rankings
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
-    RunResult,
+    RunResult, CONTENT_STATUS_LABELS,
 )
 from .output import NONE_MARK, _labels, _pass_rate, problems_text, summarize, to_beijing
 from .sanitize import spreadsheet, visible
 
+#: The 内容疑点 section: suspected content problems, for a person to decide.
+CONTENT_HEADING = "内容疑点（疑似，需人工确认）"
+CONTENT_NOTE = ("以下为机器预警的疑似问题（个人信息已打码），不计入合格率，也不单独作为不合格依据；"
+                "已排除的不再列出。")
 REPORT_FORMATS = ("html", "pdf", "xlsx", "md")
 
 TITLE = "政务新媒体检查情况通报"
@@ -152,6 +156,33 @@ class NotCheckedRow:
 
 
 @dataclass
+class ContentRow:
+    """One content hit (疑似) not dismissed by staff: confirmed or still open."""
+
+    number: int
+    region: str
+    owner: str
+    name: str
+    platform: str
+    label: str
+    matched: str  # masked
+    correct: str
+    snippet: str  # masked
+    posted_at: Optional[datetime]
+    url: str
+    status: str  # 已确认 / 待确认
+    decided: str  # reviewer and reason, when decided
+
+    def cells(self) -> tuple[Any, ...]:
+        return (self.number, self.region, self.owner, self.name, self.platform, self.label, self.matched,
+                self.correct, self.snippet, self.posted_at, self.url, self.status, self.decided)
+
+
+CONTENT_COLUMNS = ("序号", "地区/部门", "主办单位", "账号名称", "类型", "疑点", "内容", "规范表述", "上下文", "发布时间",
+                   "链接", "状态", "处理")
+
+
+@dataclass
 class RecheckRow:
     number: int
     region: str
@@ -227,6 +258,8 @@ class Report:
     rankings: Optional["Rankings"] = None  # 排名: running figures over a period of runs (nmaudit.rankings)
     title: str = TITLE
     rate_formula: str = RATE_FORMULA
+    #: Content pre-screening hits confirmed or open (dismissed ones left out); never in the rate.
+    content: list[ContentRow] = field(default_factory=list)
 
 
 # -- building it -------------------------------------------------------------------------------
@@ -411,7 +444,27 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
         evidence=_evidence(results), reviewed=reviewed, rankings=rankings,
     )
     report.charts = [_chart("按类型合格率", by_platform), _chart(f"按{report.group_label}合格率", by_group)]
+    report.content = _content(results)
     return report
+
+
+def _content(results: Sequence[AccountResult]) -> list[ContentRow]:
+    """Confirmed hits first, then open ones; accounts in report order. Already masked."""
+    rows = []
+    for r in sorted(results, key=_sort_key):
+        for hit in r.content_hits:
+            if hit.status == "dismissed":
+                continue
+            decided = f"{hit.reviewer}：{hit.reason}" if hit.reviewer and hit.reason else (hit.reviewer or "")
+            rows.append((hit.status != "confirmed", ContentRow(
+                0, _region(r), r.account.owner, r.account.name, _platform(r.account.platform), hit.label,
+                hit.matched, hit.correct or "", hit.snippet,
+                to_beijing(hit.posted_at) if hit.posted_at else None, hit.url or "",
+                CONTENT_STATUS_LABELS[hit.status], decided)))
+    ordered = [row for _, row in sorted(rows, key=lambda pair: pair[0])]
+    for number, row in enumerate(ordered, 1):
+        row.number = number
+    return ordered
 
 
 # -- links -------------------------------------------------------------------------------------
@@ -452,7 +505,8 @@ def render_html(report: Report, base: Optional[Path] = None) -> str:
     template = _ENVIRONMENT.get_template("report.html.j2")
     return template.render(report=report, href=lambda path: evidence_href(path, base),
                            failing_columns=FAILING_COLUMNS, tally_columns=TALLY_COLUMNS,
-                           reviewed_columns=REVIEWED_COLUMNS,
+                           reviewed_columns=REVIEWED_COLUMNS, content_columns=CONTENT_COLUMNS,
+                           content_heading=CONTENT_HEADING, content_note=CONTENT_NOTE,
                            chart_bar=CHART_BAR, ranking=ranking_module)
 
 
@@ -519,6 +573,11 @@ def render_markdown(report: Report, base: Optional[Path] = None) -> str:
             (r.platform, r.accounts, r.indicators, r.sources) for r in report.not_checked))
     if report.rankings is not None:
         lines += _md_rankings(report.rankings)
+    if report.content:
+        lines += [CONTENT_HEADING + "：", "", md(CONTENT_NOTE), ""]
+        lines += _md_table(CONTENT_COLUMNS, (
+            (*row.cells()[:9], f"{row.posted_at:%Y-%m-%d %H:%M}" if row.posted_at else None, *row.cells()[10:])
+            for row in report.content))
     lines += ["## 证据截图", ""]
     for group in report.evidence:
         if group.verdict == "pass":
@@ -605,6 +664,10 @@ def render_xlsx(report: Report) -> bytes:
     if report.reviewed:
         _sheet(book, "人工复核改判", REVIEWED_COLUMNS,
                ((*row.cells()[:-1], row.at.replace(tzinfo=None)) for row in report.reviewed))
+    if report.content:
+        _sheet(book, "内容疑点", CONTENT_COLUMNS, (
+            (*row.cells()[:9], row.posted_at.replace(tzinfo=None) if row.posted_at else None, *row.cells()[10:])
+            for row in report.content))
     _sheet(book, "需人工核查指标", ("类型", "账号数", "需人工核查的指标", "机器检查的来源"), (
         (r.platform, r.accounts, r.indicators, r.sources) for r in report.not_checked))
     if report.recheck is not None:

@@ -18,7 +18,8 @@ from typing import Any, Iterable, Optional
 import sqlite_utils
 
 from .errors import StoreError
-from .models import Account, AccountResult, Judgement, Observation, Prior, Review, RunInfo, RunResult
+from .models import (Account, AccountResult, ContentHit, ContentReview, Judgement, Observation, Prior, Review,
+                     RunInfo, RunResult)
 from .review import apply_reviews
 from .snapshots import EvidenceFile
 
@@ -79,6 +80,16 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
          "change": str},
         "id",
     ),
+    # Content pre-screening (nmaudit.content): the machine's hits, and staff decisions on them.
+    "content_hits": (
+        {"id": int, "run_id": str, "account_id": str, "key": str, "rule": str, "data": str},
+        "id",
+    ),
+    "content_reviews": (
+        {"id": int, "run_id": str, "account_id": str, "key": str, "decision": str, "reviewer": str,
+         "reason": str, "at": str},
+        "id",
+    ),
 }
 INDEXES = {
     "findings": ["run_id", "account_id"],
@@ -86,6 +97,8 @@ INDEXES = {
     "reviews": ["account_id", "run_id"],
     "notices": ["run_id"],
     "alert_states": ["account_id", "run_id"],
+    "content_hits": ["run_id", "account_id"],
+    "content_reviews": ["account_id", "key"],
 }
 
 
@@ -177,7 +190,7 @@ class Store:
 
     @_retrying
     def save_account(self, run_id: str, observation: Observation, judgement: Judgement,
-                     evidence: Iterable[EvidenceFile]) -> None:
+                     evidence: Iterable[EvidenceFile], content_hits: Iterable[ContentHit] = ()) -> None:
         """Write one finished account: observation, judgement, findings, evidence; all or nothing."""
         account_id = observation.account_id
         evidence = list(evidence)  # read again if the write is retried
@@ -186,7 +199,7 @@ class Store:
             # sqlite-utils commits each insert on its own unless a transaction is open.
             self.db.conn.execute("BEGIN IMMEDIATE")
             # What an earlier attempt of this write left behind goes first.
-            for name in ("observations", "judgements", "findings", "evidence"):
+            for name in ("observations", "judgements", "findings", "evidence", "content_hits"):
                 self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
             self.db["observations"].insert({
                 "run_id": run_id, "account_id": account_id,
@@ -204,6 +217,11 @@ class Store:
                     "sha256": item.sha256, "size": item.size, "captured_at": _iso(item.captured_at),
                 }
                 for item in evidence
+            )
+            self.db["content_hits"].insert_all(
+                {"run_id": run_id, "account_id": account_id, "key": hit.key, "rule": hit.rule,
+                 "data": hit.model_dump_json()}
+                for hit in content_hits
             )
 
     def _write_judgement(self, run_id: str, account_id: str, judgement: Judgement) -> None:
@@ -252,14 +270,17 @@ class Store:
             "and json_array_length(coalesce(json_extract(data, '$.deferred'), '[]')) > 0", [run_id])
         return {account_id for (account_id,) in rows.fetchall()}
 
+    @_retrying
     def forget_accounts(self, run_id: str, account_ids: Iterable[str]) -> None:
         """Remove what a run kept of these accounts (not staff's reviews), in one transaction, so
         they can be audited into the run again."""
         ids = list(account_ids)
         with self.db.conn:
-            for name in ("observations", "judgements", "findings", "evidence"):
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            for name in ("observations", "judgements", "findings", "evidence", "content_hits"):
                 for account_id in ids:
-                    self.db.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
+                    self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?",
+                                         [run_id, account_id])
 
     def resumable(self, run_id: str) -> bool:
         return self.run_status(run_id) != "finished" or bool(self.deferred_accounts(run_id))
@@ -284,6 +305,7 @@ class Store:
             row["account_id"]: Observation.model_validate_json(row["data"])
             for row in self.db["observations"].rows_where(where, args)
         }
+        hits = self._content_hits(run, where, args)
         results = []
         for row in self.db["accounts"].rows_where(where, args, order_by="position"):
             account_id = row["account_id"]
@@ -297,7 +319,8 @@ class Store:
                 consecutive_failures=judged["consecutive_failures"] or 0,
                 longest_gap_days=judged["longest_gap_days"], prior_run=judged["prior_run"],
             )
-            results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement))
+            results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement,
+                                         content_hits=hits.get(account_id, [])))
         if reviewed:
             decisions, filings = self._decisions(run_id), self._filings(run)
             for position, item in enumerate(results):
@@ -460,8 +483,11 @@ class Store:
         return set(latest.values())
 
     def runs_with_filings(self) -> set[str]:
-        """Runs holding a filing (报备): it stands for later runs too, so they are never pruned."""
-        return {row["run_id"] for row in self.db.query("select distinct run_id from reviews where action = 'file'")}
+        """Runs holding a filing (报备), or a decision on a content hit: both stand for later runs
+        too, so they are never pruned."""
+        return {row["run_id"] for row in self.db.query(
+            "select distinct run_id from reviews where action = 'file' "
+            "union select distinct run_id from content_reviews")}
 
     @_retrying
     def delete_run(self, run_id: str) -> None:
@@ -565,3 +591,56 @@ class Store:
             if current is None or (when, row["id"]) > current[:2]:
                 latest[row["account_id"]] = (when, row["id"], (row["stage"], tuple(json.loads(row["alerts"]))))
         return {account_id: value[2] for account_id, value in latest.items()}
+    # Content pre-screening (疑似: decisions never touch a verdict)
+
+    def _content_hits(self, run: RunInfo, where: str, args: list[Any]) -> dict[str, list[ContentHit]]:
+        """The run's hits per account, each with the decision in effect: the latest one on the
+        same hit (same key) in this run or a run checked before it."""
+        by_account: dict[str, list[ContentHit]] = {}
+        for row in self.db["content_hits"].rows_where(where, args, order_by="id"):
+            by_account.setdefault(row["account_id"], []).append(ContentHit.model_validate_json(row["data"]))
+        if not by_account:
+            return by_account
+        decided = self.content_decisions(run, list(by_account))
+        for account_id, hits in by_account.items():
+            for position, hit in enumerate(hits):
+                decision = decided.get((account_id, hit.key))
+                if decision is not None:
+                    hits[position] = hit.model_copy(update={
+                        "status": "confirmed" if decision.decision == "confirm" else "dismissed",
+                        "reviewer": decision.reviewer, "reason": decision.reason, "decided_at": decision.at})
+        return by_account
+
+    def content_decisions(self, run: RunInfo, account_ids: list[str]) -> dict[tuple[str, str], ContentReview]:
+        """The latest decision per (account, hit key) made in `run` or a run checked before it."""
+        marks = ",".join("?" for _ in account_ids)
+        rows = self.db.query(
+            "select content_reviews.*, runs.as_of as run_as_of from content_reviews "
+            f"join runs on runs.id = content_reviews.run_id where content_reviews.account_id in ({marks}) "
+            "order by content_reviews.id", account_ids)
+        latest: dict[tuple[str, str], ContentReview] = {}
+        for row in rows:
+            if row["run_id"] == run.id or datetime.fromisoformat(row.pop("run_as_of")) <= run.as_of:
+                row.pop("run_as_of", None)
+                latest[(row["account_id"], row["key"])] = ContentReview(**row)
+        return latest
+
+    def add_content_review(self, review: ContentReview) -> ContentReview:
+        """Keep one decision on a content hit (the trail grows; nothing is overwritten)."""
+        self.run_info(review.run_id)
+        if not self.db["content_hits"].count_where(
+                "run_id = ? and account_id = ? and key = ?", [review.run_id, review.account_id, review.key]):
+            raise StoreError(f"{self.path}: run '{review.run_id}' has no content hit '{review.key[:12]}' "
+                             f"for account '{review.account_id}'")
+        row = review.model_dump(exclude={"id"})
+        row["at"] = _iso(review.at)
+        with self.db.conn:
+            table = self.db["content_reviews"].insert(row)
+        return review.model_copy(update={"id": table.last_pk})
+
+    def content_reviews(self, run_id: str, account_id: Optional[str] = None) -> list[ContentReview]:
+        """Every decision on content hits made in a run (of one account), oldest first."""
+        where, args = "run_id = ?", [run_id]
+        if account_id is not None:
+            where, args = where + " and account_id = ?", args + [account_id]
+        return [ContentReview(**row) for row in self.db["content_reviews"].rows_where(where, args, order_by="id")]

@@ -192,7 +192,7 @@ def test_json_shape_and_values(run: RunResult) -> None:
     for account in doc["accounts"]:
         assert set(account) == {
             "id", "name", "platform", "owner", "region", "verdict", "machine_verdict", "review", "filings", "observed",
-            "findings", "not_checked", "evidence", "consecutive_failures", "longest_gap_days",
+            "findings", "not_checked", "evidence", "consecutive_failures", "longest_gap_days", "content_hits",
         }
         assert account["machine_verdict"] == account["verdict"] and account["review"] is None  # not reviewed
         assert set(account["observed"]) == {
@@ -266,6 +266,7 @@ def test_csv_round_trip(run: RunResult) -> None:
         "reviewer": "",
         "review_reason": "",
         "reviewed_at": "",
+        "content_hits": "",
     }
     assert third["verdict_label"] == "待复核" and third["region"] == ""
     assert all(fourth[c] == "" for c in ("observed_name", "newest_post_at", "idle_days", "findings", "evidence"))

@@ -104,6 +104,8 @@ class Article:
             f"var album_info_{index} = {{ albumId: '{album}', url: 'https://mp.weixin.qq.com/mp/appmsgalbum?"
             f"__biz={BIZ}&amp;action=getalbum&amp;album_id={album}#wechat_redirect' }};"
             for index, album in enumerate(self.albums))
+    body: str = ("<p>11月20日，市政府召开冬季安全生产工作会议。会议要求，各单位要压实责任。</p>\n"
+                 "    <p>（来源：宝鸡发布）</p>")
 
     def time_script(self) -> str:
         if self.posted is None:
@@ -149,8 +151,7 @@ document.querySelectorAll(".js_article_create_time").forEach(function (e) { e.te
     <em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>{in_source}
   </div>
   <div class="rich_media_content js_underline_content" id="js_content">
-    <p>11月20日，市政府召开冬季安全生产工作会议。会议要求，各单位要压实责任。</p>
-    <p>（来源：宝鸡发布）</p>
+    {self.body}
   </div>
   {follow}
 </div></div></div>

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply, redirect
 
 API_PATH = "https://m.weibo.cn/api/container/getIndex"
+EXTEND_PATH = "https://m.weibo.cn/statuses/extend"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -51,6 +52,7 @@ class Post:
     text: str = "【通知】关于开展2026年冬季道路交通安全专项整治的通告"
     pinned: bool = False
     pinned_old_style: bool = False  # older data: title.text == "置顶" instead of isTop
+    long_text: Optional[str] = None  # a long post: the list shows `text` cut short, statuses/extend the whole
 
 
 def post_card(uid: str, index: int, post: Post, screen_name: str) -> dict:
@@ -74,7 +76,7 @@ def post_card(uid: str, index: int, post: Post, screen_name: str) -> dict:
         "comments_count": 7 + index,
         "attitudes_count": 21 + index,
         "pending_approval_count": 0,
-        "isLongText": False,
+        "isLongText": post.long_text is not None,
         "mlevel": 0,
         "comment_manage_info": {"comment_permission_type": -1, "approval_comment_type": 0},
     }
@@ -238,6 +240,7 @@ class WeiboSite:
         emulator.add(API_PATH, self.answer)
         emulator.add("https://passport.weibo.com/visitor/visitor", html_reply(VISITOR_PAGE))
         emulator.add("https://passport.weibo.com/sso/signin", html_reply(LOGIN_PAGE))
+        emulator.add(EXTEND_PATH, self.extend)
         for account in accounts:
             self.add(account)
 
@@ -281,6 +284,16 @@ class WeiboSite:
         if request.query["containerid"] != account.containerid:
             return json_reply({"ok": 0, "msg": "参数错误", "data": {}})
         return account.feed or json_reply(account.feed_document())
+
+
+    def extend(self, request: Request) -> Reply:
+        """statuses/extend?id=MID: the whole text of a long post."""
+        for account in self.accounts.values():
+            for index, post in enumerate(account.posts):
+                if post.long_text is not None and post_card(account.uid, index, post, "")["mblog"]["mid"] == request.query.get("id"):
+                    return json_reply({"ok": 1, "data": {"ok": 1, "longTextContent": post.long_text,
+                                                         "reposts_count": 0, "comments_count": 0}})
+        return json_reply({"ok": 0, "msg": "该微博不存在", "data": {}})
 
 
 def days_before(reference: datetime, days: int, hour: int = 10, minute: int = 0) -> datetime:

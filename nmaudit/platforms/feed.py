@@ -19,6 +19,7 @@ from ..browser import Fetched
 from ..dates import to_beijing
 from ..models import Account, Observation
 from .base import Fetch, network_problem, note_posts, rate_limited, record_source
+from .texts import note_feed_item
 from ..html import Document
 from .base import decode_html
 
@@ -35,6 +36,9 @@ class FeedItem:
     updated: str = ""
     published_parsed: Optional[time.struct_time] = None  # feedparser's reading, in UTC
     updated_parsed: Optional[time.struct_time] = None
+    title: str = ""  # for content screening (nmaudit.content)
+    summary: str = ""
+    link: str = ""
 
 
 @dataclass
@@ -56,7 +60,9 @@ def parse_feed(fetched: Fetched) -> ParsedFeed:
         # dict.get: feedparser's own get() answers "updated" with the published date (with a warning).
         return ParsedFeed("ok", items=[
             FeedItem(dict.get(entry, "published", ""), dict.get(entry, "updated", ""),
-                     dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed"))
+                     dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed"),
+                     str(dict.get(entry, "title", "")), str(dict.get(entry, "summary", "")),
+                     str(dict.get(entry, "link", "")))
             for entry in parsed.entries
         ])
     page = Document(decode_html(fetched))
@@ -79,7 +85,10 @@ def _json_feed(document: dict[str, Any]) -> ParsedFeed:
     if not isinstance(items, list):
         return ParsedFeed("unparsed", "JSON Feed 中没有 items 列表")
     return ParsedFeed("ok", items=[
-        FeedItem(str(item.get("date_published") or ""), str(item.get("date_modified") or ""))
+        FeedItem(str(item.get("date_published") or ""), str(item.get("date_modified") or ""),
+                 title=str(item.get("title") or ""),
+                 summary=str(item.get("summary") or item.get("content_text") or item.get("content_html") or ""),
+                 link=str(item.get("url") or ""))
         for item in items if isinstance(item, dict)
     ])
 
@@ -149,6 +158,8 @@ def _read_items(items: list[FeedItem], fetched: Fetched, observation: Observatio
         source.outcome = "unparsed"
         observation.add_signal("unparsed", f"订阅源为空，无法确认更新：{fetched.url}", fetched.evidence)
         return
+    for item in items:
+        note_feed_item(observation, item.title, item.summary, item.link, item_time(item), fetched.url)
     dated = [moment for item in items if (moment := item_time(item)) is not None]
     if not dated:
         source.outcome = "unparsed"

@@ -22,6 +22,7 @@ from ..rules import normalise
 from .base import Fetch, network_problem, note_posts, record_source
 from ..html import Document, Element
 from .base import decode_html
+from .texts import note_wechat_album, note_wechat_article, note_wechat_list
 
 MP_HOST = "mp.weixin.qq.com"
 SOGOU_HOST = "weixin.sogou.com"
@@ -437,6 +438,7 @@ class _Reading:
             return
         self.take_name(account_name(page.text, page.document), url)
         moments, undated = album_times(page.document)
+        note_wechat_album(self.observation, page.document, url)
         # An item without a time might be the newest: then the album is a lower bound only. A 合集
         # found through an article was not filed as the account's list: its dates are lower bounds.
         lists_newest = not undated and kind == "wechat-album"
@@ -468,6 +470,7 @@ class _Reading:
             return
         stamps = [str(item.get("sendtime", "")) for item in items if isinstance(item, dict)]
         moments = [from_unix(stamp) for stamp in stamps if _UNIX.fullmatch(stamp)]
+        note_wechat_list(self.observation, items, url)
         complete = len(moments) == len(items)
         self.posts(listed, "wechat-homepage-list", moments, complete,
                    "主页文章列表中没有读到带发布时间（sendtime）的文章")
@@ -479,6 +482,7 @@ class _Reading:
         self.take_name(account_name(page.text, page.document), url)
         self.linked_albums.extend(album_links(page.text))
         posted = article_time(page.text, page.document, page.fetched.fetched_at)
+        note_wechat_article(self.observation, page.document, url, posted[0] if posted else None)
         # One article proves the account posted then, never that it has not posted since.
         self.posts(page.fetched, "wechat-article", [posted[0]] if posted else [], False,
                    "文章页面中未找到发布时间（ct、createTime、oriCreateTime）")

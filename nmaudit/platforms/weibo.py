@@ -17,6 +17,7 @@ from .base import Fetch, network_problem, note_posts, page_title, record_source
 from .weibo_resolve import (  # noqa: F401 (uid_from_url and WEIBO_HOSTS are part of this module's API)
     API, RATE_LIMIT_STATUSES, WALL_HOSTS, WEIBO_HOSTS, Resolver, account_leads, uid_from_url,
 )
+from .texts import note_weibo_post
 
 GONE_MARKERS = ("用户不存在", "20003")
 EMPTY_MARKERS = ("这里还没有内容",)
@@ -168,6 +169,7 @@ class WeiboAdapter:
         dated: list[tuple[datetime, bool]] = []
         unreadable: list[str] = []
         for post in iter_posts(cards):
+            note_weibo_post(observation, post, fetched)
             created = str(post.get("created_at") or "")
             try:
                 dated.append((parse_post_time(created, fetched.fetched_at), is_pinned(post)))

@@ -17,8 +17,10 @@ from ..dates import now
 from ..errors import ReviewError, StoreError
 from ..models import (
     FILED_FIELD_LABELS, FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS,
-    VERDICT_LABELS, AccountResult, RunResult,
+    VERDICT_LABELS, AccountResult, RunResult, CONTENT_DECISION_LABELS, CONTENT_STATUS_LABELS, TEXT_KIND_LABELS,
+    ContentReview,
 )
+from ..content import mask
 from ..output import fmt_date, fmt_minutes, summarize
 from ..review import new_review
 from ..snapshots import evidence_key
@@ -41,7 +43,7 @@ BODY_PREVIEW = 200_000
 def labels() -> dict[str, Any]:
     return {"verdict": VERDICT_LABELS, "platform": PLATFORM_LABELS, "finding": FINDING_LABELS,
             "severity": SEVERITY_LABELS, "action": REVIEW_ACTION_LABELS, "field": FILED_FIELD_LABELS,
-            "indicator": INDICATOR_LABELS, "verdict_filter": VERDICT_FILTERS}
+            "indicator": INDICATOR_LABELS, "verdict_filter": VERDICT_FILTERS, "text_kind": TEXT_KIND_LABELS}
 
 
 views.add_app_template_filter(fmt_minutes, "minutes")
@@ -154,7 +156,63 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
         screenshots=[row for row in files if row["kind"] == "screenshot"], bodies=bodies, keys=keys,
         history=history, trail=store().reviews(run_id, account_id), errors=errors or [],
         form=request.form if errors else {}, reviewer=session.get("reviewer", ""),
+        content=content_blocks(item), content_trail=store().content_reviews(run_id, account_id),
+        content_status=CONTENT_STATUS_LABELS, content_decision=CONTENT_DECISION_LABELS,
     ), status
+
+
+def content_blocks(item: AccountResult) -> list[dict[str, Any]]:
+    """Each text with hits, cut into plain and highlighted pieces (hits by their position in
+    `item.content_hits`); overlapping hits share the first one's highlight. Texts are masked."""
+    by_text: dict[int, list[int]] = {}
+    for position, hit in enumerate(item.content_hits):
+        by_text.setdefault(hit.text_index, []).append(position)
+    blocks = []
+    for text_index, positions in sorted(by_text.items()):
+        seen = item.observation.texts[text_index] if text_index < len(item.observation.texts) else None
+        text = seen.text if seen else ""
+        pieces: list[tuple[str, list[int]]] = []
+        cursor = 0
+        for position in sorted(positions, key=lambda p: item.content_hits[p].start):
+            hit = item.content_hits[position]
+            if hit.end <= hit.start:  # a link behind the text: listed, not highlighted
+                continue
+            if hit.start < cursor:  # overlaps the previous highlight
+                if pieces and pieces[-1][1]:
+                    pieces[-1][1].append(position)
+                continue
+            pieces.append((text[cursor:hit.start], []))
+            pieces.append((text[hit.start:hit.end], [position]))
+            cursor = hit.end
+        pieces.append((text[cursor:], []))
+        blocks.append({"text": seen, "pieces": pieces,
+                       "hits": [(position, item.content_hits[position]) for position in positions]})
+    return blocks
+
+
+@views.route("/runs/<run_id>/accounts/<account_id>/content", methods=["POST"])
+def decide_content(run_id: str, account_id: str):
+    item = _find(_load(run_id), account_id)
+    form = request.form
+    key, decision = form.get("key", ""), form.get("decision", "")
+    reviewer, reason = form.get("reviewer", "").strip(), form.get("reason", "").strip()
+    problems = []
+    if not any(hit.key == key for hit in item.content_hits):
+        problems.append("本批次该账号没有这条内容疑点")
+    if decision not in CONTENT_DECISION_LABELS:
+        problems.append("请选择确认问题或排除")
+    if not reviewer:
+        problems.append("请填写复核人姓名")
+    if decision == "dismiss" and not reason:
+        problems.append("排除内容疑点请填写理由")
+    if problems:
+        return account(run_id, account_id, errors=problems, status=400)
+    store().add_content_review(ContentReview(run_id=run_id, account_id=account_id, key=key, decision=decision,
+                                             reviewer=reviewer, reason=reason, at=now()))
+    session["reviewer"] = reviewer
+    flash(f"已保存：内容疑点{CONTENT_DECISION_LABELS[decision]}（{reviewer}）")
+    return redirect(url_for("views.account", run_id=run_id, account_id=account_id, **active_filters())
+                    + "#content", code=303)
 
 
 @views.route("/runs/<run_id>/accounts/<account_id>/reviews", methods=["POST"])
@@ -220,10 +278,11 @@ def _body_preview(key: str) -> Optional[str]:
     text = data.decode("utf-8", errors="replace")
     if key.endswith(".json"):
         try:
-            return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+            text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
         except ValueError:
             pass
-    return text
+    # Personal information is masked wherever staff read it; the file itself stays as sent.
+    return mask(text)
 
 
 @views.route("/snapshots/<path:key>")
