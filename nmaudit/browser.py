@@ -317,7 +317,6 @@ class BrowserSession:
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
         self.description = ""
-        self._origins: set[str] = set()  # origins whose blank stand-in page is routed
         self._partial_bodies: dict[str, bytes] = {}  # downloads read in part, for the HAR
         self._downloads: list[str] = []  # navigations that became downloads, for the HAR
         self._devtools: dict[Page, CDPSession] = {}  # one DevTools session per page, for screenshots
@@ -345,6 +344,11 @@ class BrowserSession:
             self._context.set_default_timeout(self.options.timeout * 1000)
             if self.options.replay_har:
                 await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            # Every origin's blank stand-in is routed before any page loads: a route added while
+            # another page navigates switches interception on under that navigation, and Chromium
+            # then reports its final response under the first URL with the redirect lost
+            # (measured: m.weibo.cn/<个性域名> came back as HTTP 200 at its own URL, not /u/<uid>).
+            await self._context.route(f"**{BLANK_PATH}", _serve_blank)
         except BaseException:
             await self.close()
             raise
@@ -510,9 +514,6 @@ class BrowserSession:
         origin = f"{parts.scheme}://{parts.netloc}"
         if page.url.startswith(origin + "/"):
             return
-        if origin not in self._origins:
-            await self._context.route(f"{origin}{BLANK_PATH}", _serve_blank)
-            self._origins.add(origin)
         await page.goto(f"{origin}{BLANK_PATH}")
 
     async def _fetch_in_page(self, page: Page, call: dict[str, Any]) -> Fetched:
