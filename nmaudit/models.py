@@ -33,6 +33,7 @@ FINDING_LABELS: dict[str, str] = {
     "unparsed": "页面无法解析，需人工核查",
     "unsupported": "暂不支持自动检查",
     "update-unverified": "无法确认最新发布时间",
+    "not-found": "未找到报备的账号，需人工核查",
     "changed-since-last-run": "名称或认证主体较上次检查发生变化",
     "zombie": "僵尸账号（超过3个月未更新）",
 }

@@ -23,6 +23,7 @@ SEVERITIES: dict[str, Severity] = {
     "unparsed": "review",
     "unsupported": "review",
     "update-unverified": "review",
+    "not-found": "review",
     "changed-since-last-run": "warn",
     "zombie": "warn",
 }

@@ -132,7 +132,7 @@ def test_a_listed_subtitle_is_the_app_but_its_name_is_still_compared(audited):
 def test_an_app_not_found_by_name_is_review_never_unavailable(audited, account_id, message):
     item = audited[account_id]
     assert item.judgement.verdict == "review"
-    assert [(f.code, f.message) for f in item.judgement.findings] == [("unparsed", message)]
+    assert [(f.code, f.message) for f in item.judgement.findings] == [("not-found", message)]
     assert item.judgement.findings[0].evidence, "the search answer is the evidence"
     assert item.observation.name is None and item.observation.identified_by is None
     assert item.observation.sources[0].outcome == "unparsed"
@@ -227,4 +227,4 @@ def test_real_itunes_answers_are_read_like_a_search(file, name, owner, found):
                      content_type="text/javascript; charset=utf-8", body=path.read_bytes(), fetched_at=AS_OF)
     outcome, result = read_search(answer, filed("x", name, owner))
     assert (result or {}).get("trackName") == found
-    assert outcome.kind == ("ok" if found else "unparsed")
+    assert outcome.kind == ("ok" if found else "not-found")

@@ -67,7 +67,7 @@ _HUAWEI_ID = re.compile(r"\b(C\d+)\b")
 
 STORE_LABELS = {"appstore": "App Store", "yyb": "应用宝", "huawei": "华为应用市场", "download": "下载链接"}
 SIGNAL_CODES = {"unavailable": "app-unavailable", "unreachable": "unreachable", "blocked": "blocked",
-                "unparsed": "unparsed"}
+                "unparsed": "unparsed", "not-found": "not-found"}
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Listing:
 @dataclass(frozen=True)
 class Outcome:
     """What one answer means: ok, or why not in words for staff. Kinds other than ok are
-    SourceRecord outcomes, signalled as SIGNAL_CODES says."""
+    SourceRecord outcomes (not-found: unparsed), signalled as SIGNAL_CODES says."""
 
     kind: str = "ok"
     message: str = ""
@@ -274,7 +274,8 @@ def settle(observation: Observation, fetched: Fetched, kind: str, outcome: Outco
     if outcome.kind == "ok":
         record_source(observation, fetched, kind)
         return True
-    record_source(observation, fetched, kind, outcome.kind)
+    # not-found: the answer was read, the app is not in it (for the source: nothing usable read).
+    record_source(observation, fetched, kind, "unparsed" if outcome.kind == "not-found" else outcome.kind)
     observation.add_signal(SIGNAL_CODES[outcome.kind], outcome.message, fetched.evidence)
     return False
 
@@ -339,13 +340,13 @@ def read_search(fetched: Fetched, account: Account) -> tuple[Outcome, Optional[d
         return Outcome(), found[0]
     if found:
         names = "、".join(result_label(r) for r in found[:SHOWN_RESULTS])
-        return Outcome("unparsed", f"{searched}，有{len(found)}个名称和开发者都相符的应用：{names}，需人工核查是哪一个"), None
+        return Outcome("not-found", f"{searched}，有{len(found)}个名称和开发者都相符的应用：{names}，需人工核查是哪一个"), None
     if not results:
-        return Outcome("unparsed", f"{searched}无结果，需人工核查（搜索不到不能证明无法下载）"), None
+        return Outcome("not-found", f"{searched}无结果，需人工核查（搜索不到不能证明无法下载）"), None
     names = "、".join(result_label(r) for r in results[:SHOWN_RESULTS])
     more = f"等{len(results)}个" if len(results) > SHOWN_RESULTS else ""
     owner = f"主办单位“{account.owner}”" + (f"或认证主体“{account.certified_as}”" if account.certified_as else "")
-    return Outcome("unparsed", f"{searched}，未找到名称相符且开发者与{owner}一致的应用；"
+    return Outcome("not-found", f"{searched}，未找到名称相符且开发者与{owner}一致的应用；"
                                f"搜索结果：{names}{more}，需人工核查（搜索不到不能证明无法下载）"), None
 
 

@@ -193,7 +193,7 @@ class Resolution:
 
     uid: Optional[str] = None
     how: str = ""  # for staff: "UID 1839256234 由个性域名 ynly 解析得到"
-    code: str = ""  # blocked | unreachable | unparsed
+    code: str = ""  # blocked | unreachable | unparsed | not-found
     message: str = ""
     evidence: list[str] = field(default_factory=list)
 
@@ -236,7 +236,8 @@ def redirected_uid(fetched: Fetched) -> Optional[str]:
     return None
 
 
-OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed"}
+#: Signal code -> SourceRecord outcome ("not-found": the page was read, the account is not in it).
+OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed", "not-found": "unparsed"}
 
 
 class Resolver:
@@ -251,11 +252,11 @@ class Resolver:
             return await self._redirect(lead, domain_url(lead.value), "weibo-resolve-domain")
         if lead.kind == "nickname":
             resolution = await self._redirect(lead, nickname_url(lead.value), "weibo-resolve-name")
-            if resolution.uid or resolution.code != "unparsed":
+            if resolution.uid or resolution.code != "not-found":
                 return resolution
             # The nickname link led nowhere readable: the search can still find that exact name.
             searched = await self._search(lead)
-            if not searched.uid and searched.code == "unparsed":
+            if not searched.uid and searched.code == "not-found":
                 searched.message = f"{resolution.message}；{searched.message}"
                 searched.evidence = resolution.evidence + searched.evidence
             return searched
@@ -274,7 +275,7 @@ class Resolver:
         uid = redirected_uid(fetched)
         if uid is None:
             gap = " " if lead.kind == "domain" else ""
-            return self._failed(fetched, kind, "unparsed", (
+            return self._failed(fetched, kind, "not-found", (
                 f"由{lead.described}{gap}未能解析出微博UID：{url} 没有跳转到用户主页"
                 f"（HTTP {fetched.status}，停在 {fetched.final_url}），需人工核查"))
         record_source(self.observation, fetched, kind)
@@ -300,7 +301,7 @@ class Resolver:
         cards = data.get("cards") if isinstance(data, dict) else None
         if not isinstance(cards, list):
             message = str(document.get("msg") or "")
-            return self._failed(fetched, kind, "unparsed", (
+            return self._failed(fetched, kind, "not-found", (
                 f"按{lead.described}搜索微博用户无结果（ok={document.get('ok')!r}"
                 f"{'，' + message if message else ''}），需人工核查"))
         found, listed = match_screen_name(lead.value, list(iter_users(cards)))
@@ -316,7 +317,7 @@ class Resolver:
                            f"搜索结果：{names}{more}，需人工核查")
             else:
                 message = f"按{lead.described}搜索微博用户，搜索结果中没有用户，需人工核查"
-            return self._failed(fetched, kind, "unparsed", message)
+            return self._failed(fetched, kind, "not-found", message)
         record_source(self.observation, fetched, kind)
         place = listed.index(found) + 1
         return Resolution(uid=found.uid, how=(
