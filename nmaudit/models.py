@@ -57,6 +57,9 @@ class Policy(BaseModel):
     zombie_idle_days: int = Field(90, ge=1)
     #: Opt-in sources that rate-limit hard and are off by default ("sogou": Sogou WeChat search).
     sources: list[Literal["sogou"]] = Field(default_factory=list)
+    #: Sogou WeChat search: auto = for WeChat accounts without a link or feed that lists their newest
+    #: posts; always (also `sources: [sogou]`); never (e.g. where Sogou blocks the office's address).
+    sogou: Literal["auto", "always", "never"] = "auto"
 
 
 class Extractor(BaseModel):
@@ -185,7 +188,8 @@ class Observation(BaseModel):
     name: Optional[str] = None  # None: not seen
     name_source: Optional[str] = None  # URL the name and certification were read from
     #: How the account was found when the registry named it without a direct link (a Weibo UID
-    #: resolved from a 个性域名 or the name, an app found by name): for staff, in Chinese.
+    #: resolved from a 个性域名 or the name, an app found by name, a Sogou result told apart by its
+    #: 微信号): for staff, in Chinese.
     identified_by: Optional[str] = None
     certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified
     newest_post_at: Optional[datetime] = None
@@ -201,6 +205,9 @@ class Observation(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    #: Hosts this run stopped asking before they answered for this account (a captcha wall
+    #: earlier in the run): `audit --resume` audits such an account again.
+    deferred: list[str] = Field(default_factory=list)
 
     def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
         self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))

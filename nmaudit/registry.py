@@ -32,7 +32,8 @@ __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
-POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources", "sogou")
+SOGOU_MODES: tuple[str, ...] = get_args(Policy.model_fields["sogou"].annotation)
 #: Opt-in sources a policy may name (models.Policy.sources).
 SOURCES: tuple[str, ...] = get_args(get_args(Policy.model_fields["sources"].annotation)[0])
 #: Account keys in the order missing-field problems are reported.
@@ -359,6 +360,15 @@ class _Checker:
             if name == "sources":
                 values[name] = self.sources(k, v, _join(loc, name))
                 valid = valid and values[name] is not _INVALID
+                continue
+            if name == "sogou":
+                mode = _text(v)
+                if mode is None or mode.lower() not in SOGOU_MODES:
+                    shown = f"'{mode}'" if mode else "(not text)"
+                    self.add(_at(k, v), _join(loc, name), f"unknown mode {shown} (expected {', '.join(SOGOU_MODES)})")
+                    valid = False
+                else:
+                    values[name] = mode.lower()
                 continue
             number = _whole_number(v)
             if number is None or number < 1:

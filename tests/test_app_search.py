@@ -135,7 +135,7 @@ def test_an_app_not_found_by_name_is_review_never_unavailable(audited, account_i
     assert [(f.code, f.message) for f in item.judgement.findings] == [("not-found", message)]
     assert item.judgement.findings[0].evidence, "the search answer is the evidence"
     assert item.observation.name is None and item.observation.identified_by is None
-    assert item.observation.sources[0].outcome == "unparsed"
+    assert item.observation.sources[0].outcome == "ok"  # the search answered; the app is not among its results
 
 
 def test_a_failing_search_is_unreachable(audited):

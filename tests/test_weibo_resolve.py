@@ -192,10 +192,10 @@ def test_a_later_form_makes_good_an_earlier_failure(audited):
     ("name-no-match", "not-found",
      "按账号名称“金台发布”搜索微博用户，未找到名称完全一致的账号；搜索结果：金台发布厅（UID 3300000097）、"
      "金台区发布（UID 3300000098），需人工核查"),
-    ("name-no-results", "not-found", "按账号名称“麟游发布”搜索微博用户无结果（ok=0，这里还没有内容），需人工核查"),
+    ("name-no-results", "unparsed", "按账号名称“麟游发布”搜索微博用户无结果（ok=0，这里还没有内容），需人工核查"),
     ("name-empty-listing", "not-found", "按账号名称“凤县发布”搜索微博用户，搜索结果中没有用户，需人工核查"),
     ("search-visitor-wall", "blocked", "按账号名称“千阳发布”搜索微博用户时被引导至登录或访客验证页面"),
-    ("domain-not-found", "not-found",
+    ("domain-not-found", "unparsed",
      "由个性域名 gone-domain 未能解析出微博UID：https://m.weibo.cn/gone-domain?jumpfrom=weibocom 没有跳转到用户主页"
      "（HTTP 404，停在 https://m.weibo.cn/gone-domain?jumpfrom=weibocom），需人工核查"),
 ])

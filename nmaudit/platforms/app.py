@@ -91,7 +91,8 @@ class Listing:
 @dataclass(frozen=True)
 class Outcome:
     """What one answer means: ok, or why not in words for staff. Kinds other than ok are
-    SourceRecord outcomes (not-found: unparsed), signalled as SIGNAL_CODES says."""
+    SourceRecord outcomes (not-found: a search that listed others, recorded ok), signalled
+    as SIGNAL_CODES says."""
 
     kind: str = "ok"
     message: str = ""
@@ -274,8 +275,8 @@ def settle(observation: Observation, fetched: Fetched, kind: str, outcome: Outco
     if outcome.kind == "ok":
         record_source(observation, fetched, kind)
         return True
-    # not-found: the answer was read, the app is not in it (for the source: nothing usable read).
-    record_source(observation, fetched, kind, "unparsed" if outcome.kind == "not-found" else outcome.kind)
+    # A search that lists other apps answered well: the page is fine, the app is not among them.
+    record_source(observation, fetched, kind, "ok" if outcome.kind == "not-found" else outcome.kind)
     observation.add_signal(SIGNAL_CODES[outcome.kind], outcome.message, fetched.evidence)
     return False
 

@@ -193,7 +193,7 @@ class Resolution:
 
     uid: Optional[str] = None
     how: str = ""  # for staff: "UID 1839256234 由个性域名 ynly 解析得到"
-    code: str = ""  # blocked | unreachable | unparsed | not-found
+    code: str = ""  # blocked | unreachable | unparsed
     message: str = ""
     evidence: list[str] = field(default_factory=list)
 
@@ -236,8 +236,8 @@ def redirected_uid(fetched: Fetched) -> Optional[str]:
     return None
 
 
-#: Signal code -> SourceRecord outcome ("not-found": the page was read, the account is not in it).
-OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed", "not-found": "unparsed"}
+#: Resolution code -> the source's outcome (a search that lists others answered well).
+OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "unparsed": "unparsed", "not-found": "ok"}
 
 
 class Resolver:
@@ -252,11 +252,11 @@ class Resolver:
             return await self._redirect(lead, domain_url(lead.value), "weibo-resolve-domain")
         if lead.kind == "nickname":
             resolution = await self._redirect(lead, nickname_url(lead.value), "weibo-resolve-name")
-            if resolution.uid or resolution.code != "not-found":
+            if resolution.uid or resolution.code != "unparsed":
                 return resolution
             # The nickname link led nowhere readable: the search can still find that exact name.
             searched = await self._search(lead)
-            if not searched.uid and searched.code == "not-found":
+            if not searched.uid and searched.code in ("unparsed", "not-found"):
                 searched.message = f"{resolution.message}；{searched.message}"
                 searched.evidence = resolution.evidence + searched.evidence
             return searched
@@ -275,7 +275,7 @@ class Resolver:
         uid = redirected_uid(fetched)
         if uid is None:
             gap = " " if lead.kind == "domain" else ""
-            return self._failed(fetched, kind, "not-found", (
+            return self._failed(fetched, kind, "unparsed", (
                 f"由{lead.described}{gap}未能解析出微博UID：{url} 没有跳转到用户主页"
                 f"（HTTP {fetched.status}，停在 {fetched.final_url}），需人工核查"))
         record_source(self.observation, fetched, kind)
@@ -301,7 +301,7 @@ class Resolver:
         cards = data.get("cards") if isinstance(data, dict) else None
         if not isinstance(cards, list):
             message = str(document.get("msg") or "")
-            return self._failed(fetched, kind, "not-found", (
+            return self._failed(fetched, kind, "unparsed", (
                 f"按{lead.described}搜索微博用户无结果（ok={document.get('ok')!r}"
                 f"{'，' + message if message else ''}），需人工核查"))
         found, listed = match_screen_name(lead.value, list(iter_users(cards)))
