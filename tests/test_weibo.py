@@ -76,7 +76,7 @@ CASES: dict[str, tuple[WeiboAccount, dict]] = {
                         {"interaction": "https://www.baoji.gov.cn/hdjl/down/"}),
     "policy-7-veto": (WeiboAccount("3100000080", posts=posts_at(days_before(AS_OF, 9))),
                       {"policy": {"warn_idle_days": 5, "fail_idle_days": 7}}),
-    "no-uid": (WeiboAccount("3100000090"), {"urls": ["https://weibo.com/baojipolice"]}),
+    "no-uid": (WeiboAccount("3100000090"), {"urls": ["https://weibo.com/ttarticle/p/show?id=2309404298262772365509"]}),
 }
 RELATIVE_FORMATS = {
     "just-now": ("刚刚", timedelta(0)),

@@ -358,7 +358,7 @@ def read_search(fetched: Fetched, account: Account) -> tuple[Outcome, Optional[d
 class AppAdapter:
     platform = "app"
     sources = ("App Store 查询接口与页面、应用宝、华为应用市场下载、直接下载链接（只读开头字节）；"
-               "只报备名称时用 App Store 搜索（名称与开发者须与报备相符）")
+               "只报备名称时用 App Store 搜索（名称、开发者须与报备相符）")
     checks = ("availability", "name", "certification")
     #: The app's posts and its in-app interaction are not public.
     unchecked = ("update", "interaction")
