@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,28 +61,38 @@ def sample_run(tmp_path_factory) -> tuple[Path, dict]:
 # -- re-judging without the network ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("as_of, verdict, expected", [
-    ("2026-11-29T23:59", "pass", []),          # 7 days after the 11-22 post
-    ("2026-11-30T00:00", "pass", ["stale-7d"]),  # 8 days
-    ("2026-12-06T23:59", "pass", ["stale-7d"]),  # 14 days
-    ("2026-12-07T00:00", "fail", ["stale-14d"]),  # 15 days
+def newest_post_day(document: dict, account_id: str) -> date:
+    """The Beijing date of an account's newest post in the sample capture (recorded relative to
+    the day it was recorded on)."""
+    account = next(a for a in document["accounts"] if a["id"] == account_id)
+    return datetime.fromisoformat(account["observed"]["newest_post_at"]).astimezone(BEIJING).date()
+
+
+@pytest.mark.parametrize("days, time, verdict, expected", [
+    (7, "23:59", "pass", []),             # 7 days after the post
+    (8, "00:00", "pass", ["stale-7d"]),   # 8 days
+    (14, "23:59", "pass", ["stale-7d"]),  # 14 days
+    (15, "00:00", "fail", ["stale-14d"]),  # 15 days
 ])
-def test_rejudging_later_crosses_the_day_boundaries_exactly(sample_run, as_of, verdict, expected):
+def test_rejudging_later_crosses_the_day_boundaries_exactly(sample_run, days, time, verdict, expected):
     workdir, document = sample_run
+    posted = newest_post_day(document, "baoji-fabu-weibo")
     store = Store(workdir / "nmaudit.db")
-    again = by_id(rejudge(store, document["run"]["id"], parse_as_of(as_of)))["baoji-fabu-weibo"]
-    assert again.observation.newest_post_at.astimezone(BEIJING).date().isoformat() == "2026-11-22"
+    as_of = parse_as_of(f"{posted + timedelta(days=days)}T{time}")
+    again = by_id(rejudge(store, document["run"]["id"], as_of))["baoji-fabu-weibo"]
+    assert again.observation.newest_post_at.astimezone(BEIJING).date() == posted
     assert (again.judgement.verdict, codes(again)) == (verdict, expected)
 
 
 def test_judge_command_prints_the_same_document_and_writes_nothing(sample_run):
     workdir, document = sample_run
+    later = newest_post_day(document, "baoji-fabu-weibo") + timedelta(days=15)
     before = rows(workdir / "nmaudit.db", "select count(*) from judgements")
-    done = nmaudit("judge", document["run"]["id"], "--as-of", "2026-12-07", "--format", "json",
+    done = nmaudit("judge", document["run"]["id"], "--as-of", later.isoformat(), "--format", "json",
                    "--db", str(workdir / "nmaudit.db"), cwd=workdir)
     assert done.returncode == 0, done.stderr
     judged = json.loads(done.stdout)
-    assert set(judged) >= {"run", "summary", "accounts"} and judged["run"]["as_of"] == "2026-12-07T00:00:00+08:00"
+    assert set(judged) >= {"run", "summary", "accounts"} and judged["run"]["as_of"] == f"{later}T00:00:00+08:00"
     verdicts = {a["id"]: a["verdict"] for a in judged["accounts"]}
     assert verdicts["baoji-fabu-weibo"] == "fail" and verdicts["baoji-wenlv-weibo"] == "review"
     assert rows(workdir / "nmaudit.db", "select count(*) from judgements") == before
@@ -353,8 +363,9 @@ def test_history_runs_and_prune_respect_staff_review(tmp_path):
                                   cwd=tmp_path).stdout)["runs"]
     assert [(r["verdict"], r["machine_verdict"]) for r in timeline] == [("review", "review"), ("pass", "review")]
     listed = {r["id"]: r for r in json.loads(nmaudit("runs", "--format", "json", "--db", str(db), cwd=tmp_path).stdout)["runs"]}
-    assert (listed[second]["pass"], listed[second]["review"]) == (9, 1)
-    assert (listed[first]["pass"], listed[first]["review"]) == (8, 2)
+    first_pass = listed[first]["pass"]
+    assert listed[first]["review"] == 2  # as the sample capture judges
+    assert (listed[second]["pass"], listed[second]["review"]) == (first_pass + 1, 1)
 
     done = nmaudit("prune", "--keep-runs", "1", "--db", str(db), cwd=tmp_path)
     assert done.returncode == 0 and f"保留批次 {first}（含报备记录" in done.stdout, done.stdout
