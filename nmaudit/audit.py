@@ -19,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from . import __version__
-from .browser import BrowserCrashed, BrowserOptions, BrowserSession, Fetched, HostPacer, capture_time
+from .browser import BrowserCrashed, BrowserOptions, BrowserSession, Fetched, HostHalt, HostPacer, capture_time
 from .dates import now
 from .errors import BrowserUnavailable, RunInterrupted, StoreError
 from .models import Account, AccountResult, Observation, RunInfo, RunResult
@@ -112,6 +112,12 @@ class Visitor:
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         return await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes)
 
+    def halt(self, host: str, reason: str, evidence: list[str]) -> None:
+        self.browser.pacer.halt(host, reason, evidence)
+
+    def halted(self, host: str) -> Optional[HostHalt]:
+        return self.browser.pacer.halted(host)
+
 
 def new_observation(account: Account) -> Observation:
     return Observation(account_id=account.id, platform=account.platform, started_at=now(),
@@ -172,7 +178,8 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
 
 
 async def resume_run(run_id: str, options: AuditOptions, store: Store, progress: Progress = Progress()) -> RunResult:
-    """Finish an interrupted run: audit the accounts it had not finished, into the same run.
+    """Finish an interrupted run: audit the accounts it had not finished, and those a captcha wall
+    kept a source from (Observation.deferred), into the same run.
 
     Finished accounts are neither fetched again nor touched; an unfinished account's folder
     (whatever a killed worker left in it) is cleared before it is audited afresh."""
@@ -182,6 +189,9 @@ async def resume_run(run_id: str, options: AuditOptions, store: Store, progress:
     options.as_of = run.as_of
     if stored.get("replay_har") and not options.browser.replay_har:
         options.browser.replay_har = stored["replay_har"]
+    # Accounts a captcha wall kept a source from are done again too (their rows are replaced).
+    deferred = store.deferred_accounts(run_id)
+    store.forget_accounts(run_id, deferred)
     done = store.finished_accounts(run_id)
     remaining = [account for account in store.audited_accounts(run_id) if account.id not in done]
     for account in remaining:

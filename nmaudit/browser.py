@@ -120,6 +120,7 @@ class BrowserOptions:
     browser_args: list[str] = field(default_factory=list)
     timeout: float = 30.0  # seconds per navigation
     pace: float = 0.5  # seconds between two requests to one host
+    host_pace: dict[str, float] = field(default_factory=dict)  # hosts with their own interval (Sogou)
     retries: int = 2  # further attempts after 418/429/432/5xx or a network error
     backoff: float = 2.0  # seconds before the first retry, doubling after
     jpeg_quality: int = 70
@@ -174,10 +175,23 @@ class HostPacer:
     and the real request squeeze two requests closer than the platform tolerates.
     """
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float, per_host: Optional[dict[str, float]] = None):
         self.interval = interval
+        self.per_host = dict(per_host or {})  # hosts that need their own, longer interval
         self._next_slot: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._halted: dict[str, HostHalt] = {}
+
+    def interval_for(self, host: str) -> float:
+        return self.per_host.get(host, self.interval)
+
+    def halt(self, host: str, reason: str, evidence: list[str]) -> None:
+        """Stop asking `host` for the rest of the run (a captcha wall: more requests only make it
+        worse). The first halt's reason and evidence are kept for the accounts that follow."""
+        self._halted.setdefault(host, HostHalt(host, reason, list(evidence)))
+
+    def halted(self, host: str) -> Optional["HostHalt"]:
+        return self._halted.get(host)
 
     def ready_in(self, host: str) -> float:
         return max(0.0, self._next_slot.get(host, 0.0) - time.monotonic())
@@ -186,7 +200,8 @@ class HostPacer:
     async def slot(self, host: str) -> AsyncIterator["HostSlot"]:
         """Hold the host for one request; report Chromium's own start time through the slot."""
         held = HostSlot()
-        if self.interval <= 0:
+        interval = self.interval_for(host)
+        if interval <= 0:
             await asyncio.sleep(self.ready_in(host))  # cool-downs still apply
             yield held
             return
@@ -204,12 +219,21 @@ class HostPacer:
             try:
                 yield held
             finally:
-                self._next_slot[host] = max(self._next_slot.get(host, 0.0), held.started + self.interval)
+                self._next_slot[host] = max(self._next_slot.get(host, 0.0), held.started + interval)
         finally:
             lock.release()
 
     def cool_down(self, host: str, seconds: float) -> None:
         self._next_slot[host] = max(self._next_slot.get(host, 0.0), time.monotonic() + seconds)
+
+
+@dataclass
+class HostHalt:
+    """A host nmaudit stopped asking during this run, why, and the page that showed why."""
+
+    host: str
+    reason: str
+    evidence: list[str]
 
 
 @dataclass
@@ -356,7 +380,8 @@ class BrowserSession:
     def __init__(self, options: BrowserOptions):
         self.options = options
         self.replaying = options.replay_har is not None
-        self.pacer = HostPacer(0.0 if self.replaying else options.pace)
+        self.pacer = HostPacer(0.0 if self.replaying else options.pace,
+                               {} if self.replaying else options.host_pace)
         self.har_times = HarIndex(options.replay_har) if options.replay_har else None
         self._playwright: Optional[Playwright] = None
         self._browser: Optional[Browser] = None

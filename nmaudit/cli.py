@@ -25,11 +25,13 @@ from .errors import BrowserUnavailable, RegistryError, RunInterrupted, StoreErro
 from .install import install as install_browser
 from .install import manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
-from .models import INDICATOR_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
+from .models import INDICATOR_LABELS, PLATFORM_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
+from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
+from .coverage import account_coverage, totals_lines
 from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
@@ -146,6 +148,9 @@ def audit_options(command):
                      help="Seconds per page."),
         click.option("--pace", default=0.5, show_default=True, type=click.FloatRange(0, 60),
                      help="Seconds between two requests to one host."),
+        click.option("--sogou-pace", default=SOGOU_PACE, show_default=True, type=click.FloatRange(0, 3600),
+                     help="Seconds between two Sogou WeChat searches (Sogou walls off clients that search "
+                          "quickly; a wall stops Sogou for the rest of the run)."),
         click.option("--sources", "extra_sources", multiple=True, type=click.Choice(["sogou"]),
                      help="Turn on an opt-in source for every account (sogou: Sogou WeChat search; rate-limits hard)."),
         click.option("--record", "record_har", is_flag=False, flag_value=RECORD_BESIDE_SNAPSHOTS, default=None,
@@ -164,7 +169,7 @@ def audit_options(command):
 @audit_options
 @click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[RUN]",
               help="Continue an interrupted run (default: the latest unfinished one) with the accounts it "
-                   "had not finished, into the same run.")
+                   "had not finished, and those a captcha wall kept from a source (Sogou), into the same run.")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)
@@ -175,7 +180,7 @@ def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
         store = _store(settings["db"])
         try:
             run_id = store.resolve_run(resume, unfinished=True)
-            if store.run_status(run_id) == "finished":
+            if not store.resumable(run_id):
                 raise StoreError(f"run {run_id} is already finished: nothing to resume")
         except StoreError as error:
             raise click.ClickException(str(error)) from None
@@ -263,7 +268,7 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         browser=BrowserOptions(
             executable=settings["executable"], browser_args=list(settings["browser_args"]),
             timeout=settings["timeout"], pace=settings["pace"], record_har=settings["record_har"],
-            replay_har=settings["replay_har"],
+            replay_har=settings["replay_har"], host_pace={SOGOU_HOST: settings["sogou_pace"]},
         ),
     )
     display = ProgressDisplay(stderr)
@@ -292,6 +297,10 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         + (f"，录制 {record_har}" if record_har else ""),
         markup=False,
     )
+    if deferred := [item for item in result.results if item.observation.deferred]:
+        hosts = "、".join(dict.fromkeys(host for item in deferred for host in item.observation.deferred))
+        stderr.print(f"{hosts} 在本次检查中出现验证码，已停止访问；{len(deferred)} 个账号待补查："
+                     f"稍后运行 nmaudit audit --resume {result.run.id}", markup=False)
     sys.exit(exit_code_for(result, settings["fail_on"]))
 
 
@@ -471,7 +480,7 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
 
 @cli.group()
 def registry() -> None:
-    """The registry: import a spreadsheet export, lint accounts.yaml."""
+    """The registry: import a spreadsheet export, lint accounts.yaml, see what an audit can prove."""
 
 
 def _invalid(error: RegistryError, message: str) -> InvalidInput:
@@ -501,11 +510,33 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
         click.echo(visible(line), err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
-    write_registry(imported, target)
+    written = write_registry(imported, target)
     left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
     closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
     stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
+    stderr.print(f"能否证明更新情况（逐个账号见 nmaudit registry coverage {output_file}）：", markup=False)
+    for line in totals_lines([account_coverage(account) for account in written.accounts]):
+        stderr.print(f"  {line}", markup=False)
     sys.exit(EXIT_FAIL_ON if imported.problems else 0)
+
+
+@registry.command("coverage")
+@click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
+def registry_coverage(registry_file: str) -> None:
+    """Per account, the sources the audit will read and whether they can prove idleness."""
+    try:
+        loaded = load_registry(registry_file)
+    except RegistryError as error:
+        count = len(error.problems)
+        raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
+    items = [account_coverage(account) for account in loaded.accounts]
+    for item in items:
+        account = item.account
+        click.echo(f"{registry_file}:{account.line}: {account.id} {account.name}"
+                   f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}")
+    click.echo("")
+    for line in totals_lines(items):
+        click.echo(line)
 
 
 @registry.command("lint")

@@ -33,6 +33,7 @@ FINDING_LABELS: dict[str, str] = {
     "unparsed": "页面无法解析，需人工核查",
     "unsupported": "暂不支持自动检查",
     "update-unverified": "无法确认最新发布时间",
+    "not-found": "未找到报备的账号，需人工核查",
     "changed-since-last-run": "名称或认证主体较上次检查发生变化",
     "zombie": "僵尸账号（超过3个月未更新）",
 }
@@ -56,6 +57,9 @@ class Policy(BaseModel):
     zombie_idle_days: int = Field(90, ge=1)
     #: Opt-in sources that rate-limit hard and are off by default ("sogou": Sogou WeChat search).
     sources: list[Literal["sogou"]] = Field(default_factory=list)
+    #: Sogou WeChat search: auto = for WeChat accounts without a link or feed that lists their newest
+    #: posts; always (also `sources: [sogou]`); never (e.g. where Sogou blocks the office's address).
+    sogou: Literal["auto", "always", "never"] = "auto"
 
 
 class Extractor(BaseModel):
@@ -80,6 +84,49 @@ class Extract(BaseModel):
     lists_newest: bool = True  # the page lists the newest posts (else its dates are a lower bound)
 
 
+#: Sites of platform "web" that registries name (抖音号, 头条号...): key -> what staff read.
+SITES: dict[str, str] = {
+    "douyin": "抖音", "toutiao": "今日头条", "kuaishou": "快手", "bilibili": "哔哩哔哩", "xiaohongshu": "小红书",
+    "channels": "微信视频号", "baijiahao": "百家号", "netease": "网易号",
+}
+
+#: Identity fields of each platform (Account.ids), and what staff call them.
+IDENTITY_LABELS: dict[str, str] = {
+    "wechat_id": "微信号", "gh_id": "原始ID", "uid": "微博UID", "domain": "微博个性域名",
+    "appstore_id": "App Store ID", "package": "安卓包名",
+    **{site: f"{label}号" for site, label in SITES.items()},
+}
+IDENTITY_KEYS: dict[str, tuple[str, ...]] = {
+    "wechat": ("wechat_id", "gh_id"), "weibo": ("uid", "domain"), "app": ("appstore_id", "package"),
+    "web": tuple(SITES),
+}
+
+
+class Identities(BaseModel):
+    """What a registry row files about an account besides links: its ids on the platform."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wechat_id: Optional[str] = None  # 微信号
+    gh_id: Optional[str] = None  # 原始ID, gh_ and 12 hex digits
+    uid: Optional[str] = None  # Weibo UID
+    domain: Optional[str] = None  # Weibo 个性域名: weibo.com/<domain>
+    appstore_id: Optional[str] = None  # digits of apps.apple.com/cn/app/id<N>
+    package: Optional[str] = None  # Android package name
+    douyin: Optional[str] = None  # 抖音号
+    toutiao: Optional[str] = None  # 头条号
+    kuaishou: Optional[str] = None  # 快手号
+    bilibili: Optional[str] = None  # Bilibili mid
+    xiaohongshu: Optional[str] = None  # 小红书号
+    channels: Optional[str] = None  # 视频号
+    baijiahao: Optional[str] = None  # 百家号
+    netease: Optional[str] = None  # 网易号
+
+    def filled(self) -> dict[str, str]:
+        """The ids given, in declaration order."""
+        return {key: value for key, value in self.model_dump().items() if value}
+
+
 class Account(BaseModel):
     """One filed account, with defaults and policy already merged in."""
 
@@ -91,12 +138,21 @@ class Account(BaseModel):
     owner: str
     certified_as: Optional[str] = None
     region: Optional[str] = None
-    urls: list[str]
+    urls: list[str] = Field(default_factory=list)  # optional when ids or (wechat, weibo, app) the name suffice
+    ids: Identities = Field(default_factory=Identities)
+    site: Optional[str] = None  # platform web: which site (SITES), when no id names it
     interaction: Optional[str] = None
     feed: Optional[str] = None  # RSS, Atom or JSON Feed of the account's posts (any platform)
     extract: Optional[Extract] = None  # platform: web only
     policy: Policy = Field(default_factory=Policy)
     line: int = 0  # where the entry starts in the registry file
+
+    @property
+    def site_key(self) -> Optional[str]:
+        """The web site this account is on (douyin, toutiao...), from `site` or its ids."""
+        if self.platform != "web":
+            return None
+        return self.site or next(iter(self.ids.filled()), None)
 
 
 class Signal(BaseModel):
@@ -131,6 +187,10 @@ class Observation(BaseModel):
     not_checked: list[Indicator] = Field(default_factory=list)  # left to staff: not visible publicly
     name: Optional[str] = None  # None: not seen
     name_source: Optional[str] = None  # URL the name and certification were read from
+    #: How the account was found when the registry named it without a direct link (a Weibo UID
+    #: resolved from a 个性域名 or the name, an app found by name, a Sogou result told apart by its
+    #: 微信号): for staff, in Chinese.
+    identified_by: Optional[str] = None
     certification: Optional[str] = None  # None: not seen; "": seen, the account is not certified
     newest_post_at: Optional[datetime] = None
     newest_post_source: Optional[str] = None
@@ -145,6 +205,9 @@ class Observation(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    #: Hosts this run stopped asking before they answered for this account (a captcha wall
+    #: earlier in the run): `audit --resume` audits such an account again.
+    deferred: list[str] = Field(default_factory=list)
 
     def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
         self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))

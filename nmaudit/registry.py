@@ -24,7 +24,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import RegistryError, UsageError
-from .models import PLATFORMS, Account, Policy
+from .models import IDENTITY_KEYS, IDENTITY_LABELS, PLATFORMS, SITES, Account, Policy
 from .html import SelectorError, parse_selector
 from .sanitize import visible
 
@@ -33,17 +33,31 @@ __all__ = ["Registry", "load_registry", "SUPPORTED_VERSION"]
 SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
-POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources")
+POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources", "sogou")
+SOGOU_MODES: tuple[str, ...] = get_args(Policy.model_fields["sogou"].annotation)
 #: Opt-in sources a policy may name (models.Policy.sources).
 SOURCES: tuple[str, ...] = get_args(get_args(Policy.model_fields["sources"].annotation)[0])
 #: Account keys in the order missing-field problems are reported.
 ACCOUNT_KEYS = (
-    "id", "name", "platform", "owner", "certified_as", "region", "urls", "interaction", "feed", "extract",
-    "policy",
+    "id", "name", "platform", "owner", "certified_as", "region", "urls", "ids", "site", "interaction", "feed",
+    "extract", "policy",
 )
+#: Every identity key (models.Identities); which platform each belongs to is IDENTITY_KEYS.
+ID_KEYS: tuple[str, ...] = tuple(IDENTITY_LABELS)
+PLATFORM_OF_ID = {key: platform for platform, keys in IDENTITY_KEYS.items() for key in keys}
+#: What each identity must look like, and how to say so.
+ID_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
+    "wechat_id": (re.compile(r"[A-Za-z][-_A-Za-z0-9]{2,29}"), "letters, digits, '_' and '-', starting with a letter"),
+    "gh_id": (re.compile(r"gh_[0-9a-f]{12}", re.IGNORECASE), "'gh_' and 12 letters or digits, e.g. gh_1a2b3c4d5e6f"),
+    "uid": (re.compile(r"[0-9]{5,16}"), "digits only"),
+    "domain": (re.compile(r"[A-Za-z0-9][-_A-Za-z0-9.]{0,39}"), "letters, digits, '_', '-' and '.'"),
+    "appstore_id": (re.compile(r"(?:id)?[0-9]{6,12}"), "digits, as in apps.apple.com/cn/app/id<digits>"),
+    "package": (re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+"), "a package name such as cn.gov.example.app"),
+}
 #: Keys that ``defaults`` may not set, and why.
 NOT_DEFAULTABLE = {
     "id": "'id' cannot have a default (each account needs its own)",
+    "ids": "'ids' cannot have a default (each account has its own)",
     "feed": "'feed' cannot have a default (each account has its own feed)",
     "extract": "'extract' cannot have a default (share one with a YAML anchor: extract: *name)",
     "policy": "'policy' cannot have a default (use the top-level policy)",
@@ -169,7 +183,8 @@ def compose_bounded(file: str, text: str) -> Optional[Node]:
     try:
         root = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.YAMLError as error:
-        if _FAST_LOADER is not yaml.SafeLoader and len(text) < _EXPLAIN_BELOW:
+        too_deep = "maximum nesting depth" in str(error)  # pure Python would recurse until it gives up
+        if _FAST_LOADER is not yaml.SafeLoader and len(text) < _EXPLAIN_BELOW and not too_deep:
             try:
                 yaml.compose(text, Loader=yaml.SafeLoader)
             except yaml.YAMLError as explained:
@@ -441,6 +456,15 @@ class _Checker:
                 values[name] = self.sources(k, v, _join(loc, name))
                 valid = valid and values[name] is not _INVALID
                 continue
+            if name == "sogou":
+                mode = _text(v)
+                if mode is None or mode.lower() not in SOGOU_MODES:
+                    shown = f"'{mode}'" if mode else "(not text)"
+                    self.add(_at(k, v), _join(loc, name), f"unknown mode {shown} (expected {', '.join(SOGOU_MODES)})")
+                    valid = False
+                else:
+                    values[name] = mode.lower()
+                continue
             number = _whole_number(v)
             if number is None or number < 1:
                 self.add(_at(k, v), _join(loc, name), "expected a whole number >= 1")
@@ -490,6 +514,8 @@ class _Checker:
             elif name in _REQUIRED:
                 self.add(_line(node), _join(loc, name), "required field missing")
                 values[name] = _INVALID
+
+        self.check_identity(loc, node, entries, values)
 
         if values.get("extract") not in (None, _INVALID) and values.get("platform") not in ("web", _INVALID, None):
             k, v = entries["extract"]  # extract cannot come from defaults
@@ -644,6 +670,80 @@ class _Checker:
                                 "(a strptime format like '%Y-%m-%d %H:%M', or '%s' for Unix seconds)")
         return _INVALID if len(self.problems) > problems else values
 
+    def identities(self, key: Node, node: Node, loc: str) -> Any:
+        """The platform ids a row files (微信号, 原始ID, UID...); each checked for its form."""
+        entries = self.mapping(key, node, loc, ID_KEYS)
+        if entries is None:
+            return _INVALID
+        values: dict[str, Any] = {}
+        for name, (k, v) in entries.items():
+            text = self.text(k, v, _join(loc, name), required=False)
+            if text is _INVALID or text is None:
+                values[name] = text
+                continue
+            form = ID_FORMS.get(name)
+            if name == "wechat_id" and ID_FORMS["gh_id"][0].fullmatch(text):
+                self.add(_at(k, v), _join(loc, name), f"'{text}' is a 原始ID, not a 微信号: file it as gh_id")
+                values[name] = _INVALID
+                continue
+            if form and not form[0].fullmatch(text):
+                self.add(_at(k, v), _join(loc, name), f"not a valid {IDENTITY_LABELS[name]} '{text}' (expected {form[1]})")
+                values[name] = _INVALID
+                continue
+            values[name] = {"appstore_id": text.removeprefix("id"), "gh_id": text.lower()}.get(name, text)
+        if any(v is _INVALID for v in values.values()):
+            return _INVALID
+        return {name: value for name, value in values.items() if value is not None}
+
+    def site(self, key: Node, node: Node, loc: str) -> Any:
+        value = self.text(key, node, loc, required=False)
+        if value in (_INVALID, None):
+            return value
+        if value.lower() not in SITES:
+            self.add(_at(key, node), loc, f"unknown site '{value}' (expected {', '.join(SITES)})")
+            return _INVALID
+        return value.lower()
+
+    def check_identity(self, loc: str, node: Node, entries: _Entries, values: dict[str, Any]) -> None:
+        """ids and site fit the platform; a web account names at least a link, an id or its site
+        (the other platforms can be searched for by name)."""
+        platform = values.get("platform")
+        ids = values.get("ids") if isinstance(values.get("ids"), dict) else {}
+        if platform in (None, _INVALID):
+            return
+        if "ids" in entries and isinstance(entries["ids"][1], MappingNode):
+            # Every key as written, so a misplaced id is reported even beside an invalid one.
+            written = [k.value for k, _ in entries["ids"][1].value if isinstance(k, ScalarNode)]
+            for name in (name for name in written if name in PLATFORM_OF_ID):
+                if PLATFORM_OF_ID[name] != platform:
+                    self.add(self.id_line(entries["ids"], name), f"{loc}.ids.{name}",
+                             f"{IDENTITY_LABELS[name]} is for platform {PLATFORM_OF_ID[name]}, not {platform} "
+                             f"(ids of {platform}: {', '.join(IDENTITY_KEYS[platform])})")
+                    values["ids"] = _INVALID
+        if values.get("site") not in (None, _INVALID) and platform != "web":
+            k, v = entries["site"] if "site" in entries else (node, node)
+            self.add(_at(k, v), f"{loc}.site", "site is only for platform web")
+            values["site"] = _INVALID
+        site, named = values.get("site"), [name for name in ids if name in SITES]
+        if isinstance(site, str) and named and named != [site]:
+            k, v = entries["site"] if "site" in entries else (node, node)
+            self.add(_at(k, v), f"{loc}.site", f"site '{site}' does not match ids ({', '.join(named)})")
+            values["site"] = _INVALID
+        if platform == "web" and "urls" not in values and "ids" not in values and "site" not in values:
+            self.add(_line(node), f"{loc}.urls",
+                     "required field missing (platform web needs urls, or ids/site naming the platform)")
+            values["urls"] = _INVALID
+
+    @staticmethod
+    def id_line(pair: tuple[Node, Node], name: str) -> int:
+        """The line of one key inside ids (the mapping's own line when not found)."""
+        key, node = pair
+        if isinstance(node, MappingNode):
+            for k, _ in node.value:
+                if isinstance(k, ScalarNode) and k.value == name:
+                    return _line(k)
+        return _at(key, node)
+
     def boolean(self, key: Node, node: Node, loc: str) -> Any:
         if isinstance(node, ScalarNode) and node.tag == _BOOL_TAG:
             return SafeConstructor().construct_yaml_bool(node)
@@ -651,7 +751,7 @@ class _Checker:
         return _INVALID
 
 
-_REQUIRED = ("id", "name", "platform", "owner", "urls")
+_REQUIRED = ("id", "name", "platform", "owner")
 
 #: How each account field is validated; every validator reports its own problems.
 _FIELDS: dict[str, Callable[[_Checker, Node, Node, str], Any]] = {
@@ -662,6 +762,8 @@ _FIELDS: dict[str, Callable[[_Checker, Node, Node, str], Any]] = {
     "certified_as": lambda c, k, n, loc: c.text(k, n, loc, required=False),
     "region": lambda c, k, n, loc: c.text(k, n, loc, required=False),
     "urls": _Checker.urls,
+    "ids": _Checker.identities,
+    "site": _Checker.site,
     "interaction": lambda c, k, n, loc: c.url(k, n, loc, required=False),
     "feed": lambda c, k, n, loc: c.url(k, n, loc, required=False),
     "extract": _Checker.extract,

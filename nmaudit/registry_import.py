@@ -28,8 +28,8 @@ from typing import Any, Optional
 import yaml
 
 from .errors import RegistryError
-from .models import PLATFORM_LABELS
-from .registry import _is_http_url, load_registry
+from .models import IDENTITY_KEYS, IDENTITY_LABELS
+from .registry import ID_FORMS, Registry, _is_http_url, load_registry
 from .snapshots import atomic_write
 from .workbook import read_workbook_sheet
 
@@ -41,11 +41,30 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "owner": ("主办单位", "开办单位", "开办主体", "主办主体", "主体单位"),
     "certified_as": ("认证主体", "认证单位", "认证信息", "认证名称"),
     "region": ("地区", "所属地区", "行政区划", "区域", "区县", "所属区县", "地区/部门"),
-    "account_id": ("账号id", "id", "uid", "微博uid", "微信号", "原始id", "应用id", "appid", "appstoreid", "包名",
-                   "账号"),
+    "account_id": ("账号id", "id", "uid", "微博uid", "微博id", "微信号", "原始id", "应用id", "appid", "appstoreid",
+                   "包名", "安卓包名", "应用包名", "账号", "个性域名", "抖音号", "头条号", "快手号", "视频号", "小红书号",
+                   "百家号", "网易号", "b站id", "哔哩哔哩id", "bilibiliid", "mid"),
     "url": ("链接", "网址", "url", "主页地址", "主页链接", "账号链接", "访问地址", "下载地址", "首页地址", "地址"),
     "interaction": ("互动地址", "互动入口", "留言地址", "互动功能地址"),
     "status": ("运行状态", "状态", "账号状态"),
+}
+#: Headers that say what kind of id a column holds (normalised); other id columns are read by form.
+ID_HEADERS: dict[str, str] = {
+    "微信号": "wechat_id", "原始id": "gh_id", "uid": "uid", "微博uid": "uid", "微博id": "uid", "个性域名": "domain",
+    "appstoreid": "appstore_id", "包名": "package", "安卓包名": "package", "应用包名": "package", "抖音号": "douyin",
+    "头条号": "toutiao", "快手号": "kuaishou", "视频号": "channels", "小红书号": "xiaohongshu", "百家号": "baijiahao",
+    "网易号": "netease", "b站id": "bilibili", "哔哩哔哩id": "bilibili", "bilibiliid": "bilibili", "mid": "bilibili",
+}
+#: Platform words of the sites of platform web (抖音, 头条号...), normalised.
+SITE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("抖音", "抖音号", "douyin"), "douyin"),
+    **dict.fromkeys(("今日头条", "头条", "头条号", "toutiao"), "toutiao"),
+    **dict.fromkeys(("快手", "快手号", "kuaishou"), "kuaishou"),
+    **dict.fromkeys(("小红书", "xiaohongshu"), "xiaohongshu"),
+    **dict.fromkeys(("视频号", "微信视频号"), "channels"),
+    **dict.fromkeys(("百家号",), "baijiahao"),
+    **dict.fromkeys(("哔哩哔哩", "b站", "bilibili"), "bilibili"),
+    **dict.fromkeys(("网易号",), "netease"),
 }
 #: Row numbering, not data.
 IGNORED_HEADERS = ("序号", "编号")
@@ -60,8 +79,7 @@ PLATFORM_WORDS: dict[str, str] = {
                      "weixin"), "wechat"),
     **dict.fromkeys(("微博", "新浪微博", "政务微博", "weibo"), "weibo"),
     **dict.fromkeys(("客户端", "移动客户端", "app", "手机客户端", "应用", "ios", "android", "安卓"), "app"),
-    **dict.fromkeys(("抖音", "今日头条", "头条", "头条号", "快手", "小红书", "视频号", "微信视频号", "百家号",
-                     "哔哩哔哩", "b站", "网易号", "其他", "其它"), "web"),
+    **dict.fromkeys((*SITE_WORDS, "其他", "其它"), "web"),
 }
 #: 运行状态 values that mean the account no longer runs.
 CLOSED = ("关停", "已关停", "注销", "已注销", "停用", "已停用", "关闭", "已关闭")
@@ -73,12 +91,11 @@ HEADER_SEARCH_ROWS = 15
 _SPLIT_HEADER = re.compile(r"[/／、|｜]")
 _NOTE = re.compile(r"[（(][^）)]*[）)]")
 _SPLIT_VALUES = re.compile(r"[\s;；,，、]+")
-_WEIBO_UID = re.compile(r"\d{5,12}")
-_APPLE_ID = re.compile(r"(?:id)?(\d{6,12})", re.IGNORECASE)
-_ANDROID_PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
 #: IDs in public URLs (a Weibo UID, an App Store id), for ids that stay the same across imports.
-_URL_ID = re.compile(r"(?:weibo\.com|weibo\.cn)/(?:u/|profile/)?(\d{5,12})|apps\.apple\.com/.*/(id\d{6,12})")
+_URL_ID = re.compile(r"(?:weibo\.com|weibo\.cn)/(?:u/|profile/|p/\d{6})?(\d{5,12})|apps\.apple\.com/.*/(id\d{6,12})")
 _SLUG = re.compile(r"[^a-z0-9._-]+")
+#: A link written without its scheme, as clerks often do ("weibo.com/baojifabu", "www.x.gov.cn/app").
+_BARE_URL = re.compile(r"(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|gov\.cn|com\.cn)(?::\d+)?/\S*", re.IGNORECASE)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 
 
@@ -201,8 +218,10 @@ def find_header(sheet: Sheet) -> tuple[int, list[str]]:
     for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if index + 1 < len(sheet.rows):
             below = sheet.rows[index + 1][1]
-            second_level = any(low and low != up and header_field(low)
-                               for up, low in zip(cells + [""] * len(below), below))
+            # A two-row header has fields in both rows (主办单位 merged down beside 账号信息 over
+            # 账号名称); a title row above the header names none.
+            second_level = any(header_field(up) for up in cells if up) and any(
+                low and low != up and header_field(low) for up, low in zip(cells + [""] * len(below), below))
             if second_level:
                 headers = _combined(cells, below)
                 if {"name", "platform"} <= {header_field(h) for h in headers}:
@@ -219,7 +238,7 @@ def platform_of(text: str) -> Optional[str]:
     word = _key(_NOTE.sub("", text))
     if word in PLATFORM_WORDS:
         return PLATFORM_WORDS[word]
-    if "视频号" in word or "抖音" in word or "头条" in word:
+    if site_of(text):
         return "web"
     for marker, platform in (("微信", "wechat"), ("公众号", "wechat"), ("微博", "weibo"), ("客户端", "app"),
                              ("app", "app")):
@@ -228,15 +247,42 @@ def platform_of(text: str) -> Optional[str]:
     return None
 
 
-def derived_url(platform: str, account_id: str) -> Optional[str]:
-    """The public page of an account ID, where the platform has one."""
-    if platform == "weibo" and _WEIBO_UID.fullmatch(account_id):
-        return f"https://weibo.com/u/{account_id}"
-    if platform == "app":
-        if found := _APPLE_ID.fullmatch(account_id):
-            return f"https://apps.apple.com/cn/app/id{found.group(1)}"
-        if _ANDROID_PACKAGE.fullmatch(account_id):
-            return f"https://sj.qq.com/appdetail/{account_id}"
+def site_of(text: str) -> Optional[str]:
+    """The site of a platform-web type ("抖音号" -> douyin); None for 其他 and the other platforms."""
+    word = _key(_NOTE.sub("", text))
+    return SITE_WORDS.get(word) or next((site for marker, site in SITE_WORDS.items() if marker in word), None)
+
+
+def as_url(text: str) -> Optional[str]:
+    """`text` as an http(s) URL: as written, or with https:// before a link written without it."""
+    if _is_http_url(text):
+        return text
+    if _BARE_URL.fullmatch(text) and _is_http_url(f"https://{text}"):
+        return f"https://{text}"
+    return None
+
+
+def identity_of(platform: str, site: Optional[str], text: str, hint: Optional[str]) -> Optional[str]:
+    """Which identity field an id belongs in, by its column's header where that says, else by its
+    form on the platform; None when it fits none (it is then reported, not guessed)."""
+    keys = IDENTITY_KEYS[platform]
+    if platform == "web":
+        key = hint if hint in keys else site
+        return key if key and not any(c.isspace() for c in text) else None
+    candidates = ([hint] if hint in keys else []) + [k for k in keys if k != hint]
+    if platform == "wechat" and ID_FORMS["gh_id"][0].fullmatch(text):
+        return "gh_id"  # an 原始ID in a 微信号 column is still an 原始ID
+    return next((key for key in candidates if ID_FORMS[key][0].fullmatch(text)), None)
+
+
+def derived_url(platform: str, ids: dict[str, str]) -> Optional[str]:
+    """The public page of an account's id, where the platform has one for it."""
+    if platform == "weibo" and ids.get("uid"):
+        return f"https://weibo.com/u/{ids['uid']}"
+    if platform == "app" and ids.get("appstore_id"):
+        return f"https://apps.apple.com/cn/app/id{ids['appstore_id'].removeprefix('id')}"
+    if platform == "app" and ids.get("package"):
+        return f"https://sj.qq.com/appdetail/{ids['package']}"
     return None
 
 
@@ -248,6 +294,7 @@ class _Mapper:
     def __init__(self, source: str, headers: list[str]):
         self.source = source
         self.columns: dict[str, list[int]] = {}
+        self.id_hints: dict[int, str] = {}  # id column -> the identity its header names
         self.unmapped: list[str] = []
         for column, header in enumerate(headers):
             name = header_field(header) if header else None
@@ -257,6 +304,9 @@ class _Mapper:
                 continue
             if name in MULTI or name not in self.columns:
                 self.columns.setdefault(name, []).append(column)
+                words = [_key(w) for w in _SPLIT_HEADER.split(_NOTE.sub("", header))]
+                if name == "account_id" and (hint := next((ID_HEADERS[w] for w in words if w in ID_HEADERS), None)):
+                    self.id_hints[column] = hint
             else:
                 self.unmapped.append(f"{header}（与“{headers[self.columns[name][0]]}”重复）")
         self.ids: set[str] = set()
@@ -269,45 +319,63 @@ class _Mapper:
         found = self.values(cells, name)
         return found[0] if found else ""
 
-    def unique_id(self, platform: str, account_ids: list[str], urls: list[str]) -> str:
-        """platform-<ID> when the export or a URL has an ASCII ID (stable across imports, so a
-        re-check can match accounts), else platform-NNN."""
+    def unique_id(self, prefix: str, account_ids: list[str], urls: list[str]) -> str:
+        """prefix-<ID> when the export or a URL has an ASCII ID (stable across imports, so a
+        re-check can match accounts), else prefix-NNN."""
         from_urls = [next(filter(None, m.groups())) for url in urls if (m := _URL_ID.search(url))]
         for account_id in [*account_ids, *from_urls]:
             slug = _slug(account_id)
-            if slug and slug[0].isalnum() and (candidate := f"{platform}-{slug}") not in self.ids:
+            if slug and slug[0].isalnum() and (candidate := f"{prefix}-{slug}") not in self.ids:
                 self.ids.add(candidate)
                 return candidate
         while True:
-            self.numbers[platform] = self.numbers.get(platform, 0) + 1
-            candidate = f"{platform}-{self.numbers[platform]:03d}"
+            self.numbers[prefix] = self.numbers.get(prefix, 0) + 1
+            candidate = f"{prefix}-{self.numbers[prefix]:03d}"
             if candidate not in self.ids:
                 self.ids.add(candidate)
                 return candidate
 
     def row(self, number: int, cells: list[str], imported: Imported, keep_closed: bool) -> None:
         where = f"{self.source}:{number}"
-        problems = []
+        problems, notes = [], []
         for name, label in REQUIRED.items():
             if not self.first(cells, name):
                 problems.append(f"{label}为空")
         platform_text = self.first(cells, "platform")
         platform = platform_of(platform_text) if platform_text else None
+        site = site_of(platform_text) if platform == "web" else None
         if platform_text and platform is None:
             problems.append(f"类型“{platform_text}”无法识别（应为微信、微博、客户端/APP，或抖音、头条等其他平台）")
 
+        # A URL is a URL in whichever column it stands (real exports put links in ID columns).
         urls, not_urls = [], []
         for text in self.values(cells, "url"):
             for part in filter(None, _SPLIT_VALUES.split(text)):
-                (urls if _is_http_url(part) else not_urls).append(part)
-        account_ids = [part for text in self.values(cells, "account_id") for part in _SPLIT_VALUES.split(text) if part]
-        if platform and not urls:
-            urls = [u for u in (derived_url(platform, i) for i in account_ids) if u]
+                url = as_url(part)
+                (urls if url else not_urls).append(url or part)
+        ids: dict[str, str] = {}
+        written_ids: list[str] = []  # as the export writes them: the account's id derives from these
+        stray: list[str] = []
+        for column in self.columns.get("account_id", []):
+            for part in filter(None, _SPLIT_VALUES.split(cells[column] if column < len(cells) else "")):
+                if url := as_url(part):
+                    urls.append(url)
+                elif platform is not None:
+                    key = identity_of(platform, site, part, self.id_hints.get(column))
+                    if key is None or key in ids:
+                        stray.append(part)
+                    else:
+                        ids[key] = {"appstore_id": part.lower().removeprefix("id"), "gh_id": part.lower()}.get(key, part)
+                        written_ids.append(part)
         if not_urls:
             problems.append(f"链接不是 http(s) 地址：{'、'.join(not_urls)}")
-        elif platform and not urls:
-            shown = f"账号ID“{'、'.join(account_ids)}”" if account_ids else "没有链接或账号ID"
-            problems.append(f"{shown}无法得到公开页面地址（{PLATFORM_LABELS[platform]}：请在链接列填写主页或下载地址）")
+        if platform and stray:
+            kinds = "、".join(IDENTITY_LABELS[k] for k in IDENTITY_KEYS[platform] if platform != "web" or k == site)
+            notes.append(f"账号ID“{'、'.join(stray)}”不是可识别的{kinds or '平台账号'}，未导入该ID")
+        if platform and not urls and (derived := derived_url(platform, ids)):
+            urls.append(derived)
+        if platform == "web" and not urls and not ids and site is None:
+            problems.append(f"类型“{platform_text}”未说明是哪个平台，且没有链接或账号ID（请填写主页链接，或注明抖音、头条等平台）")
         interaction = self.first(cells, "interaction")
         if interaction and not _is_http_url(interaction):
             problems.append(f"互动地址不是 http(s) 地址：{interaction}")
@@ -317,6 +385,7 @@ class _Mapper:
             shown = f"“{name}”" if name else "此行"
             imported.problems.append(f"{where}: {shown}未导入：{'；'.join(problems)}")
             return
+        imported.warnings.extend(f"{where}: “{name}”{note}" for note in notes)
         status = self.first(cells, "status")
         closed = _key(status) in CLOSED
         if closed:
@@ -328,14 +397,17 @@ class _Mapper:
         elif _key(status) not in RUNNING:
             imported.warnings.append(f"{where}: “{name}”运行状态“{status}”无法识别，按正常运行导入")
         assert platform is not None
+        prefix = site if platform == "web" and site and ids else platform
         values: dict[str, Any] = {
-            "id": self.unique_id(platform, account_ids, urls),
+            "id": self.unique_id(prefix, written_ids, urls),
             "name": name,
             "platform": platform,
             "owner": self.first(cells, "owner"),
             "certified_as": self.first(cells, "certified_as") or None,
             "region": self.first(cells, "region") or None,
-            "urls": list(dict.fromkeys(urls)),
+            "urls": list(dict.fromkeys(urls)) or None,
+            "ids": ids or None,
+            "site": site if platform == "web" and not ids and not urls else None,
             "interaction": interaction or None,
         }
         imported.accounts.append(ImportedAccount(number, {k: v for k, v in values.items() if v is not None},
@@ -389,22 +461,25 @@ def registry_yaml(imported: Imported) -> str:
             if key == "urls":
                 lines.append(f"{lead}urls:")
                 lines.extend(f"      - {_scalar(url)}" for url in value)
+            elif key == "ids":
+                lines.append(f"{lead}ids: {{{', '.join(f'{k}: {_scalar(v)}' for k, v in value.items())}}}")
             else:
                 comment = f"   # {note}" if index == 0 else ""
                 lines.append(f"{lead}{key}: {_scalar(value)}{comment}")
     return "\n".join(lines) + "\n"
 
 
-def write_registry(imported: Imported, path: Path) -> None:
+def write_registry(imported: Imported, path: Path) -> Registry:
     """Write the registry atomically, after checking that it loads (a failure is a bug here,
-    and must not leave a file behind)."""
+    and must not leave a file behind); the registry as written."""
     text = registry_yaml(imported)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, check = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".check.yaml")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-        load_registry(check)
+        written = load_registry(check)
     finally:
         Path(check).unlink(missing_ok=True)
     atomic_write(path, text.encode("utf-8"))
+    return written.model_copy(update={"path": str(path)})

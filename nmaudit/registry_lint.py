@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .models import PLATFORM_LABELS, Account
+from .models import PLATFORM_LABELS, SITES, Account
 from .registry import load_registry
 from .rules import normalise
 
@@ -51,6 +51,8 @@ def _platform_key(account: Account) -> tuple[str, str]:
     """Accounts on one platform: the same platform, and for 其他 (web) the same site."""
     if account.platform != "web":
         return account.platform, ""
+    if not account.urls:  # filed by its id or site alone (抖音号, 头条号)
+        return account.platform, SITES.get(account.site_key or "", "")
     host = (urlsplit(account.urls[0]).hostname or "").removeprefix("www.").removeprefix("m.")
     return account.platform, host
 

@@ -23,6 +23,7 @@ SEVERITIES: dict[str, Severity] = {
     "unparsed": "review",
     "unsupported": "review",
     "update-unverified": "review",
+    "not-found": "review",
     "changed-since-last-run": "warn",
     "zombie": "warn",
 }
@@ -120,8 +121,9 @@ def _update_findings(account: Account, observation: Observation, idle: int | Non
         return [_finding("update-unverified", "未能确认最新发布时间（不能据此认定未更新）", evidence)]
     newest = to_beijing(observation.newest_post_at).strftime("%Y-%m-%d")
     if not observation.newest_post_lists_newest:
-        # A lower bound proves recent activity; it can never prove idleness.
-        if idle <= policy.warn_idle_days or has_review:
+        # A lower bound proves activity; it can never prove idleness. Within the veto's window it
+        # proves the indicator passes (whatever the exact idle days, they are no more than these).
+        if idle <= policy.fail_idle_days or has_review:
             return []
         message = f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查"
         return [_finding("update-unverified", message, evidence)]

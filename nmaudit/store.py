@@ -231,6 +231,25 @@ class Store:
     def finished_accounts(self, run_id: str) -> set[str]:
         return {row["account_id"] for row in self.db["observations"].rows_where("run_id = ?", [run_id])}
 
+    def deferred_accounts(self, run_id: str) -> set[str]:
+        """Accounts kept with a source the run stopped asking (a captcha wall): to be audited again."""
+        rows = self.db.execute(
+            "select account_id from observations where run_id = ? "
+            "and json_array_length(coalesce(json_extract(data, '$.deferred'), '[]')) > 0", [run_id])
+        return {account_id for (account_id,) in rows.fetchall()}
+
+    def forget_accounts(self, run_id: str, account_ids: Iterable[str]) -> None:
+        """Remove what a run kept of these accounts (not staff's reviews), in one transaction, so
+        they can be audited into the run again."""
+        ids = list(account_ids)
+        with self.db.conn:
+            for name in ("observations", "judgements", "findings", "evidence"):
+                for account_id in ids:
+                    self.db.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
+
+    def resumable(self, run_id: str) -> bool:
+        return self.run_status(run_id) != "finished" or bool(self.deferred_accounts(run_id))
+
     def load_run(self, run_id: str, reviewed: bool = True, only: Optional[str] = None) -> RunResult:
         """A stored run, accounts in registry order (unfinished ones left out; with `only`,
         just that account).
@@ -294,7 +313,7 @@ class Store:
         if run_id not in (None, "latest"):
             self.run_info(run_id)
             return run_id
-        runs = [row for row in self._ordered_runs() if not unfinished or row["status"] != "finished"]
+        runs = [row for row in self._ordered_runs() if not unfinished or self.resumable(row["id"])]
         if not runs:
             what = "no unfinished run to resume" if unfinished else "no runs yet"
             raise StoreError(f"{self.path}: {what}")

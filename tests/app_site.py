@@ -103,7 +103,11 @@ class AppStoreApp:
     def lookup_document(self) -> dict:
         if not self.listed:
             return {"resultCount": 0, "results": []}
-        return {"resultCount": 1, "results": [{
+        return {"resultCount": 1, "results": [self.record()]}
+
+    def record(self) -> dict:
+        """The app as the lookup and the search list it."""
+        return {
             "isGameCenterEnabled": False, "features": [], "advisories": [], "supportedDevices": ["iPhone12-A"],
             "kind": "software", "artworkUrl512": f"https://is1-ssl.mzstatic.com/image/thumb/{self.app_id}/512.jpg",
             "artistViewUrl": "https://apps.apple.com/cn/developer/id1470000001?uo=4",
@@ -118,7 +122,7 @@ class AppStoreApp:
             "genreIds": ["6002", "6012"], "isVppDeviceBasedLicensingEnabled": True,
             "releaseDate": "2019-05-20T07:00:00Z", "currency": "CNY", "version": self.version,
             "wrapperType": "software", "userRatingCount": 312, "averageUserRating": 3.9,
-        }]}
+        }
 
     def lookup_reply(self) -> Reply:
         if self.lookup is not None:
@@ -257,13 +261,38 @@ class Download:
 Store = Union[AppStoreApp, YybApp, HuaweiApp, Download]
 
 
+def attachment(document: dict) -> Reply:
+    """An iTunes API answer: JavaScript-typed JSON sent as a file, as the lookup is."""
+    return Reply(body=as_json(document).encode(), content_type="text/javascript; charset=utf-8",
+                 headers={"Content-Disposition": "attachment; filename=1.txt"})
+
+
 class AppSite:
-    """Installs the stores and download servers on an emulator."""
+    """Installs the stores and download servers on an emulator.
+
+    The App Store search (``itunes.apple.com/search?term=..&country=cn&entity=software``)
+    answers like the lookup, ``{"resultCount", "results"}`` with the same records, in the
+    order `search` gives; a term not configured finds nothing.
+    """
 
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.app_store: dict[str, AppStoreApp] = {}
+        self.searches: dict[str, Union[list[AppStoreApp], Reply]] = {}
         emulator.add("https://itunes.apple.com/lookup", self._lookup)
+        emulator.add("https://itunes.apple.com/search", self._search)
+
+    def search(self, term: str, found: Union[list[AppStoreApp], Reply]) -> None:
+        self.searches[term] = found
+
+    def _search(self, request: Request) -> Reply:
+        if request.query.get("country") != "cn" or request.query.get("entity") != "software":
+            return json_reply({"errorMessage": "Invalid value(s) for key(s): [country, entity]"}, status=400)
+        found = self.searches.get(request.query.get("term", ""), [])
+        if isinstance(found, Reply):
+            return found
+        records = [app.record() for app in found]
+        return attachment({"resultCount": len(records), "results": records})
 
     def add(self, store: Store) -> Store:
         if isinstance(store, AppStoreApp):

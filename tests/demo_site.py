@@ -18,7 +18,7 @@ from nmaudit.dates import now
 from tests.app_site import AppSite, AppStoreApp, Download, apk_reply
 from tests.emulator import Emulator, NOT_FOUND, html_reply
 from tests.feed_site import Entry, bridge_atom, douyin_profile
-from tests.wechat_site import Album, Article, WechatSite, unix
+from tests.wechat_site import Album, Article, SogouAccount, WechatSite, unix
 from tests.weibo_site import (
     USER_GONE, VISITOR_WALL, Post, WeiboAccount, WeiboSite, days_before, posts_at, weibo_time,
 )
@@ -64,6 +64,12 @@ def demo_site(emulator: Emulator, reference: datetime) -> WeiboSite:
                                              title="岐山县召开秋冬季森林防火工作会议"))
     wechat.publish("linyoufabu0001", Article(days_before(reference, 9), nickname="麟游发布",
                                              title="麟游县2026年冬季征兵工作启动"))
+    # Sogou: 岐山发布 is filed only as an article; 眉县发布 only by its 微信号 (listed second).
+    wechat.sogou_results("岐山发布", [SogouAccount("岐山发布", "宝鸡市岐山县人民政府办公室",
+                                                   days_before(reference, 19, 17), "qishanfabu")])
+    wechat.sogou_results("meixianfabu", [
+        SogouAccount("眉县发布厅", "眉县文化馆", days_before(reference, 1), "meixianfabuting"),
+        SogouAccount("眉县发布", "宝鸡市眉县人民政府办公室", days_before(reference, 2, 20, 15), "meixianfabu")])
     emulator.add("https://wxrss.baoji.gov.cn/feeds/linyoufabu.atom", html_reply(bridge_atom("麟游发布", [
         Entry("麟游县开展冬季供暖安全检查", published=days_before(reference, 1, 9).isoformat()),
         Entry("麟游县2026年冬季征兵工作启动", published=days_before(reference, 9).isoformat()),
@@ -86,7 +92,7 @@ def record(har: Path = ROOT / "snapshots" / "sample.har") -> dict:
         demo_site(emulator, now())
         command = [
             sys.executable, "-m", "nmaudit", "audit", str(ROOT / "accounts.yaml"),
-            "--record", str(har), "--pace", "0", "--db", f"{scratch}/record.db",
+            "--record", str(har), "--pace", "0", "--sogou-pace", "0", "--db", f"{scratch}/record.db",
             "--snapshots", f"{scratch}/snapshots", "--format", "json", "--output", f"{scratch}/run.json",
             *[f"--browser-arg={arg}" for arg in emulator.browser_args],
         ]

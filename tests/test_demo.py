@@ -28,6 +28,7 @@ EXPECTED = {
     "taibai-fabu-wechat": ("fail", ["stale-14d"]),
     "qishan-fabu-wechat": ("review", ["update-unverified"]),
     "linyou-fabu-wechat": ("pass", []),
+    "meixian-fabu-wechat": ("pass", []),
     "baoji-zhengwu-app": ("pass", []),
     "qishan-zhengwu-app": ("fail", ["app-unavailable"]),
     "baoji-police-douyin": ("pass", []),

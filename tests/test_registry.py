@@ -300,9 +300,35 @@ CASES = [
             "3: accounts[0].name: required field missing",
             "3: accounts[0].platform: required field missing",
             "3: accounts[0].owner: required field missing",
-            "3: accounts[0].urls: required field missing",
         ],
         id="all required fields missing",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n",
+        ["3: accounts[0].urls: required field missing (platform web needs urls, or ids/site naming the platform)"],
+        id="web needs urls, ids or site",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: weibo\n    owner: o\n    ids:\n"
+        "      uid: 12a\n      wechat_id: gh_0123456789ab\n      domain: '-x'\n",
+        [
+            "8: accounts[0].ids.uid: not a valid 微博UID '12a' (expected digits only)",
+            "9: accounts[0].ids.wechat_id: 'gh_0123456789ab' is a 原始ID, not a 微信号: file it as gh_id",
+            "9: accounts[0].ids.wechat_id: 微信号 is for platform wechat, not weibo (ids of weibo: uid, domain)",
+            "10: accounts[0].ids.domain: not a valid 微博个性域名 '-x' (expected letters, digits, '_', '-' and '.')",
+        ],
+        id="identities checked for form and platform",
+    ),
+    pytest.param(
+        "version: 1\naccounts:\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    site: douyin\n"
+        "    ids: {toutiao: abc, weibo: x}\n  - id: b\n    name: n\n    platform: app\n    owner: o\n    site: tiktok\n",
+        [
+            "7: accounts[0].site: site 'douyin' does not match ids (toutiao)",
+            "8: accounts[0].ids.weibo: unknown key 'weibo'",
+            "13: accounts[1].site: unknown site 'tiktok' (expected douyin, toutiao, kuaishou, bilibili, xiaohongshu, "
+            "channels, baijiahao, netease)",
+        ],
+        id="site and ids of web",
     ),
     pytest.param(
         f"version: 1\naccounts:\n  - {ACCOUNT}\n  - {ACCOUNT}\n  - id: a\n    name: n\n    platform: web\n    owner: o\n    urls: [https://a.cn]\n",
@@ -751,3 +777,26 @@ def test_with_sources_turns_on_an_opt_in_source_for_every_account(tmp_path):
     assert [a.policy.sources for a in with_sources(accounts, ["sogou"])] == [["sogou"], ["sogou"]]
     assert with_sources(accounts, []) is accounts
     assert accounts[0].policy.sources == []  # the registry's own records are left as filed
+
+
+def test_identities_make_urls_optional(tmp_path):
+    """A row that files only a 微信号, an 原始ID, a UID, a 抖音号 or (WeChat, Weibo, apps) only its name loads."""
+    path = write(tmp_path, """version: 1
+accounts:
+  - {id: w1, name: 宝鸡发布, platform: wechat, owner: 宝鸡市, ids: {wechat_id: baojifabu}}
+  - {id: w2, name: 岐山发布, platform: wechat, owner: 岐山县, ids: {gh_id: GH_0123456789AB}}
+  - {id: w3, name: 太白发布, platform: wechat, owner: 太白县}
+  - {id: b1, name: 平安宝鸡, platform: weibo, owner: 公安局, ids: {uid: '2710000001', domain: pinganbaoji}}
+  - {id: a1, name: 宝鸡政务, platform: app, owner: 大数据局, ids: {appstore_id: id1234567, package: cn.gov.baoji}}
+  - {id: d1, name: 宝鸡公安, platform: web, owner: 公安局, ids: {douyin: baojigongan}}
+  - {id: t1, name: 宝鸡发布, platform: web, owner: 新闻办, site: Toutiao}
+""")
+    accounts = {a.id: a for a in load_registry(path).accounts}
+    assert accounts["w1"].urls == [] and accounts["w1"].ids.filled() == {"wechat_id": "baojifabu"}
+    assert accounts["w2"].ids.gh_id == "gh_0123456789ab"  # as WeChat writes it
+    assert accounts["w3"].ids.filled() == {}
+    assert accounts["b1"].ids.filled() == {"uid": "2710000001", "domain": "pinganbaoji"}
+    assert accounts["a1"].ids.appstore_id == "1234567"  # the 'id' of the App Store URL is dropped
+    assert accounts["d1"].site_key == "douyin" and accounts["t1"].site_key == "toutiao"
+    assert accounts["w1"].site_key is None
+

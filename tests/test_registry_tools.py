@@ -67,6 +67,8 @@ EXPECTED_ACCOUNTS = [
      "urls": ["https://apps.apple.com/cn/app/id6470000001"]},
     {"id": "weibo-2710000004", "name": "渭滨发布", "platform": "weibo", "owner": "宝鸡市渭滨区人民政府办公室", "region": "渭滨区",
      "urls": ["https://m.weibo.cn/profile/2710000004"]},
+    {"id": "wechat-taibaifabu", "name": "太白发布", "platform": "wechat", "owner": "宝鸡市太白县人民政府办公室",
+     "region": "太白县", "urls": []},  # a 微信号 alone: found through Sogou
     {"id": "web-001", "name": "平安宝鸡", "platform": "web", "owner": "宝鸡市公安局", "region": "宝鸡市",
      "urls": ["https://www.douyin.com/user/MS4wLjABAAAA-baoji-police"]},
 ]
@@ -79,14 +81,22 @@ def test_import_a_realistic_xlsx_export(tmp_path):
     assert done.stderr.splitlines() == [
         "export.xlsx: 未导入的列：开设时间、负责人",
         "export.xlsx:8: “金台教育”运行状态为注销，未列入检查",
-        "export.xlsx:10: “太白发布”未导入：账号ID“taibaifabu”无法得到公开页面地址（微信：请在链接列填写主页或下载地址）",
         "export.xlsx:11: “岐山发布”未导入：类型“网站群”无法识别（应为微信、微博、客户端/APP，或抖音、头条等其他平台）",
         "export.xlsx:13: 此行未导入：账号名称为空",
-        "已写入 accounts.yaml：5 个账号，3 行无法导入（见上），1 个已关停/注销",
+        "已写入 accounts.yaml：6 个账号，2 行无法导入（见上），1 个已关停/注销",
+        "能否证明更新情况（逐个账号见 nmaudit registry coverage accounts.yaml）：",
+        "  微信 2 个：列出最新 1，仅能证明有更新 1，暂无自动检查 0",
+        "  微博 2 个：列出最新 2，仅能证明有更新 0，暂无自动检查 0",
+        "  移动客户端 1 个：列出最新 0，仅能证明有更新 0，暂无自动检查 1",
+        "  其他 1 个：列出最新 0，仅能证明有更新 0，暂无自动检查 1",
+        "  合计 6 个：列出最新 3，仅能证明有更新 1，暂无自动检查 2",
     ]
     registry = load_registry(tmp_path / "accounts.yaml")
     assert [a.model_dump(include={"id", "name", "platform", "owner", "certified_as", "region", "urls"},
                          exclude_none=True) for a in registry.accounts] == EXPECTED_ACCOUNTS
+    assert [a.ids.filled() for a in registry.accounts] == [
+        {"uid": "2710000001"}, {"wechat_id": "baojifabu"}, {"appstore_id": "6470000001"}, {},
+        {"wechat_id": "taibaifabu"}, {}]
     text = (tmp_path / "accounts.yaml").read_text(encoding="utf-8")
     assert "  - id: weibo-2710000001   # 第4行\n" in text
 
@@ -99,7 +109,7 @@ def test_import_refuses_to_overwrite_without_force(tmp_path):
     assert "accounts.yaml: already exists; pass --force to overwrite it" in done.stderr
     assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == "mine\n"
     done = nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", "--force", cwd=tmp_path)
-    assert done.returncode == 1 and len(load_registry(tmp_path / "accounts.yaml").accounts) == 5
+    assert done.returncode == 1 and len(load_registry(tmp_path / "accounts.yaml").accounts) == 6
 
 
 GBK_CSV = """\
@@ -169,15 +179,15 @@ def test_platform_words(text, platform):
     assert platform_of(text) == platform
 
 
-@pytest.mark.parametrize("platform, account_id, url", [
-    ("weibo", "2710000001", "https://weibo.com/u/2710000001"),
-    ("app", "id6470000002", "https://apps.apple.com/cn/app/id6470000002"),
-    ("app", "6470000002", "https://apps.apple.com/cn/app/id6470000002"),
-    ("wechat", "baojifabu", None),  # a 微信号 has no public page
-    ("weibo", "baojifabu", None),
+@pytest.mark.parametrize("platform, ids, url", [
+    ("weibo", {"uid": "2710000001"}, "https://weibo.com/u/2710000001"),
+    ("app", {"appstore_id": "6470000002"}, "https://apps.apple.com/cn/app/id6470000002"),
+    ("app", {"package": "cn.gov.baoji"}, "https://sj.qq.com/appdetail/cn.gov.baoji"),
+    ("wechat", {"wechat_id": "baojifabu"}, None),  # a 微信号 has no public page
+    ("weibo", {"domain": "baojifabu"}, None),  # a 个性域名 is resolved by the audit
 ])
-def test_urls_derived_only_where_the_platform_has_a_page(platform, account_id, url):
-    assert derived_url(platform, account_id) == url
+def test_urls_derived_only_where_the_platform_has_a_page(platform, ids, url):
+    assert derived_url(platform, ids) == url
 
 
 # -- lint ----------------------------------------------------------------------------------------

@@ -5,14 +5,19 @@ One audit of every case runs once for the module; each test then reads its accou
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from nmaudit.audit import AuditOptions, resume_run
+from nmaudit.browser import BrowserOptions
 from nmaudit.dates import BEIJING, from_unix
+from nmaudit.store import Store
 from nmaudit.models import Account
 from nmaudit.platforms import PLATFORMS
 from nmaudit.platforms.wechat import (
@@ -20,7 +25,7 @@ from nmaudit.platforms.wechat import (
 )
 from nmaudit.html import Document
 from tests.conftest import by_id, codes, run_audit
-from tests.emulator import Reply, html_reply
+from tests.emulator import Emulator, Reply, html_reply
 from tests.wechat_site import (
     ACCOUNT_BLOCKED, ACCOUNT_CANCELLED, ACCOUNT_MIGRATING, CLIENT_ONLY, DELETED_BY_AUTHOR, DELETED_FOR_VIOLATION,
     ENVIRONMENT_ABNORMAL, LINK_EXPIRED, NAME, OPERATE_TOO_OFTEN, SEND_FAILED, SUBJECT, TOO_FREQUENT, UNKNOWN_PAGE,
@@ -39,8 +44,9 @@ def ago(days: int, hour: int = 10) -> datetime:
 
 
 def wechat_account(account_id: str, urls: list[str], **fields: Any) -> Account:
+    # Sogou off unless a case asks for it: these cases read the pages themselves.
     values: dict[str, Any] = {"name": NAME, "platform": "wechat", "owner": SUBJECT, "certified_as": SUBJECT,
-                              "urls": urls}
+                              "urls": urls, "policy": {"sogou": "never"}}
     values.update(fields)
     return Account(id=account_id, **values)
 
@@ -65,6 +71,12 @@ def with_verify_info(reply: Reply, *served: Any) -> Build:
 
 
 SOGOU = {"policy": {"sources": ["sogou"]}}
+AUTO: dict[str, Any] = {"policy": {}}  # the default: Sogou when nothing lists the newest posts
+MEIXIAN = "宝鸡市眉县人民政府办公室"
+
+
+def NO_PAGES(site: WechatSite, key: str) -> list[str]:
+    return []
 
 #: account id -> (the pages it lists, registry overrides)
 CASES: dict[str, tuple[Build, dict]] = {
@@ -116,9 +128,17 @@ CASES: dict[str, tuple[Build, dict]] = {
     "verify-info-client-only": (with_verify_info(html_reply(CLIENT_ONLY), Album([ago(2)])), {}),
     "sogou-recent-post": (pages(Article(ago(30))), SOGOU),
     "sogou-not-certified": (pages(Article(ago(2), nickname="金台发布")), {**SOGOU, "name": "金台发布"}),
-    "sogou-captcha": (pages(Article(ago(2), nickname="渭滨发布")), {**SOGOU, "name": "渭滨发布"}),
     "sogou-not-found": (pages(Article(ago(2), nickname="岐山发布")), {**SOGOU, "name": "岐山发布"}),
     "sogou-off": (pages(Article(ago(2), nickname=OTHER_NAME)), {"name": OTHER_NAME}),
+    # Sogou by default: no album, homepage or feed lists these accounts' newest posts.
+    "auto-wechat-id": (NO_PAGES, {**AUTO, "name": "眉县发布", "ids": {"wechat_id": "meixianfabu"}}),
+    "auto-gh-id": (NO_PAGES, {**AUTO, "name": "凤县发布", "ids": {"gh_id": "gh_0a1b2c3d4e5f"}}),
+    "auto-name-only-old": (NO_PAGES, {**AUTO, "name": "千阳发布"}),
+    "auto-id-renamed-recertified": (NO_PAGES, {**AUTO, "name": "陇县发布", "ids": {"wechat_id": "longxianfabu"}}),
+    "auto-id-unknown-then-name": (NO_PAGES, {**AUTO, "name": "扶风发布", "ids": {"wechat_id": "fufengfabu"}}),
+    "auto-article-only": (pages(Article(ago(20), nickname="麟游发布")), {**AUTO, "name": "麟游发布"}),
+    "auto-album-no-sogou": (pages(Album([ago(3)])), AUTO),
+    "article-with-album": (pages(Article(ago(30), albums=("3329839945947119618",))), {}),
 }
 
 
@@ -127,13 +147,31 @@ def audited(emulator, tmp_path_factory):
     site = WechatSite(emulator)
     site.sogou_results(NAME, [SogouAccount("宝鸡发布厅", latest=ago(40)), SogouAccount(NAME, latest=ago(2))])
     site.sogou_results("金台发布", [SogouAccount("金台发布", certification=None, latest=ago(2))])
-    site.sogou_captcha("渭滨发布")
     site.sogou_results("岐山发布", [SogouAccount("岐山发布厅"), SogouAccount("岐山县融媒体")])
     site.sogou_results(OTHER_NAME, [SogouAccount(OTHER_NAME, latest=ago(1))])  # never to be asked
-    accounts = [wechat_account(account_id, build(site, account_id), **overrides)
+    # The exact account listed second, after a look-alike, as a real search lists one.
+    site.sogou_results("meixianfabu", [SogouAccount("眉县发布厅", MEIXIAN, ago(1), "meixianfabuting"),
+                                       SogouAccount("眉县发布", "宝鸡市眉县人民政府办公室", ago(3), "meixianfabu")])
+    site.sogou_results("gh_0a1b2c3d4e5f", [SogouAccount("凤县发布", "宝鸡市凤县人民政府办公室", ago(5), "gh_0a1b2c3d4e5f")])
+    site.sogou_results("千阳发布", [SogouAccount("千阳发布", "宝鸡市千阳县人民政府办公室", ago(20), "qianyangfabu")])
+    site.sogou_results("longxianfabu", [SogouAccount("陇县之声", "陇县融媒体中心", ago(1), "longxianfabu")])
+    site.sogou_results("扶风发布", [SogouAccount("扶风发布", "宝鸡市扶风县人民政府办公室", ago(4), "fufeng_gov")])
+    site.sogou_results("麟游发布", [SogouAccount("麟游发布", "宝鸡市麟游县人民政府办公室", ago(1), "linyoufabu")])
+    site.publish("3329839945947119618", Album([ago(6), ago(8)]))
+    accounts = [wechat_account(account_id, build(site, account_id), **with_owner(overrides))
                 for account_id, (build, overrides) in CASES.items()]
     folder = tmp_path_factory.mktemp("wechat")
     return by_id(run_audit(emulator, accounts, folder, as_of=AS_OF)), emulator
+
+
+def with_owner(overrides: dict) -> dict:
+    """Accounts named after a county are that county's: owner and 认证主体 follow the name."""
+    county = {"眉县发布": "眉县", "凤县发布": "凤县", "千阳发布": "千阳县", "陇县发布": "陇县", "扶风发布": "扶风县",
+              "麟游发布": "麟游县"}.get(overrides.get("name", ""))
+    if county is None:
+        return overrides
+    unit = f"宝鸡市{county}人民政府办公室"
+    return {"owner": unit, "certified_as": unit, **overrides}
 
 
 def result(audited, account_id):
@@ -258,7 +296,6 @@ def test_the_homepage_list_is_posted_as_a_form(audited):
     ("blocked-history-page", "暂不支持的链接类型）提示“请在微信客户端打开链接”"),
     ("homepage-list-throttled", "主页文章列表提示“操作频繁，请稍候再试”"),
     ("homepage-shell-blocked", "公众号主页提示“环境异常”"),
-    ("sogou-captcha", "搜狗微信搜索结果要求完成验证码"),
     ("album-and-blocked-article", "文章页面提示“环境异常”"),
 ])
 def test_a_blocked_page_is_review_never_idle(audited, account_id, words):
@@ -386,25 +423,86 @@ def test_sogou_adds_a_recent_post_and_the_certification(audited):
     assert kinds(item) == [("wechat-article", "ok"), ("sogou-search", "ok")]
 
 
-def test_a_sogou_result_without_certification_is_seen_as_not_certified(audited):
+def test_a_same_named_result_without_certification_is_not_taken_for_the_account(audited):
+    """Anyone can register a look-alike name: an exact name is the account only with its 认证主体."""
     item = result(audited, "sogou-not-certified")
-    assert item.observation.certification == ""
-    assert [(f.code, f.message) for f in item.judgement.findings] == [
-        ("certification-mismatch", f"未见认证信息，报备认证主体为“{SUBJECT}”")]
-
-
-def test_sogou_without_the_filed_name_is_review(audited):
-    item = result(audited, "sogou-not-found")
-    assert item.judgement.verdict == "review" and codes(item) == ["unparsed"]
-    assert "搜狗微信搜索“岐山发布”未找到同名公众号（搜索结果：岐山发布厅、岐山县融媒体）" in item.judgement.findings[0].message
     assert item.observation.certification is None
+    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    assert "搜索结果：金台发布（微信号 baojifabu，未认证）" in item.judgement.findings[0].message
 
 
-def test_sogou_is_never_asked_unless_opted_in(audited):
+def test_sogou_without_the_filed_account_is_review_with_the_candidates(audited):
+    item = result(audited, "sogou-not-found")
+    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    message = item.judgement.findings[0].message
+    assert message.startswith("搜狗微信搜索“岐山发布”未找到报备的公众号（按名称“岐山发布”与认证主体")
+    assert f"搜索结果：岐山发布厅（微信号 baojifabu，认证：{SUBJECT}）；岐山县融媒体（" in message
+    assert item.observation.certification is None
+    assert item.judgement.findings[0].evidence  # the search pages
+
+
+def test_a_wechat_id_finds_the_account_listed_second(audited):
+    item = result(audited, "auto-wechat-id")
+    assert item.judgement.verdict == "pass" and codes(item) == []
+    assert item.observation.newest_post_at == ago(3)  # the 微信号's result, not the first one
+    assert not item.observation.newest_post_lists_newest
+    assert item.observation.identified_by == (
+        "搜狗微信搜索“meixianfabu”：眉县发布（微信号 meixianfabu，认证：宝鸡市眉县人民政府办公室），微信号 meixianfabu 一致")
+    assert kinds(item) == [("sogou-search", "ok")]
+
+
+def test_an_original_id_finds_the_account(audited):
+    item = result(audited, "auto-gh-id")
+    assert item.judgement.verdict == "pass" and item.observation.newest_post_at == ago(5)
+    assert item.observation.identified_by.endswith("原始ID gh_0a1b2c3d4e5f 一致")
+
+
+def test_sogou_alone_never_proves_idleness(audited):
+    """A 20-day-old newest article on Sogou is a lower bound: 待复核 with the date, never 不合格."""
+    item = result(audited, "auto-name-only-old")
+    assert item.judgement.verdict == "review" and codes(item) == ["update-unverified"]
+    assert item.judgement.findings[0].message.startswith(f"仅见{ago(20):%Y-%m-%d}的发布")
+    assert item.observation.identified_by.endswith("名称与认证主体一致")
+
+
+def test_a_wechat_id_match_shows_a_rename_and_a_new_certification(audited):
+    item = result(audited, "auto-id-renamed-recertified")
+    assert item.judgement.verdict == "pass"
+    assert codes(item) == ["name-mismatch", "certification-mismatch"]
+    assert item.observation.name == "陇县之声" and item.observation.certification == "陇县融媒体中心"
+
+
+def test_an_id_sogou_does_not_know_falls_back_to_the_name(audited):
+    item = result(audited, "auto-id-unknown-then-name")
+    assert item.judgement.verdict == "pass" and item.observation.newest_post_at == ago(4)
+    assert [kind for kind, _ in kinds(item)] == ["sogou-search", "sogou-search"]
+    assert item.observation.identified_by.startswith("搜狗微信搜索“扶风发布”")
+
+
+def test_an_article_only_account_asks_sogou_by_default(audited):
+    item = result(audited, "auto-article-only")
+    assert item.judgement.verdict == "pass" and item.observation.newest_post_at == ago(1)
+    assert [kind for kind, _ in kinds(item)] == ["wechat-article", "sogou-search"]
+
+
+def test_a_listing_link_needs_no_sogou(audited):
+    item = result(audited, "auto-album-no-sogou")
+    assert [kind for kind, _ in kinds(item)] == ["wechat-album"]
+
+
+def test_albums_linked_from_an_article_are_read_as_lower_bounds(audited):
+    item = result(audited, "article-with-album")
+    assert kinds(item) == [("wechat-article", "ok"), ("wechat-linked-album", "ok")]
+    assert item.observation.newest_post_at == ago(6) and not item.observation.newest_post_lists_newest
+    assert item.judgement.verdict == "pass"
+
+
+def test_sogou_is_asked_only_where_the_policy_lets_it(audited):
     emulator = audited[1]
     queried = [r.query.get("query") for r in emulator.requests_to("weixin.sogou.com") if r.path == "/weixin"]
-    assert OTHER_NAME not in queried
-    assert sorted(queried) == sorted([NAME, "金台发布", "渭滨发布", "岐山发布"])
+    assert OTHER_NAME not in queried and "宝鸡发布" in queried
+    assert sorted(queried) == sorted([NAME, "金台发布", "岐山发布", "meixianfabu", "gh_0a1b2c3d4e5f",
+                                      "千阳发布", "longxianfabu", "fufengfabu", "扶风发布", "麟游发布"])
     item = result(audited, "sogou-off")
     assert item.judgement.verdict == "pass" and [kind for kind, _ in kinds(item)] == ["wechat-article"]
 
@@ -422,15 +520,18 @@ def test_the_platform_table_has_the_adapter():
     assert isinstance(PLATFORMS["wechat"], WechatAdapter)
 
 
-@pytest.mark.parametrize("sources, hosts", [
-    ([], ["mp.weixin.qq.com"]),
-    (["sogou"], ["mp.weixin.qq.com", "weixin.sogou.com"]),
+@pytest.mark.parametrize("policy, album, hosts", [
+    ({}, True, ["mp.weixin.qq.com"]),
+    ({}, False, ["mp.weixin.qq.com", "weixin.sogou.com"]),
+    ({"sources": ["sogou"]}, True, ["mp.weixin.qq.com", "weixin.sogou.com"]),
+    ({"sogou": "always"}, True, ["mp.weixin.qq.com", "weixin.sogou.com"]),
+    ({"sogou": "never"}, False, ["mp.weixin.qq.com"]),
 ])
-def test_hosts_are_the_wechat_links_and_sogou_when_opted_in(sources, hosts):
-    account = wechat_account("a", ["http://mp.weixin.qq.com/s/abc", "http://www.baoji.gov.cn/",
-                                   "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA==&album_id=1"],
-                             policy={"sources": sources})
-    assert WechatAdapter().hosts(account) == hosts
+def test_hosts_are_the_wechat_links_and_sogou_when_used(policy, album, hosts):
+    urls = ["http://mp.weixin.qq.com/s/abc", "http://www.baoji.gov.cn/"]
+    if album:
+        urls.append("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA==&album_id=1")
+    assert WechatAdapter().hosts(wechat_account("a", urls, policy=policy)) == hosts
 
 
 def test_wechat_links_are_https_without_fragments_and_deduplicated():
@@ -482,3 +583,54 @@ def test_article_time_variants(source, expected, variant):
 ])
 def test_account_name_variants(source, name):
     assert account_name(source, Document(source)) == name
+
+
+# -- Sogou's antispider wall in the middle of a run ------------------------------------------------
+
+
+def test_an_antispider_wall_stops_sogou_for_the_run_and_resume_finishes(tmp_path):
+    """Sogou answers two searches, then its wall: the third account meets it, Sogou is asked nothing
+    more, every account left is 待复核 with the wall's evidence; --resume later finishes them."""
+    with Emulator() as emulator:
+        wall_then_resume(emulator, tmp_path)
+
+
+def wall_then_resume(emulator: Emulator, tmp_path: Path) -> None:
+    site = WechatSite(emulator)
+    counties = ["太白", "凤翔", "岐山", "扶风", "眉县", "千阳"]
+    for county in counties:
+        unit = f"宝鸡市{county}人民政府办公室"
+        site.sogou_results(f"{county}政务", [SogouAccount(f"{county}政务", unit, ago(2), f"wall{len(county)}")])
+    accounts = [wechat_account(f"wall-{index}", [], name=f"{county}政务", owner=f"宝鸡市{county}人民政府办公室",
+                               certified_as=f"宝鸡市{county}人民政府办公室", policy={})
+                for index, county in enumerate(counties)]
+    site.sogou_wall_after = 2
+    run = run_audit(emulator, accounts, tmp_path, as_of=AS_OF, concurrency=1)
+    items = by_id(run)
+    searched = [r for r in emulator.requests_to("weixin.sogou.com") if r.path == "/weixin"]
+    assert len(searched) == 3  # two answers and the wall; nothing after it
+    assert [items[f"wall-{i}"].judgement.verdict for i in range(6)] == ["pass", "pass"] + ["review"] * 4
+    wall = items["wall-2"]
+    assert codes(wall) == ["blocked"] and "要求完成验证码" in wall.judgement.findings[0].message
+    wall_evidence = wall.judgement.findings[0].evidence
+    assert wall_evidence and all(Path(path).exists() for path in wall_evidence)
+    for index in range(3, 6):
+        later = items[f"wall-{index}"]
+        assert codes(later) == ["blocked"] and later.observation.deferred == ["weixin.sogou.com"]
+        assert "搜狗微信搜索已在本次检查中停止使用" in later.judgement.findings[0].message
+        assert "nmaudit audit --resume" in later.judgement.findings[0].message
+        assert later.judgement.findings[0].evidence == wall_evidence
+        assert later.observation.sources == []  # no request was made for it
+
+    store = Store(str(tmp_path / "nmaudit.db"))
+    assert store.deferred_accounts(run.run.id) == {"wall-2", "wall-3", "wall-4", "wall-5"}
+    assert store.resumable(run.run.id)
+    site.sogou_wall_after = None  # the wall has gone, as Sogou's do after a while
+    options = AuditOptions(db=str(tmp_path / "nmaudit.db"), snapshots=str(tmp_path / "snapshots"), concurrency=1,
+                           browser=BrowserOptions(browser_args=emulator.browser_args, pace=0.0, timeout=15.0))
+    with ThreadPoolExecutor(1) as thread:  # its own thread (see run_audit), so its own store
+        resumed = thread.submit(lambda: asyncio.run(
+            resume_run(run.run.id, options, Store(str(tmp_path / "nmaudit.db"))))).result()
+    assert [item.judgement.verdict for item in resumed.results] == ["pass"] * 6
+    assert store.deferred_accounts(run.run.id) == set() and not store.resumable(run.run.id)
+    assert len([r for r in emulator.requests_to("weixin.sogou.com") if r.path == "/weixin"]) == 3 + 4

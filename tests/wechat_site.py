@@ -96,6 +96,14 @@ class Article:
     title: str = "宝鸡市召开2026年冬季安全生产工作会议"
     short: bool = False  # /s/<id> rather than /s?__biz=..&mid=..&idx=..&sn=..
     rewrite: bool = False  # a script rewrites #publish_time and .js_article_create_time with other dates
+    albums: tuple[str, ...] = ()  # ids of the 合集 the article belongs to (linked as real articles do)
+
+    def album_script(self) -> str:
+        """Real articles name their 合集 in a script object, the URL HTML-escaped (&amp;)."""
+        return "\n".join(
+            f"var album_info_{index} = {{ albumId: '{album}', url: 'https://mp.weixin.qq.com/mp/appmsgalbum?"
+            f"__biz={BIZ}&amp;action=getalbum&amp;album_id={album}#wechat_redirect' }};"
+            for index, album in enumerate(self.albums))
 
     def time_script(self) -> str:
         if self.posted is None:
@@ -150,6 +158,7 @@ document.querySelectorAll(".js_article_create_time").forEach(function (e) { e.te
 var biz = "{BIZ}" || "";
 var user_name = "gh_1a2b3c4d5e6f";
 var msg_title = "{self.title}";
+{self.album_script()}
 {name_var}
 {self.time_script()}
 </script>
@@ -248,7 +257,7 @@ class VerifyInfo:
 
 @dataclass
 class SogouAccount:
-    """One result of Sogou's account search; certification None: no 微信认证 row."""
+    """One result of Sogou's account search; certification None: no 认证 row."""
 
     name: str
     certification: Optional[str] = SUBJECT
@@ -257,17 +266,24 @@ class SogouAccount:
 
 
 def sogou_page(query: str, results: list[SogouAccount]) -> str:
+    """Sogou's account search as served: results link through /link?url= redirects; the word
+    微信认证 and the article times are written by scripts (authname, timeConvert)."""
+    if not results:
+        return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{query}的相关微信公众号 – 搜狗微信搜索</title></head>
+<body><div class="main-left"><div id="noresult_part1_container" class="no-sosuo">
+<p>暂无与“<em>{query}</em>”相关的微信公众号</p><p>建议您：检查输入是否正确，或简化查询词</p></div></div></body></html>"""
     items = []
     for index, result in enumerate(results):
-        certified = (f"<dl><dt><script>authname('2')</script>微信认证：</dt><dd>{result.certification}</dd></dl>"
+        certified = (f"<dl><dt>\n<script>document.write(authname('2'))</script>认证：</dt><dd>{result.certification}</dd></dl>"
                      if result.certification is not None else "")
-        latest = (f"<dl><dt>最近文章：</dt><dd><a target=\"_blank\" uigs=\"account_article_{index}\" href=\"/link?url=x\">"
-                  f"冬季安全生产工作会议召开</a><span><script>document.write(timeConvert('{unix(result.latest)}'))</script>"
-                  f"</span></dd></dl>" if result.latest else "")
+        latest = (f"<dl><dt>最近文章：</dt><dd><a target=\"_blank\" uigs=\"account_article_{index}\" "
+                  f"href=\"/link?url=dn9a_a{index}&amp;type=1\">冬季安全生产工作会议召开</a>"
+                  f"<span><script>document.write(timeConvert('{unix(result.latest)}'))</script></span></dd></dl>"
+                  if result.latest else "")
         highlighted = result.name.replace(query, f"<em><!--red_beg-->{query}<!--red_end--></em>")
         items.append(f"""<li id="sogou_vr_11002301_box_{index}" d="oIWsFt{index}">
 <div class="gzh-box2"><div class="txt-box">
-<p class="tit"><a target="_blank" uigs="account_name_{index}" href="/link?url=a{index}">{highlighted}</a></p>
+<p class="tit"><a target="_blank" uigs="account_name_{index}" href="/link?url=dn9a_n{index}&amp;type=1">{highlighted}</a></p>
 <p class="info">微信号：<label name="em_weixinhao">{result.wechat_id}</label></p></div></div>
 <dl><dt>功能介绍：</dt><dd>发布权威信息，服务人民群众</dd></dl>
 {certified}
@@ -275,7 +291,7 @@ def sogou_page(query: str, results: list[SogouAccount]) -> str:
 </li>""")
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{query}的相关微信公众号 – 搜狗微信搜索</title>
 <script>function timeConvert(t) {{ var d = new Date(t * 1000); return d.getFullYear() + "-" + (d.getMonth() + 1) + "-" + d.getDate(); }}
-function authname(t) {{}}</script></head>
+function authname(t) {{ return t == '2' ? '微信' : ''; }}</script></head>
 <body><div class="news-box"><ul class="news-list2">
 {"".join(items)}
 </ul></div></body></html>"""
@@ -294,6 +310,8 @@ class WechatSite:
         self.homepages: dict[str, Homepage] = {}
         self.verify: dict[str, Reply] = {}
         self.sogou: dict[str, Reply] = {}
+        self.sogou_wall_after: Optional[int] = None  # searches Sogou answers before its antispider wall
+        self.sogou_searches = 0
         emulator.add("https://mp.weixin.qq.com/s",
                      lambda r: self.articles.get(r.query.get("sn", ""), UNKNOWN_LINK))
         emulator.add("https://mp.weixin.qq.com/mp/appmsgalbum",
@@ -303,8 +321,7 @@ class WechatSite:
                      lambda r: self.verify.get(r.query.get("__biz", ""), html_reply(CLIENT_ONLY)))
         emulator.add("https://mp.weixin.qq.com/mp/profile_ext", html_reply(CLIENT_ONLY))
         emulator.add("https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha", html_reply(CAPTCHA_PAGE))
-        emulator.add("https://weixin.sogou.com/weixin",
-                     lambda r: self.sogou.get(r.query.get("query", ""), UNKNOWN_LINK))
+        emulator.add("https://weixin.sogou.com/weixin", self._sogou)
         emulator.add("https://weixin.sogou.com/antispider/", html_reply(SOGOU_CAPTCHA_PAGE))
 
     def publish(self, key: str, page: Page) -> str:
@@ -335,8 +352,16 @@ class WechatSite:
         self.sogou[query] = results if isinstance(results, Reply) else html_reply(sogou_page(query, results))
 
     def sogou_captcha(self, query: str) -> None:
-        target = "/weixin?" + urlencode({"type": 1, "query": query})
-        self.sogou[query] = redirect(f"https://weixin.sogou.com/antispider/?{urlencode({'from': target})}")
+        self.sogou[query] = sogou_wall(query)
+
+    def _sogou(self, request: Request) -> Reply:
+        """Known queries answer their results, unknown ones Sogou's "nothing found"; past
+        `sogou_wall_after` searches every answer is the antispider wall, as Sogou does."""
+        self.sogou_searches += 1
+        query = request.query.get("query", "")
+        if self.sogou_wall_after is not None and self.sogou_searches > self.sogou_wall_after:
+            return sogou_wall(query)
+        return self.sogou.get(query) or html_reply(sogou_page(query, []))
 
     def _homepage(self, request: Request) -> Reply:
         page = self.homepages.get(request.query.get("hid", ""))
@@ -345,6 +370,12 @@ class WechatSite:
         if request.method == "POST":
             return page.listing or json_reply(page.list_document())
         return page.shell or html_reply(HOMEPAGE_SHELL)
+
+
+def sogou_wall(query: str) -> Reply:
+    """Sogou's answer to a client it takes for a robot: off to /antispider/ with where it came from."""
+    target = "/weixin?" + urlencode({"type": 1, "query": query})
+    return redirect(f"https://weixin.sogou.com/antispider/?{urlencode({'from': target})}")
 
 
 def captcha_redirect(key: str) -> Reply:

@@ -3,6 +3,13 @@
 Documents follow platforms.md: getIndex?type=uid&value=UID gives data.userInfo and
 data.tabsInfo.tabs[]; adding containerid=<weibo tab> gives data.cards[] with posts as
 card_type 9 (sometimes nested in card_group), pinned posts marked isTop / title 置顶.
+
+Finding a UID (nmaudit/platforms/weibo_resolve.py names the public sources): ``m.weibo.cn/n/
+<screen name>`` and ``m.weibo.cn/<个性域名>?jumpfrom=weibocom`` answer 302 to ``/u/<uid>``, an
+HTML shell page; the user search ``getIndex?containerid=100103type=3&q=<name>&page_type=
+searchall`` lists users as ``card_type`` 10 cards with a ``user`` object inside the
+``card_group`` of the second ``card_type`` 11 card (the first holds a header). The shell page
+and the header card are written after what those sources read, not copied from a capture.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Optional, Union
+from urllib.parse import quote
 
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply, redirect
 
@@ -172,11 +180,60 @@ VISITOR_WALL = redirect("https://passport.weibo.com/visitor/visitor?entry=minibl
 LOGIN_WALL = redirect("https://passport.weibo.com/sso/signin?entry=wapsso&r=https%3A%2F%2Fm.weibo.cn%2F")
 
 
+def profile_shell(uid: str) -> str:
+    """The m.weibo.cn single-page shell a profile redirect lands on: no data in the HTML."""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>微博</title><link rel="canonical" href="https://m.weibo.cn/u/{uid}"></head>
+<body><div id="app"></div><script>var config = {{env: "prod", st: "", login: false, uid: ""}};</script></body></html>"""
+
+
+@dataclass
+class SearchUser:
+    """One user the user search lists (a decoy or the account itself)."""
+
+    uid: str
+    screen_name: str
+    verified_reason: str = ""
+    followers: str = "3.1万"
+
+    def card(self, query: str) -> dict:
+        user = {
+            "id": int(self.uid), "screen_name": self.screen_name,
+            "profile_image_url": f"https://tvax2.sinaimg.cn/crop.0.0.180.180.180/{self.uid}.jpg",
+            "profile_url": f"https://m.weibo.cn/u/{self.uid}?uid={self.uid}&luicode=10000011",
+            "verified": bool(self.verified_reason), "verified_type": 1 if self.verified_reason else -1,
+            "verified_reason": self.verified_reason, "description": "", "gender": "m",
+            "followers_count": self.followers, "follow_me": False, "following": False,
+        }
+        desc1 = f"认证：{self.verified_reason}" if self.verified_reason else "简介：暂无简介"
+        return {"card_type": 10, "itemid": f"seqid:1|type:3|t:|pos:1-0|q:{query}|ext:&uid={self.uid}&",
+                "user": user, "desc1": desc1, "desc2": f"粉丝：{self.followers}",
+                "scheme": f"https://m.weibo.cn/u/{self.uid}?uid={self.uid}&luicode=10000011",
+                "buttons": [{"type": "follow", "name": "加关注", "sub_type": 0}]}
+
+
+def search_document(query: str, users: list[SearchUser]) -> dict:
+    containerid = f"100103type=3&q={query}"
+    return {"ok": 1, "data": {
+        "cardlistInfo": {"containerid": containerid, "v_p": 42, "show_style": 1, "total": len(users),
+                         "page_type": "searchall", "page": None, "title_top": query},
+        "cards": [
+            {"card_type": 11, "show_type": 1, "card_group": [
+                {"card_type": 4, "display_arrow": 0, "desc": f"“{query}”相关用户", "itemid": "header"}]},
+            {"card_type": 11, "show_type": 1, "card_group": [user.card(query) for user in users]},
+        ],
+        "scheme": f"sinaweibo://cardlist?containerid={quote(containerid, safe='')}",
+        "showAppTips": 0}}
+
+
 class WeiboSite:
     """Installs m.weibo.cn's API and the passport pages on an emulator."""
 
     def __init__(self, emulator: Emulator, accounts: list[WeiboAccount] = ()):
+        self.emulator = emulator
         self.accounts: dict[str, WeiboAccount] = {}
+        self.searches: dict[str, Union[list[SearchUser], Reply]] = {}
         self._status_index: dict[str, int] = {}
         emulator.add(API_PATH, self.answer)
         emulator.add("https://passport.weibo.com/visitor/visitor", html_reply(VISITOR_PAGE))
@@ -186,9 +243,30 @@ class WeiboSite:
 
     def add(self, account: WeiboAccount) -> WeiboAccount:
         self.accounts[account.uid] = account
+        self.emulator.add(f"https://m.weibo.cn/u/{account.uid}", html_reply(profile_shell(account.uid)))
         return account
 
+    def nickname(self, screen_name: str, uid: str, reply: Optional[Reply] = None) -> None:
+        """m.weibo.cn/n/<screen name> redirects to the profile (or answers `reply`)."""
+        self.emulator.add(f"https://m.weibo.cn/n/{quote(screen_name, safe='')}",
+                          reply or redirect(f"https://m.weibo.cn/u/{uid}"))
+
+    def domain(self, domain: str, uid: str, reply: Optional[Reply] = None) -> None:
+        """m.weibo.cn/<个性域名> redirects to the profile (or answers `reply`)."""
+        self.emulator.add(f"https://m.weibo.cn/{quote(domain, safe='')}",
+                          reply or redirect(f"https://m.weibo.cn/u/{uid}"))
+
+    def search(self, query: str, users: Union[list[SearchUser], Reply]) -> None:
+        """What the user search lists for `query`, in order (or a Reply: a wall, an error)."""
+        self.searches[query] = users
+
     def answer(self, request: Request) -> Reply:
+        if request.query.get("containerid", "").startswith("100103type=3&q="):
+            query = request.query["containerid"].removeprefix("100103type=3&q=")
+            found = self.searches.get(query)
+            if found is None:
+                return EMPTY_FEED  # what m.weibo.cn answers a search that lists nothing
+            return found if isinstance(found, Reply) else json_reply(search_document(query, found))
         account = self.accounts.get(request.query.get("value", ""))
         if account is None:
             return USER_GONE

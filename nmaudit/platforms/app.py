@@ -6,6 +6,16 @@ own site). The app is available only if every link works; each failing link gets
 signal naming the link and why. Name and developer (认证主体) come from the first store listing
 that shows them. Apps have no public posts, so updates are not checked.
 
+A row may name the app without any link: its App Store id (``ids.appstore_id``, read like an
+App Store link) or Android package (``ids.package``, read on 应用宝 like an 应用宝 link), or
+only its name. An app filed by name alone is looked for with the App Store search
+(``itunes.apple.com/search?term=<name>&country=cn&entity=software``, answered like the lookup:
+``resultCount`` and ``results[]`` with ``trackName``, ``artistName``, ``sellerName``,
+``trackId``...). Only an app whose name is the filed name and whose developer is the owner
+unit (or the filed 认证主体) is taken, never the first result; a search that finds no such app
+is 待复核 with the candidates named, never 客户端无法下载: not finding an app proves nothing
+about whether it can be downloaded.
+
 Download links are followed like a click (``fetch.download``), redirects to other hosts
 included (AppGallery's CDN, http to https); the download Chromium starts is cancelled and only
 ``DOWNLOAD_PEEK`` bytes of the final URL are read: enough to see the ZIP magic every APK
@@ -27,9 +37,16 @@ from ..models import Account, Observation
 from .base import Fetch, network_problem, rate_limited, record_source
 from .interaction import SOFT_404_TITLES
 from ..html import Document
+from ..rules import normalise
 from .base import decode_html
 
 LOOKUP = "https://itunes.apple.com/lookup"
+SEARCH = "https://itunes.apple.com/search"
+#: What may follow the filed name in a store title ("宝鸡政务-秦务员", "宝鸡政务（新版）"),
+#: after NFKC: a subtitle, never a longer name ("宝鸡政务通" is another app).
+TITLE_SEPARATORS = ("-", "—", "–", ":", "|", "·", "(", "[", "【", "_", "/")
+#: How many search results a 待复核 message names.
+SHOWN_RESULTS = 8
 APPLE_HOSTS = {"apps.apple.com", "itunes.apple.com"}
 YYB_HOST = "sj.qq.com"
 HUAWEI_HOSTS = {"appgallery.huawei.com", "appgallery.cloud.huawei.com"}
@@ -50,7 +67,7 @@ _HUAWEI_ID = re.compile(r"\b(C\d+)\b")
 
 STORE_LABELS = {"appstore": "App Store", "yyb": "应用宝", "huawei": "华为应用市场", "download": "下载链接"}
 SIGNAL_CODES = {"unavailable": "app-unavailable", "unreachable": "unreachable", "blocked": "blocked",
-                "unparsed": "unparsed"}
+                "unparsed": "unparsed", "not-found": "not-found"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,8 @@ class Listing:
 @dataclass(frozen=True)
 class Outcome:
     """What one answer means: ok, or why not in words for staff. Kinds other than ok are
-    SourceRecord outcomes, signalled as SIGNAL_CODES says."""
+    SourceRecord outcomes (not-found: a search that listed others, recorded ok), signalled
+    as SIGNAL_CODES says."""
 
     kind: str = "ok"
     message: str = ""
@@ -261,34 +279,109 @@ def settle(observation: Observation, fetched: Fetched, kind: str, outcome: Outco
     if outcome.kind == "ok":
         record_source(observation, fetched, kind)
         return True
-    record_source(observation, fetched, kind, outcome.kind)
+    # A search that lists other apps answered well: the page is fine, the app is not among them.
+    record_source(observation, fetched, kind, "ok" if outcome.kind == "not-found" else outcome.kind)
     observation.add_signal(SIGNAL_CODES[outcome.kind], outcome.message, fetched.evidence)
     return False
 
 
+def store_links(account: Account) -> list[StoreLink]:
+    """Every store link the row gives: its ids first (an App Store id is read like an App
+    Store link, a package like an 应用宝 page), then its URLs; one listing is one link, while
+    unreadable URLs stay apart, each to be named."""
+    links: list[StoreLink] = []
+    if account.ids.appstore_id:
+        key = account.ids.appstore_id
+        links.append(StoreLink("appstore", f"https://apps.apple.com/cn/app/id{key}", key))
+    if account.ids.package:
+        key = account.ids.package
+        links.append(StoreLink("yyb", f"https://{YYB_HOST}/appdetail/{key}", key))
+    links += map(classify_link, account.urls)
+    return list({(link.store, link.key or link.url): link for link in links}.values())
+
+
+def search_url(name: str) -> str:
+    return f"{SEARCH}?{urlencode({'term': name, 'country': 'cn', 'entity': 'software'})}"
+
+
+def title_matches(track_name: str, filed_name: str) -> bool:
+    """The store's title is the filed name, or the filed name followed by a subtitle."""
+    title, name = normalise(track_name), normalise(filed_name)
+    if not name:
+        return False
+    return title == name or (title.startswith(name) and title[len(name)] in TITLE_SEPARATORS)
+
+
+def developer_matches(result: dict[str, Any], units: list[str]) -> bool:
+    """The developer (artistName or sellerName) and a unit (owner, filed 认证主体) contain one
+    another, normalised: "宝鸡市渭滨区人民政府" publishes for "宝鸡市渭滨区人民政府办公室"."""
+    developers = [normalise(str(result.get(key) or "")) for key in ("artistName", "sellerName")]
+    wanted = [normalise(unit) for unit in units if unit]
+    return any(len(d) >= 2 and len(u) >= 2 and (d in u or u in d) for d in developers for u in wanted)
+
+
+def result_label(result: dict[str, Any]) -> str:
+    """A search result as staff read it: 宝鸡政务（宝鸡市大数据局）."""
+    developer = str(result.get("artistName") or result.get("sellerName") or "开发者未知")
+    return f"{result.get('trackName')}（{developer}）"
+
+
+def read_search(fetched: Fetched, account: Account) -> tuple[Outcome, Optional[dict[str, Any]]]:
+    """The App Store search answer: the one result that is the filed app, else why not (kinds
+    unreachable or unparsed, both 待复核: a search that does not find an app is no proof that it
+    cannot be downloaded)."""
+    if problem := network_problem(fetched):
+        return Outcome("unreachable", f"App Store 搜索{problem}"), None
+    document = fetched.json()
+    if not isinstance(document, dict) or not isinstance(document.get("results"), list):
+        kind = fetched.content_type or "无类型"
+        return Outcome("unparsed", f"App Store 搜索返回的不是搜索结果（HTTP {fetched.status}，{kind}）：{fetched.url}"), None
+    results = list({str(r["trackId"]): r for r in document["results"]
+                    if isinstance(r, dict) and r.get("trackName") and r.get("trackId")}.values())
+    units = [account.owner, account.certified_as or ""]
+    found = [r for r in results if title_matches(str(r["trackName"]), account.name) and developer_matches(r, units)]
+    searched = f"在 App Store 中国区按名称“{account.name}”搜索应用"
+    if len(found) == 1:
+        return Outcome(), found[0]
+    if found:
+        names = "、".join(result_label(r) for r in found[:SHOWN_RESULTS])
+        return Outcome("not-found", f"{searched}，有{len(found)}个名称和开发者都相符的应用：{names}，需人工核查是哪一个"), None
+    if not results:
+        return Outcome("not-found", f"{searched}无结果，需人工核查（搜索不到不能证明无法下载）"), None
+    names = "、".join(result_label(r) for r in results[:SHOWN_RESULTS])
+    more = f"等{len(results)}个" if len(results) > SHOWN_RESULTS else ""
+    owner = f"主办单位“{account.owner}”" + (f"或认证主体“{account.certified_as}”" if account.certified_as else "")
+    return Outcome("not-found", f"{searched}，未找到名称相符且开发者与{owner}一致的应用；"
+                               f"搜索结果：{names}{more}，需人工核查（搜索不到不能证明无法下载）"), None
+
+
 class AppAdapter:
     platform = "app"
-    sources = "App Store 查询接口与页面、应用宝、华为应用市场下载、直接下载链接（只读开头字节）"
+    sources = ("App Store 查询接口与页面、应用宝、华为应用市场下载、直接下载链接（只读开头字节）；"
+               "只报备名称时用 App Store 搜索（名称与开发者须与报备相符）")
     checks = ("availability", "name", "certification")
     #: The app's posts and its in-app interaction are not public.
     unchecked = ("update", "interaction")
 
     def hosts(self, account: Account) -> list[str]:
         hosts: list[str] = []
-        for url in account.urls:
-            link = classify_link(url)
+        links = store_links(account)
+        for link in links:
             if link.store == "appstore":
                 hosts += ["itunes.apple.com", "apps.apple.com"]
             elif link.store == "huawei":
                 hosts.append(HUAWEI_DOWNLOAD_HOST)
             else:
-                hosts.append(urlsplit(url).hostname or "")
+                hosts.append(urlsplit(link.url).hostname or "")
+        if not links:
+            hosts.append(urlsplit(SEARCH).hostname or "")  # filed by name: the App Store search
         return list(dict.fromkeys(hosts))
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
-        # Two URLs of one listing are one link; unreadable ones stay apart, each to be named.
-        unique = {(link.store, link.key or link.url): link for link in map(classify_link, account.urls)}
-        links = list(unique.values())
+        links = store_links(account)
+        if not links:
+            await self._search(account, observation, fetch)
+            return
         checkers = {"appstore": self._app_store, "yyb": self._yyb, "huawei": self._huawei,
                     "download": self._direct}
         for link in links:
@@ -300,6 +393,22 @@ class AppAdapter:
         if not any(link.store in ("appstore", "yyb") for link in links):
             # Download links show no name or developer: nothing to compare with the registry.
             observation.checks = [c for c in observation.checks if c not in ("name", "certification")]
+
+    async def _search(self, account: Account, observation: Observation, fetch: Fetch) -> None:
+        """An app filed by name alone: found in the App Store search, it is listed in China
+        (the search answers from the same catalogue as the lookup, with the same record)."""
+        fetched = await fetch.request(search_url(account.name), "appstore-search")
+        outcome, result = read_search(fetched, account)
+        if result is None:
+            settle(observation, fetched, "appstore-search", outcome)
+            return
+        developer = developer_label(str(result.get("artistName") or ""), str(result.get("sellerName") or ""))
+        listing = Listing(str(result["trackName"]), _text(developer))
+        settle(observation, fetched, "appstore-search", Outcome(listing=listing))
+        identify(observation, listing, fetched.url)
+        observation.identified_by = (
+            f"由应用名称“{account.name}”在 App Store 中国区搜索找到：{result_label(result)}，"
+            f"App Store ID {result['trackId']}（{result.get('trackViewUrl') or '无链接'}）")
 
     async def _app_store(self, link: StoreLink, observation: Observation, fetch: Fetch) -> None:
         # An in-page request, not a navigation: Chrome may take the lookup's answer for a file

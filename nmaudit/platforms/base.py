@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Protocol
 
-from ..browser import Fetched
+from ..browser import Fetched, HostHalt
 from ..models import Account, Indicator, Observation, SourceRecord
 
 class Fetch(Protocol):
@@ -24,6 +24,12 @@ class Fetch(Protocol):
 
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         """Follow a download link like a click (redirects across hosts), read only its first bytes."""
+
+    def halt(self, host: str, reason: str, evidence: list[str]) -> None:
+        """Ask `host` nothing more in this run (it showed a captcha wall)."""
+
+    def halted(self, host: str) -> HostHalt | None:
+        """Why `host` is no longer asked in this run, if it is not."""
 
 
 class Adapter(Protocol):

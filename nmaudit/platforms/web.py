@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ..browser import Fetched
 from ..dates import from_unix, parse_post_time, to_beijing
-from ..models import Account, Extract, Extractor, Observation, SourceRecord
+from ..models import IDENTITY_LABELS, SITES, Account, Extract, Extractor, Observation, SourceRecord
 from ..html import Document
 from .base import Fetch, decode_html, network_problem, note_posts, record_source
 
@@ -116,6 +116,15 @@ class WebAdapter:
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         extract = account.extract
+        if not account.urls:
+            # Filed by its id on a platform without an adapter: kept in the audit, never dropped.
+            observation.checks = []
+            filed = "、".join(f"{IDENTITY_LABELS[key]} {value}" for key, value in account.ids.filled().items())
+            site = SITES.get(account.site_key or "", "该平台")
+            observation.add_signal(
+                "unsupported", f"暂无该平台的自动检查（{site}{'：' + filed if filed else ''}），需人工核查；"
+                               "在登记表中填写主页链接和提取规则（extract）即可自动检查")
+            return
         if extract is None:
             observation.checks = []
             observation.add_signal(

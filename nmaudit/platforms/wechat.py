@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..browser import Fetched
 from ..dates import from_unix, parse_post_time, to_beijing
-from ..models import Account, Observation
+from ..models import IDENTITY_LABELS, Account, Observation
 from ..rules import normalise
 from .base import Fetch, network_problem, note_posts, record_source
 from ..html import Document, Element
@@ -26,6 +26,11 @@ from .base import decode_html
 MP_HOST = "mp.weixin.qq.com"
 SOGOU_HOST = "weixin.sogou.com"
 SOGOU_SEARCH = "https://weixin.sogou.com/weixin"
+#: Seconds between two Sogou searches by default. Sogou walls off cookieless clients that search
+#: in quick succession (its antispider page asks for a captcha); one search every 15 s is 240 an
+#: hour, slow enough for a quarterly or nightly run, and the other platforms' accounts are
+#: audited meanwhile. A wall still stops Sogou for the rest of the run.
+SOGOU_PACE = 15.0
 #: The custom homepage's own list call (POSTed to the homepage URL).
 HOMEPAGE_LIST_FORM = "action=appmsg_list&begin=0&count=5"
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -38,7 +43,7 @@ KIND_LABELS = {
     "wechat-album": "合集页面", "wechat-homepage": "公众号主页", "wechat-homepage-list": "主页文章列表",
     "wechat-article": "文章页面", "wechat-verify-info": "认证信息页面",
     "wechat-page": "公众号页面（暂不支持的链接类型）", "wechat-migrated-to": "迁移目标页面",
-    "sogou-search": "搜狗微信搜索结果",
+    "sogou-search": "搜狗微信搜索结果", "wechat-linked-album": "文章所属合集页面",
 }
 
 # What the platform shows instead of a page (platforms.md). Looked for only where the page's own
@@ -65,6 +70,12 @@ ARTICLE_TIMES = (
 NAME_SELECTORS = ("#js_name", ".wx_follow_nickname", ".album__author-name")
 _UNIX = re.compile(r"\d{9,11}")
 _SOGOU_TIME = re.compile(r"""timeConvert\(\s*['"]?(\d{9,11})""")
+_CERTIFIED_TERM = re.compile(r"认证[：:]\s*$")
+_ALBUM_LINK = re.compile(r"""mp\.weixin\.qq\.com/mp/appmsgalbum\?([^"'\s<>#]+)""")
+#: How many 合集 linked from filed articles are read per account (each is one more request).
+MAX_LINKED_ALBUMS = 3
+#: Sogou's page when a search finds nothing.
+SOGOU_NOTHING_FOUND = ("暂无与", "相关的微信公众号")
 _JS_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)")
 
 
@@ -149,26 +160,86 @@ def verify_rows(document: Document) -> dict[str, str]:
 @dataclass
 class SogouResult:
     name: str
-    certification: str  # the 微信认证 row; "" when the result has none (not certified)
-    latest: Optional[datetime]  # 最近文章
+    wechat_id: str  # 微信号 as Sogou shows it; an account without one shows its 原始ID (gh_...)
+    certification: str  # the 认证 row; "" when the result has none (not certified)
+    latest: Optional[datetime]  # 最近文章: runs a minute or two later than the article's own time
+
+    def describe(self) -> str:
+        facts = [f"微信号 {self.wechat_id}" if self.wechat_id else "",
+                 f"认证：{self.certification}" if self.certification else "未认证"]
+        return f"{self.name}（{'，'.join(fact for fact in facts if fact)}）"
 
 
 def sogou_results(document: Document) -> list[SogouResult]:
-    """Sogou's account results: `ul.news-list2 > li`, one account each."""
+    """Sogou's account results: `ul.news-list2 > li`, one account each.
+
+    The 认证 row's term is `<dt><script>document.write(authname('2'))</script>认证：</dt>`: the
+    word 微信认证 is written by a script, so the HTML term reads only "认证：".
+    """
     results = []
     for item in (e for e in document.elements if e.tag == "li" and e.parent is not None
                  and e.parent.tag == "ul" and has_class(e.parent, "news-list2")):
         parts = inside(document, item)
         name = next((e.text() for e in parts if e.attrs.get("uigs", "").startswith("account_name_")), "")
+        wechat_id = next((e.text() for e in parts if e.tag == "label" and e.attrs.get("name") == "em_weixinhao"), "")
         certification = ""
-        for term in (e for e in parts if e.tag == "dt" and "微信认证" in e.text()):
+        for term in (e for e in parts if e.tag == "dt" and _CERTIFIED_TERM.search(e.text())):
             siblings = [c for c in term.parent.children if isinstance(c, Element)]
             following = siblings[siblings.index(term) + 1:]
             if following and following[0].tag == "dd":
                 certification = following[0].text()
         stamps = [m.group(1) for e in parts if e.tag == "script" and (m := _SOGOU_TIME.search(e.text()))]
-        results.append(SogouResult(name, certification, max(map(from_unix, stamps), default=None)))
+        results.append(SogouResult(name, wechat_id, certification, max(map(from_unix, stamps), default=None)))
     return results
+
+
+def sogou_match(results: list[SogouResult], account: Account) -> tuple[Optional[SogouResult], str]:
+    """The result that is the filed account, and how it was told apart; (None, "") when none is.
+
+    Never the first result blindly (a real search for a name lists that exact account second):
+    by the 微信号 or 原始ID the result shows, else by the exact name *and* the 认证主体 (as filed,
+    else the owner unit), since anyone can register a look-alike name.
+    """
+    for key, how in (("wechat_id", "微信号"), ("gh_id", "原始ID")):
+        filed = getattr(account.ids, key)
+        if filed and (found := [r for r in results if r.wechat_id.lower() == filed.lower()]):
+            return found[0], f"{how} {filed} 一致"
+    subject = normalise(account.certified_as or account.owner)
+    same = [r for r in results if normalise(r.name) == normalise(account.name)
+            and r.certification and normalise(r.certification) == subject]
+    if len(same) == 1:
+        return same[0], "名称与认证主体一致"
+    return None, ""
+
+
+def sogou_queries(account: Account) -> list[str]:
+    """What to search for, best first: an id finds exactly one account; the name may not."""
+    first_id = account.ids.wechat_id or account.ids.gh_id
+    return list(dict.fromkeys(q for q in (first_id, account.name) if q))
+
+
+def lists_newest_link(account: Account) -> bool:
+    """Whether the account has a source that lists its newest posts (album, homepage, feed)."""
+    kinds = {page_kind(url) for url in wechat_urls(account.urls)}
+    return bool(account.feed) or bool(kinds & {"wechat-album", "wechat-homepage"})
+
+
+def uses_sogou(account: Account) -> bool:
+    """Sogou is asked when nothing else can list the account's newest posts, unless the policy
+    says always (or `sources: [sogou]`) or never."""
+    mode = "always" if "sogou" in account.policy.sources else account.policy.sogou
+    return mode == "always" or (mode == "auto" and not lists_newest_link(account))
+
+
+def album_links(text: str) -> list[str]:
+    """The 合集 (album) pages an article links to (`/mp/appmsgalbum?__biz=..&album_id=..`)."""
+    found = []
+    for match in _ALBUM_LINK.finditer(html.unescape(text)):
+        query = dict(pair.split("=", 1) for pair in match.group(1).split("&") if "=" in pair)
+        if query.get("__biz") and query.get("album_id", "").isdigit():
+            found.append(f"https://{MP_HOST}/mp/appmsgalbum?"
+                         + urlencode({"__biz": query["__biz"], "action": "getalbum", "album_id": query["album_id"]}))
+    return list(dict.fromkeys(found))
 
 
 # -- what a page is ----------------------------------------------------------------------------
@@ -261,8 +332,10 @@ def _has_verify_rows(text: str, document: Document) -> bool:
     return bool(document.select("li.verify_item"))
 
 
-def _has_sogou_list(text: str, document: Document) -> bool:
-    return bool(document.select("ul.news-list2"))
+def _has_sogou_list_or_nothing(text: str, document: Document) -> bool:
+    """A result list, or Sogou's own "nothing found" answer (also an answer)."""
+    return bool(document.select("ul.news-list2")) or all(marker in visible_text(document)
+                                                          for marker in SOGOU_NOTHING_FOUND)
 
 
 def _never(text: str, document: Document) -> bool:
@@ -280,10 +353,13 @@ class _Reading:
         self.fetch = fetch
         self.deleted: list[PageState] = []  # articles gone (not the account)
         self.deleted_evidence: list[str] = []
+        self.linked_albums: list[str] = []  # 合集 that filed articles link to
+        self.read_urls: set[str] = set()
 
     async def read(self, url: str) -> None:
         readers = {"wechat-album": self.album, "wechat-homepage": self.homepage, "wechat-article": self.article,
                    "wechat-verify-info": self.verify_info}
+        self.read_urls.add(url)
         await readers.get(page_kind(url), self.other)(url)
 
     async def open(self, url: str, kind: str, recognised: Optional[Callable[[str, Document], bool]],
@@ -355,14 +431,22 @@ class _Reading:
             return
         note_posts(self.observation, moments, source.url, lists_newest)
 
-    async def album(self, url: str) -> None:
-        page = await self.open(url, "wechat-album", _has_album_content)
+    async def album(self, url: str, kind: str = "wechat-album") -> None:
+        page = await self.open(url, kind, _has_album_content)
         if page is None:
             return
         self.take_name(account_name(page.text, page.document), url)
         moments, undated = album_times(page.document)
-        # An item without a time might be the newest: then the album is a lower bound only.
-        self.posts(page.fetched, "wechat-album", moments, not undated, "合集页面中没有读到带发布时间的文章")
+        # An item without a time might be the newest: then the album is a lower bound only. A 合集
+        # found through an article was not filed as the account's list: its dates are lower bounds.
+        lists_newest = not undated and kind == "wechat-album"
+        self.posts(page.fetched, kind, moments, lists_newest, "合集页面中没有读到带发布时间的文章")
+
+    async def albums_linked_from_articles(self) -> None:
+        """The 合集 the filed articles belong to: more dates, at one request each."""
+        for url in [u for u in self.linked_albums if u not in self.read_urls][:MAX_LINKED_ALBUMS]:
+            self.read_urls.add(url)
+            await self.album(url, "wechat-linked-album")
 
     async def homepage(self, url: str) -> None:
         shell = await self.open(url, "wechat-homepage", None)
@@ -393,6 +477,7 @@ class _Reading:
         if page is None:
             return
         self.take_name(account_name(page.text, page.document), url)
+        self.linked_albums.extend(album_links(page.text))
         posted = article_time(page.text, page.document, page.fetched.fetched_at)
         # One article proves the account posted then, never that it has not posted since.
         self.posts(page.fetched, "wechat-article", [posted[0]] if posted else [], False,
@@ -409,25 +494,48 @@ class _Reading:
         if subject:
             self.take_certification(subject, url)
 
-    async def sogou(self, name: str) -> None:
-        """Sogou WeChat search for the filed name: name, certification and one recent article."""
-        url = sogou_url(name)
-        page = await self.open(url, "sogou-search", _has_sogou_list)
-        if page is None:
-            return
-        results = sogou_results(page.document)
-        found = next((result for result in results if normalise(result.name) == normalise(name)), None)
-        if found is None:
-            record_source(self.observation, page.fetched, "sogou-search", "unparsed")
-            seen = "、".join(result.name for result in results) or "无"
+    async def sogou(self, account: Account) -> None:
+        """Sogou WeChat search by 微信号 / 原始ID, else the name: live name, certification and the
+        newest article Sogou lists (a lower bound: Sogou cannot show that nothing newer exists)."""
+        if halt := self.fetch.halted(SOGOU_HOST):
+            self.observation.deferred.append(SOGOU_HOST)
             self.observation.add_signal(
-                "unparsed", f"搜狗微信搜索“{name}”未找到同名公众号（搜索结果：{seen}），可能已改名或未被收录：{url}",
-                page.fetched.evidence)
+                "blocked", f"搜狗微信搜索已在本次检查中停止使用（{halt.reason}），本账号未经搜狗核查；"
+                           "稍后可用 nmaudit audit --resume 或 nmaudit recheck 补查", halt.evidence)
             return
-        self.take_name(found.name, url)
-        self.take_certification(found.certification, url)
-        self.posts(page.fetched, "sogou-search", [found.latest] if found.latest else [], False,
-                   f"搜狗微信搜索结果中“{name}”没有最近文章的时间")
+        candidates: list[SogouResult] = []
+        queries = sogou_queries(account)
+        for query in queries:
+            url = sogou_url(query)
+            page = await self.open(url, "sogou-search", _has_sogou_list_or_nothing)
+            if page is None:
+                last = self.observation.sources[-1]
+                if last.outcome == "blocked":  # an antispider wall: every further search makes it worse
+                    self.observation.deferred.append(SOGOU_HOST)
+                    self.fetch.halt(SOGOU_HOST, f"{KIND_LABELS['sogou-search']}要求完成验证码，账号 {account.id} 检查时出现",
+                                    last.evidence)
+                return
+            results = sogou_results(page.document)
+            found, how = sogou_match(results, account)
+            if found is None:
+                record_source(self.observation, page.fetched, "sogou-search", "ok")
+                candidates.extend(r for r in results if r not in candidates)
+                continue
+            self.take_name(found.name, url)
+            self.take_certification(found.certification, url)
+            self.observation.identified_by = f"搜狗微信搜索“{query}”：{found.describe()}，{how}"
+            self.posts(page.fetched, "sogou-search", [found.latest] if found.latest else [], False,
+                       f"搜狗微信搜索结果中“{found.name}”没有最近文章的时间")
+            return
+        searched = "、".join(f"“{q}”" for q in queries)
+        seen = "；".join(r.describe() for r in candidates) or "无结果"
+        filed = "、".join(f"{IDENTITY_LABELS[k]} {v}" for k, v in account.ids.filled().items())
+        by = f"{filed}，或" if filed else ""
+        self.observation.add_signal(
+            "not-found", f"搜狗微信搜索{searched}未找到报备的公众号（按{by}名称“{account.name}”与认证主体"
+                         f"“{account.certified_as or account.owner}”核对），可能已改名、迁移、认证主体变更或未被收录。"
+                         f"搜索结果：{seen}",
+            [path for source in self.observation.sources if source.kind == "sogou-search" for path in source.evidence])
 
     def finish(self) -> None:
         """A deleted article is not a gone account; when nothing else dated a post, say so."""
@@ -440,27 +548,29 @@ class _Reading:
 
 class WechatAdapter:
     platform = "wechat"
-    sources = "合集页、自定义主页（列出最新文章）；单篇文章（仅证明曾更新）；认证信息页；搜狗微信搜索（需开启 sogou）"
+    sources = ("合集页、自定义主页（列出最新文章）；单篇文章及其所属合集（仅证明曾更新）；认证信息页；"
+               "搜狗微信搜索（按微信号、原始ID或名称；无列出最新文章的链接时自动使用，仅证明曾更新）")
     checks = ("update", "name", "certification")
     #: Comments (留言): a browser cannot tell "off" from "not shown"; only a declared page is checked.
     unchecked = ("interaction",)
 
     def hosts(self, account: Account) -> list[str]:
         hosts = [urlsplit(url).hostname or "" for url in wechat_urls(account.urls)]
-        if "sogou" in account.policy.sources:
+        if uses_sogou(account):
             hosts.append(SOGOU_HOST)
         return list(dict.fromkeys(hosts))
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         urls = wechat_urls(account.urls)
-        use_sogou = "sogou" in account.policy.sources
-        if not urls and not use_sogou:
+        if not urls and not uses_sogou(account):
+            shown = "、".join(account.urls) or "无"
             observation.add_signal(
-                "unparsed", f"报备链接中没有微信公众号页面（{MP_HOST}），无法检查：{'、'.join(account.urls)}")
+                "unparsed", f"报备链接中没有微信公众号页面（{MP_HOST}），且本账号不使用搜狗微信搜索，无法检查：{shown}")
             return
         reading = _Reading(observation, fetch)
         for url in urls:
             await reading.read(url)
-        if use_sogou:
-            await reading.sogou(account.name)
+        await reading.albums_linked_from_articles()
+        if uses_sogou(account):
+            await reading.sogou(account)
         reading.finish()

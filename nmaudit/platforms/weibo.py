@@ -1,37 +1,27 @@
-"""Weibo: the m.weibo.cn JSON API, fetched through a Chromium page (platforms.md)."""
+"""Weibo: the m.weibo.cn JSON API, fetched through a Chromium page (platforms.md).
+
+The account is read by UID; a row that files it otherwise (个性域名, nickname link, name only)
+is first resolved to its UID on m.weibo.cn (weibo_resolve), and the observation says how.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 from urllib.parse import urlencode, urlsplit
 
 from ..browser import Fetched
 from ..dates import parse_post_time
 from ..models import Account, Observation
 from .base import Fetch, network_problem, note_posts, page_title, record_source
+from .weibo_resolve import (  # noqa: F401 (uid_from_url and WEIBO_HOSTS are part of this module's API)
+    API, RATE_LIMIT_STATUSES, WALL_HOSTS, WEIBO_HOSTS, Resolver, account_leads, uid_from_url,
+)
 
-API = "https://m.weibo.cn/api/container/getIndex"
-WEIBO_HOSTS = {"weibo.com", "www.weibo.com", "m.weibo.cn", "weibo.cn", "www.weibo.cn"}
-_UID_PATHS = (re.compile(r"^/u/(\d+)"), re.compile(r"^/profile/(\d+)"), re.compile(r"^/(\d{5,})/?$"))
-#: Where Weibo sends a cookieless browser instead of the data.
-WALL_HOSTS = ("passport.weibo.com", "visitor.passport.weibo.cn", "passport.weibo.cn", "login.sina.com.cn")
-RATE_LIMIT_STATUSES = {418, 429, 432}
 GONE_MARKERS = ("用户不存在", "20003")
 EMPTY_MARKERS = ("这里还没有内容",)
 SOURCE_OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "gone"}
 SIGNAL_CODES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "account-gone"}
-
-
-def uid_from_url(url: str) -> Optional[str]:
-    parts = urlsplit(url)
-    if (parts.hostname or "") not in WEIBO_HOSTS:
-        return None
-    for pattern in _UID_PATHS:
-        if match := pattern.match(parts.path):
-            return match.group(1)
-    return None
 
 
 class Outcome:
@@ -98,21 +88,39 @@ def posts_containerid(uid: str, data: dict[str, Any]) -> str:
 
 class WeiboAdapter:
     platform = "weibo"
-    sources = "m.weibo.cn 接口：用户信息（名称、认证）与微博列表（含置顶）"
+    sources = ("m.weibo.cn 接口：用户信息（名称、认证）与微博列表（含置顶）；未报备UID时，"
+               "经 m.weibo.cn 由个性域名、昵称链接的跳转或按账号名称搜索用户（名称须完全一致）得到UID")
     checks = ("update", "name", "certification")
     #: Comment settings are not public (comment_permission_type is undocumented).
     unchecked = ("interaction",)
 
     def hosts(self, account: Account) -> list[str]:
+        # Resolving a 个性域名, a nickname link or a name uses m.weibo.cn too (weibo_resolve).
         return ["m.weibo.cn"]
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
-        uids = list(dict.fromkeys(uid for url in account.urls if (uid := uid_from_url(url))))
-        if not uids:
-            observation.add_signal(
-                "unparsed", f"无法从报备链接中识别微博UID：{', '.join(account.urls)}（应为 weibo.com/u/数字）"
-            )
+        leads = account_leads(account)
+        uids = [lead.value for lead in leads.known]
+        if not uids and not leads.to_resolve:
+            observation.add_signal("unparsed", (
+                f"无法从报备链接中识别微博账号：{', '.join(leads.unreadable)}"
+                "（应为 weibo.com/u/UID、weibo.com/个性域名 或 weibo.com/n/昵称，或在 ids 中填写 uid）"))
             return
+        if not uids:
+            # No UID filed: resolve the other forms in turn until one finds it. A failure that
+            # a later form makes good is kept as a source (with its evidence), not as a signal.
+            resolver, failures = Resolver(observation, fetch), []
+            for lead in leads.to_resolve:
+                resolution = await resolver.resolve(lead)
+                if resolution.uid:
+                    uids.append(resolution.uid)
+                    observation.identified_by = resolution.how
+                    break
+                failures.append(resolution)
+            if not uids:
+                for failure in failures:
+                    observation.add_signal(failure.code, failure.message, failure.evidence)
+                return
         for uid in uids:
             await self._observe_uid(uid, observation, fetch)
 

@@ -1,0 +1,92 @@
+"""A realistic 报送系统 export of one city (tests/city_export.py): every row that names an account
+is imported, with the identity it holds, from the xlsx and from the GBK CSV alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nmaudit.coverage import account_coverage, coverage_totals
+from nmaudit.registry import load_registry
+from tests.city_export import ROWS, RUNNING, write_gbk_csv, write_xlsx
+from tests.test_registry_tools import nmaudit
+
+TOTALS = [
+    "能否证明更新情况（逐个账号见 nmaudit registry coverage accounts.yaml）：",
+    "  微信 87 个：列出最新 2，仅能证明有更新 85，暂无自动检查 0",
+    "  微博 24 个：列出最新 24，仅能证明有更新 0，暂无自动检查 0",
+    "  移动客户端 3 个：列出最新 0，仅能证明有更新 0，暂无自动检查 3",
+    "  其他 11 个：列出最新 0，仅能证明有更新 0，暂无自动检查 11",
+    "  合计 125 个：列出最新 26，仅能证明有更新 85，暂无自动检查 14",
+]
+
+
+@pytest.mark.parametrize("export, writer, closed_row", [
+    ("export.xlsx", write_xlsx, 129),  # a title row, the header, a blank row
+    ("export.csv", write_gbk_csv, 128),
+])
+def test_every_row_that_names_an_account_is_imported_with_its_identity(tmp_path, export, writer, closed_row):
+    writer(tmp_path / export)
+    done = nmaudit("registry", "import", export, "-o", "accounts.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"{export}: 未导入的列：负责人",
+        f"{export}:{closed_row}: “金台教育”运行状态为注销，未列入检查",
+        "已写入 accounts.yaml：125 个账号，1 个已关停/注销",
+        *TOTALS,
+    ]
+    accounts = load_registry(tmp_path / "accounts.yaml").accounts
+    assert len(accounts) == len(RUNNING) == 125
+    for account, row in zip(accounts, RUNNING):
+        assert (account.name, account.platform, account.owner) == (row.name, row.platform, row.owner)
+        assert account.ids.filled() == row.ids, row.name
+        assert account.urls == row.urls, row.name
+        assert account.certified_as == row.subject
+    # Stable ids from what the rows hold, so next quarter's import matches this one's.
+    ids = [account.id for account in accounts]
+    assert "wechat-bjwx000bj" in ids and "wechat-gh_000000000032" in ids and "douyin-bjdy000bj" in ids
+    assert "weibo-2710100013" in ids  # the UID inside a /p/100606<uid>/home link
+    assert "toutiao-bjtt006bj" in ids and "app-id6470000001" in ids
+
+
+def test_coverage_lists_every_account_and_the_totals(tmp_path):
+    write_xlsx(tmp_path / "export.xlsx")
+    nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", cwd=tmp_path)
+    done = nmaudit("registry", "coverage", "accounts.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-6:] == ["", *(line.strip() for line in TOTALS[1:])]
+    by_id = {line.split(" ")[1]: line for line in lines[:-6]}
+    assert len(by_id) == 125
+    assert by_id["wechat-bjwx000bj"].endswith("渭滨发布（微信）：仅能证明有更新 — 搜狗微信搜索（按微信号 bjwx000bj）")
+    assert by_id["wechat-gh_000000000032"].endswith("搜狗微信搜索（按原始ID gh_000000000032）")
+    assert "列出最新 — 合集页/主页（列出最新）" in by_id["wechat-006"]
+    assert "单篇文章 1 篇及其所属合集；搜狗微信搜索（按名称）" in by_id["wechat-001"]
+    assert "暂无自动检查 — 暂无抖音的自动检查" in by_id["douyin-bjdy000bj"]
+    assert "列出最新 — m.weibo.cn 资料与微博列表（UID）" in by_id["weibo-2710100013"]  # in the /p/ link
+    assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-001"]  # a 个性域名 link
+    assert "m.weibo.cn 资料与微博列表（按昵称查找UID）" in by_id["weibo-007"]
+    assert "App Store 按名称与开发者搜索" in by_id["app-001"]
+
+
+def test_a_feed_makes_any_account_list_its_newest_posts(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text("version: 1\naccounts:\n"
+                    "  - {id: a, name: 岐山发布, platform: wechat, owner: 岐山县, feed: 'https://rss.example.cn/a'}\n"
+                    "  - {id: b, name: 岐山发布, platform: wechat, owner: 岐山县}\n"
+                    "  - {id: c, name: 岐山发布, platform: wechat, owner: 岐山县, policy: {sogou: never}}\n",
+                    encoding="utf-8")
+    items = [account_coverage(account) for account in load_registry(path).accounts]
+    assert [item.label for item in items] == ["列出最新", "仅能证明有更新", "暂无自动检查"]
+    assert items[0].sources == ("订阅源（列出最新）",)  # a feed: no Sogou needed
+    assert coverage_totals(items)["wechat"]["all"] == 3
+
+
+def test_lint_reads_accounts_filed_without_links(tmp_path):
+    """Regression: lint took the first URL of every web account; a Douyin row by 抖音号 has none."""
+    write_xlsx(tmp_path / "export.xlsx")
+    nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", cwd=tmp_path)
+    done = nmaudit("registry", "lint", "accounts.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "同一平台重复开设" in done.stdout
