@@ -238,14 +238,18 @@ class Store:
             "and json_array_length(coalesce(json_extract(data, '$.deferred'), '[]')) > 0", [run_id])
         return {account_id for (account_id,) in rows.fetchall()}
 
+    @_retrying
     def forget_accounts(self, run_id: str, account_ids: Iterable[str]) -> None:
         """Remove what a run kept of these accounts (not staff's reviews), in one transaction, so
         they can be audited into the run again."""
         ids = list(account_ids)
         with self.db.conn:
+            # Explicitly one transaction: sqlite-utils' execute() commits each statement on its own.
+            self.db.conn.execute("BEGIN IMMEDIATE")
             for name in ("observations", "judgements", "findings", "evidence"):
                 for account_id in ids:
-                    self.db.execute(f"delete from [{name}] where run_id = ? and account_id = ?", [run_id, account_id])
+                    self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?",
+                                         [run_id, account_id])
 
     def resumable(self, run_id: str) -> bool:
         return self.run_status(run_id) != "finished" or bool(self.deferred_accounts(run_id))
