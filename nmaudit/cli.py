@@ -633,7 +633,7 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
     stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
     stderr.print(f"能否证明更新情况（逐个账号见 nmaudit registry coverage {output_file}）：", markup=False)
     for line in totals_lines([account_coverage(account) for account in written.accounts]):
-        stderr.print(f"  {line}", markup=False)
+        stderr.print(visible(f"  {line}"), markup=False)
     sys.exit(EXIT_FAIL_ON if imported.problems else 0)
 
 
@@ -653,7 +653,7 @@ def registry_coverage(registry_file: str) -> None:
                            f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"))
     click.echo("")
     for line in totals_lines(items):
-        click.echo(line)
+        click.echo(visible(line))
 
 
 @registry.command("lint")

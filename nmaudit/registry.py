@@ -186,7 +186,8 @@ def compose_bounded(file: str, text: str) -> Optional[Node]:
     try:
         root = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.YAMLError as error:
-        if _FAST_LOADER is not yaml.SafeLoader and len(text) < _EXPLAIN_BELOW:
+        too_deep = "maximum nesting depth" in str(error)  # pure Python would recurse until it gives up
+        if _FAST_LOADER is not yaml.SafeLoader and len(text) < _EXPLAIN_BELOW and not too_deep:
             try:
                 yaml.compose(text, Loader=yaml.SafeLoader)
             except yaml.YAMLError as explained:

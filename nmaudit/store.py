@@ -276,6 +276,7 @@ class Store:
         they can be audited into the run again."""
         ids = list(account_ids)
         with self.db.conn:
+            # Explicitly one transaction: sqlite-utils' execute() commits each statement on its own.
             self.db.conn.execute("BEGIN IMMEDIATE")
             for name in ("observations", "judgements", "findings", "evidence", "content_hits"):
                 for account_id in ids:

@@ -184,5 +184,26 @@ def test_host_pacing_waits_out_a_cool_down_without_holding_the_host():
         await waiting
         return asyncio.get_running_loop().time() - started, held_meanwhile
 
-    waited, held_meanwhile = asyncio.run(scenario())
+    waited, held_meanwhile = in_thread(scenario)  # a thread: pytest-playwright may hold this one's loop
     assert waited >= 0.45 and not held_meanwhile
+
+
+@pytest.mark.parametrize("failure", [RunInterrupted("20261126-010203-abcd", "浏览器已崩溃 6 次"),
+                                     RuntimeError("driver went away\nwith a second line\x1b[2J")])
+def test_a_stopped_audit_is_one_line_naming_resume_never_a_traceback(tmp_path, monkeypatch, failure):
+    from click.testing import CliRunner
+
+    from nmaudit import cli
+
+    async def stopped(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(cli, "audit_accounts", stopped)
+    (tmp_path / "accounts.yaml").write_text(
+        "version: 1\naccounts:\n  - {id: a1, name: 宝鸡发布, platform: weibo, owner: 宝鸡市人民政府新闻办公室,"
+        " urls: ['https://weibo.com/u/2710000001']}\n", encoding="utf-8")
+    done = CliRunner().invoke(cli.cli, ["audit", str(tmp_path / "accounts.yaml"), "--db", str(tmp_path / "n.db")])
+    assert done.exit_code == 4
+    lines = [line for line in done.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--resume" in lines[0] and "\x1b" not in lines[0], done.output
+    assert "Traceback" not in done.output
