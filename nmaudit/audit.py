@@ -188,6 +188,10 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         if not browser.connected or (browser.remote and not await browser.answering()):
             raise BrowserCrashed(str(error).splitlines()[0]) from None
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
+    if browser.remote and not await browser.answering():
+        # The server died or froze during the account: an answer cut short by that (an empty
+        # body, a missing page) is not what the site showed, so the account is done again.
+        raise BrowserCrashed("浏览器端点已断开或无响应")
     finish_observation(account, observation)
     return observation
 

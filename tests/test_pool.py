@@ -275,3 +275,29 @@ def test_all_endpoints_killed_stops_cleanly_and_resume_finishes(servers, tmp_pat
     once_each(resumed, accounts, Store(options.db))
     evidence_is_whole(resumed)
     assert Store(options.db).run_status(resumed.run.id) == "finished"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("servers", [2], indirect=True)
+def test_an_endpoint_that_stops_answering_has_its_accounts_done_by_the_others(servers, tmp_path):
+    """SIGSTOP: the server's connection stays open but nothing answers (a frozen host)."""
+    with Emulator() as emulator:
+        accounts = slow_site(emulator, 12)
+        registry = Registry(path="pool.yaml", version=1, policy=Policy(), accounts=accounts, sha256="pool")
+        options = pool_options(emulator, tmp_path, [server.url for server in servers], timeout=4.0,
+                               connect_timeout=4.0)
+
+        def finished(result) -> None:
+            finished.count += 1
+            if finished.count == 3:
+                servers[0].freeze()
+
+        finished.count = 0
+        started = time.monotonic()
+        result = in_thread(lambda: audit_accounts(registry, accounts, options, Store(options.db),
+                                                  Progress(finished_account=finished)))
+        elapsed = time.monotonic() - started
+    once_each(result, accounts, Store(options.db))
+    evidence_is_whole(result)
+    assert elapsed < 90, f"{elapsed:.0f}s"
