@@ -5,6 +5,8 @@ loses and duplicates nothing; all killed, --resume finishes the run."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import json
 import os
 import time
@@ -301,3 +303,38 @@ def test_an_endpoint_that_stops_answering_has_its_accounts_done_by_the_others(se
     once_each(result, accounts, Store(options.db))
     evidence_is_whole(result)
     assert elapsed < 90, f"{elapsed:.0f}s"
+
+
+def nmaudit(*args: str, cwd: Path) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run([sys.executable, "-m", "nmaudit", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd, env=dict(os.environ, NO_COLOR="1"))
+
+
+def test_the_cli_refuses_a_bad_endpoint_and_names_an_unreachable_one(tmp_path):
+    registry = str(ROOT / "accounts.yaml")
+    bad = nmaudit("audit", registry, "--browser-endpoint", "http://10.0.0.11:3000/", cwd=tmp_path)
+    assert bad.returncode == 2 and "not a browser server address" in bad.stderr
+    endpoints = tmp_path / "endpoints.txt"
+    endpoints.write_text("ws://127.0.0.1:9/ pages=three\n", encoding="utf-8")
+    bad = nmaudit("audit", registry, "--endpoints-file", str(endpoints), cwd=tmp_path)
+    assert bad.returncode == 2 and f"{endpoints}, line 1: pages=three" in bad.stderr
+    gone = nmaudit("audit", registry, "--browser-endpoint", "ws://127.0.0.1:9/", "--replay",
+                   str(ROOT / "snapshots" / "sample.har"), cwd=tmp_path)
+    assert gone.returncode == 3, gone.stderr
+    assert "browser endpoint ws://127.0.0.1:9/" in gone.stderr and "Traceback" not in gone.stderr
+    assert not Path(tmp_path / "nmaudit.db").exists() or "running" not in gone.stderr
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("servers", [2], indirect=True)
+def test_the_sample_capture_replayed_through_two_servers_judges_as_documented(servers, tmp_path):
+    from tests.test_demo import EXPECTED
+
+    done = nmaudit("audit", str(ROOT / "accounts.yaml"), "--replay", str(ROOT / "snapshots" / "sample.har"),
+                   "--format", "json", "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9",
+                   *[f"--browser-endpoint={server.url}" for server in servers],
+                   "--pages-per-endpoint", "3", "--endpoint-executable", project_chromium(), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert {a["id"]: (a["verdict"], [f["code"] for f in a["findings"]]) for a in document["accounts"]} == EXPECTED
