@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, AsyncIterator, Callable, Optional
+from typing import Any, AsyncIterator, Callable, Optional, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -98,7 +98,7 @@ class Scheduler:
         taken = self.take_for(self.pacer)
         return taken if isinstance(taken, Account) else None
 
-    def take_for(self, pacer: HostPacer, others: list[HostPacer] = []) -> Account | float | None:
+    def take_for(self, pacer: HostPacer, others: Sequence[HostPacer] = ()) -> Account | float | None:
         """The account for a worker of `pacer`'s endpoint; seconds to wait before asking again
         when what is left is better done by the `others` (or may yet be put back); None at the end."""
         waiting, deferred = [], False
@@ -126,10 +126,6 @@ class Scheduler:
         """An account to audit again (its browser crashed under it), before the others of its hosts."""
         self.in_flight -= 1
         self.queues.setdefault(account_hosts(account), deque()).appendleft((position, account))
-
-    @property
-    def left(self) -> int:
-        return sum(len(queue) for queue in self.queues.values())
 
     def _wait(self, pacer: HostPacer, hosts: tuple[str, ...]) -> float:
         return max((pacer.ready_in(host) for host in hosts), default=0.0)

@@ -338,3 +338,100 @@ def test_the_sample_capture_replayed_through_two_servers_judges_as_documented(se
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert {a["id"]: (a["verdict"], [f["code"] for f in a["findings"]]) for a in document["accounts"]} == EXPECTED
+
+
+class TunnelProxy:
+    """An HTTP proxy on localhost that asks for Basic credentials, then tunnels each CONNECT
+    to the emulator (whatever host it names) and notes the host and the credentials given."""
+
+    def __init__(self, emulator: Emulator):
+        import socket
+        import threading
+
+        self.emulator, self.tunnels, self.refused = emulator, [], 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.threading = threading
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client) -> None:
+        import base64
+        import socket
+
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        lines = head.decode("latin-1").split("\r\n")
+        target = lines[0].split()[1]
+        given = next((line.split(":", 1)[1].strip() for line in lines[1:]
+                      if line.lower().startswith("proxy-authorization:")), "")
+        credentials = base64.b64decode(given.split()[-1]).decode() if given else ""
+        if credentials != "audit:s3cret":
+            self.refused += 1
+            client.sendall(b'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="p"\r\n'
+                           b"Content-Length: 0\r\n\r\n")
+            client.close()
+            return
+        self.tunnels.append(target)
+        upstream = socket.create_connection(("127.0.0.1", self.emulator.port))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(source, sink) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for end in (source, sink):
+                    try:
+                        end.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        self.threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("servers", [1], indirect=True)
+def test_an_endpoint_with_its_own_proxy_sends_through_it_with_credentials_from_the_environment(
+        servers, tmp_path, monkeypatch):
+    monkeypatch.setenv("NMAUDIT_PROXY_USERNAME", "audit")
+    monkeypatch.setenv("NMAUDIT_PROXY_PASSWORD", "s3cret")
+    with Emulator() as emulator:
+        proxy = TunnelProxy(emulator)
+        accounts = slow_site(emulator, 6, delay=0.0)
+        registry = Registry(path="pool.yaml", version=1, policy=Policy(), accounts=accounts, sha256="pool")
+        options = pool_options(emulator, tmp_path, [], pages=3)
+        options.endpoints = [Endpoint(servers[0].url, proxy=f"http://localhost:{proxy.port}")]
+        result = in_thread(lambda: audit_accounts(registry, accounts, options, Store(options.db)))
+        through_endpoint = {target.split(":")[0] for target in proxy.tunnels}
+        # --proxy for the local browser: the same, without an endpoint.
+        proxy.tunnels.clear()
+        local = AuditOptions(db=str(tmp_path / "local.db"), snapshots=str(tmp_path / "local"), concurrency=3,
+                             browser=BrowserOptions(browser_args=emulator.browser_args, pace=0.0,
+                                                    proxy=playwright_proxy(f"http://localhost:{proxy.port}")))
+        alone = in_thread(lambda: audit_accounts(registry, accounts, local, Store(local.db)))
+        proxy.close()
+    hosts = {f"site-{n}.pool.example.gov.cn" for n in range(6)}
+    once_each(result, accounts, Store(options.db))
+    once_each(alone, accounts, Store(local.db))
+    # Every account's host went through the proxy, credentials given; none of them in the run's options.
+    assert through_endpoint == hosts and {target.split(":")[0] for target in proxy.tunnels} == hosts
+    assert "s3cret" not in json.dumps(Store(options.db).run_row(result.run.id), ensure_ascii=False)
