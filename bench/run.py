@@ -428,12 +428,12 @@ def summary(phases: list[Phase]) -> str:
 
 
 def run_pool(synthetic: Synthetic, emulator: Emulator, folder: Path, endpoints: list[str], pages: int,
-             executable: Optional[str]) -> Phase:
+             executable: Optional[str], pace: float) -> Phase:
     """nmaudit through `endpoints`, host pacing at its default, every account on one host."""
     name = f"{len(endpoints)} endpoint{'s' if len(endpoints) > 1 else ''}"
     options = AuditOptions(
         db=str(folder / "bench.db"), snapshots=str(folder / "snapshots"), concurrency=pages,
-        browser=BrowserOptions(browser_args=emulator.browser_args, remote_executable=executable),
+        browser=BrowserOptions(browser_args=emulator.browser_args, remote_executable=executable, pace=pace),
         endpoints=[Endpoint(url) for url in endpoints], pages_per_endpoint=pages,
     )
     accounts = synthetic.registry.accounts
@@ -463,9 +463,10 @@ def pool_benchmark(args: argparse.Namespace) -> int:
             for server in servers:
                 server.start()
             urls = [server.url for server in servers]
-            log(f"pool: {args.accounts} accounts on m.weibo.cn, default pace, {args.concurrency} pages per endpoint")
-            one = run_pool(synthetic, emulator, Path(scratch) / "one", urls[:1], args.concurrency, executable)
-            many = run_pool(synthetic, emulator, Path(scratch) / "many", urls, args.concurrency, executable)
+            log(f"pool: {args.accounts} accounts on m.weibo.cn, pace {args.pace:g} s, "
+                f"{args.concurrency} pages per endpoint")
+            one = run_pool(synthetic, emulator, Path(scratch) / "one", urls[:1], args.concurrency, executable, args.pace)
+            many = run_pool(synthetic, emulator, Path(scratch) / "many", urls, args.concurrency, executable, args.pace)
         except (BenchFailure, NmauditError, RuntimeError) as failure:
             log(f"FAILED: {failure}")
             return 1
@@ -476,10 +477,11 @@ def pool_benchmark(args: argparse.Namespace) -> int:
     print(summary([many, one]))
     if args.json:
         figures = {"accounts": args.accounts, "endpoints": args.endpoints, "pages_per_endpoint": args.concurrency,
+                   "pace": args.pace,
                    "ratio": ratio, "phases": {p.name: {**asdict(p), "accounts_per_s": p.rate} for p in (many, one)}}
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"endpoints: {ratio:.1f}x ({many.name} {many.rate:.2f} accounts/s, {one.name} {one.rate:.2f} accounts/s, "
-          f"N={args.accounts}, pace {BrowserOptions().pace:g} s)", flush=True)
+          f"N={args.accounts}, pace {args.pace:g} s)", flush=True)
     return 0
 
 
@@ -494,6 +496,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                              f"be within {SOAK_TOLERANCE:.0%} of the second quarter's (make soak: 5,000 accounts)")
     parser.add_argument("--endpoints", type=int, metavar="K",
                         help="the browser pool: K local browser servers against one, host pacing on (default pace)")
+    parser.add_argument("--pace", type=float, default=BrowserOptions().pace, metavar="SECONDS",
+                        help="with --endpoints: seconds between two requests to one host (default %(default)s)")
     args = parser.parse_args(argv)
     if args.endpoints is not None and args.endpoints < 2:
         parser.error("--endpoints must be at least 2 (it is compared with one)")
