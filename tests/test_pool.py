@@ -436,3 +436,41 @@ def test_an_endpoint_with_its_own_proxy_sends_through_it_with_credentials_from_t
     # Every account's host went through the proxy, credentials given; none of them in the run's options.
     assert through_endpoint == hosts and {target.split(":")[0] for target in proxy.tunnels} == hosts
     assert "s3cret" not in json.dumps(Store(options.db).run_row(result.run.id), ensure_ascii=False)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("servers", [2], indirect=True)
+def test_a_captcha_wall_stops_sogou_on_its_endpoint_only(servers, tmp_path):
+    """Sogou walls off one egress (one search answered with its antispider page): that endpoint
+    asks Sogou nothing more, the other endpoint searches for the rest; on one machine every
+    account after the wall would have waited for --resume."""
+    from tests.test_wechat import AS_OF, ago, wechat_account
+    from tests.wechat_site import SogouAccount, WechatSite, sogou_wall
+
+    with Emulator() as emulator:
+        site = WechatSite(emulator)
+        counties = ["太白", "凤翔", "岐山", "扶风", "眉县", "千阳"]
+        for county in counties:
+            unit = f"宝鸡市{county}人民政府办公室"
+            site.sogou_results(f"{county}政务", [SogouAccount(f"{county}政务", unit, ago(2), f"wall{len(county)}")])
+        accounts = [wechat_account(f"wall-{index}", [], name=f"{county}政务", owner=f"宝鸡市{county}人民政府办公室",
+                                   certified_as=f"宝鸡市{county}人民政府办公室", policy={})
+                    for index, county in enumerate(counties)]
+        searches: list[str] = []
+
+        def sogou(request) -> Reply:
+            searches.append(request.query.get("query", ""))
+            query = request.query.get("query", "")
+            return sogou_wall(query) if len(searches) == 3 else site.sogou[query]
+
+        emulator.add("https://weixin.sogou.com/weixin", sogou)
+        registry = Registry(path="pool.yaml", version=1, policy=Policy(), accounts=accounts, sha256="pool")
+        options = pool_options(emulator, tmp_path, [server.url for server in servers], pages=1)
+        options.as_of = AS_OF
+        result = in_thread(lambda: audit_accounts(registry, accounts, options, Store(options.db)))
+    verdicts = {item.account.id: item.judgement.verdict for item in result.results}
+    walled = [account_id for account_id, verdict in verdicts.items() if verdict == "review"]
+    assert len(walled) == 1 and list(verdicts.values()).count("pass") == 5, verdicts
+    assert Store(options.db).deferred_accounts(result.run.id) == set(walled)
+    assert len(searches) == 6  # one search each: the walled endpoint asked nothing after its wall
