@@ -517,13 +517,12 @@ class BrowserSession:
         """Does the browser still answer at all? A remote server that stopped (a frozen host,
         a network gone quiet) leaves its connection open: asked once, with a short bound, and
         a browser that does not answer counts as disconnected from then on."""
-        if not self.connected:
+        if not self.connected or self._browser_devtools is None:
             return False
         try:
-            assert self._browser_devtools is not None
             await asyncio.wait_for(self._browser_devtools.send("Browser.getVersion"), CLOSE_WAIT)
             return True
-        except (PlaywrightError, asyncio.TimeoutError, AssertionError):
+        except (PlaywrightError, asyncio.TimeoutError):
             self._lost = True
             return False
 
