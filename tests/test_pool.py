@@ -11,13 +11,12 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
 
-from nmaudit import audit as audit_module
 from nmaudit.audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress, Scheduler, audit_accounts, resume_run
 from nmaudit.browser import BrowserOptions, HostPacer
 from nmaudit.dates import now
