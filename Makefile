@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench soak bench-content sample screenshot clean
+.PHONY: setup browser demo test bench bench-pool soak bench-content sample screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: setup
 # nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally.
 bench: setup
 	$(PY) -m bench.run --accounts $(or $(N),200)
+
+# The browser pool: K local browser servers (default 3) against one, default host pacing, N accounts
+# on one host; the last line is the ratio of accounts per second.
+bench-pool: setup
+	$(PY) -m bench.run --endpoints $(or $(K),3) --accounts $(or $(N),90)
 
 # Memory over a long run: N synthetic accounts (default 5,000), memory sampled throughout; fails
 # when the last quarter's median is more than 15% above the second quarter's.

@@ -14,6 +14,13 @@ sum, and notes the CPU time of each, so the summary can say where the time went.
 are checked to have done all their work. The last stdout line is
 `speedup: 6.2x (nmaudit 9.1 accounts/s, naive 1.5 accounts/s, N=200, peak 840 MB)`
 where MB are MiB and the peak is nmaudit's.
+
+`--endpoints K` measures the browser pool instead: K local Playwright browser servers
+(`playwright run-server`, driving the project's Chromium), host pacing ON at the default pace,
+every account on the one host m.weibo.cn. The same registry is audited through one server,
+then through K; the last line is `endpoints: 2.9x (3 endpoints 2.9 accounts/s, 1 endpoint
+1.0 accounts/s, N=90, pace 0.5 s)`: pacing is per endpoint (each its own egress), so K
+endpoints do K times the requests per second to one host.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from nmaudit.browser import BrowserOptions, launch_chromium
 from nmaudit.dates import now
 from nmaudit.errors import NmauditError
 from nmaudit.models import Account, AccountResult, Policy
+from nmaudit.pool import Endpoint
 from nmaudit.registry import Registry
 from nmaudit.store import Store
 from tests.emulator import Emulator
@@ -419,6 +427,64 @@ def summary(phases: list[Phase]) -> str:
     return "\n".join(lines)
 
 
+def run_pool(synthetic: Synthetic, emulator: Emulator, folder: Path, endpoints: list[str], pages: int,
+             executable: Optional[str], pace: float) -> Phase:
+    """nmaudit through `endpoints`, host pacing at its default, every account on one host."""
+    name = f"{len(endpoints)} endpoint{'s' if len(endpoints) > 1 else ''}"
+    options = AuditOptions(
+        db=str(folder / "bench.db"), snapshots=str(folder / "snapshots"), concurrency=pages,
+        browser=BrowserOptions(browser_args=emulator.browser_args, remote_executable=executable, pace=pace),
+        endpoints=[Endpoint(url) for url in endpoints], pages_per_endpoint=pages,
+    )
+    accounts = synthetic.registry.accounts
+    tick = progress_logger(name, len(accounts))
+    folder.mkdir(parents=True)
+    store = Store(options.db)
+    result, phase = measure(name, len(accounts), lambda: audit_accounts(
+        synthetic.registry, accounts, options, store, Progress(finished_account=lambda _: tick())))
+    problems = check_nmaudit(result.results, synthetic.expected, options, result.run.id)
+    if problems:
+        raise BenchFailure(f"{name}: " + "; ".join(problems))
+    phase.done = len(result.results)
+    phase.detail = f"pace {options.browser.pace:g} s per (endpoint, host), {pages} pages per endpoint"
+    return phase
+
+
+def pool_benchmark(args: argparse.Namespace) -> int:
+    """One endpoint, then `args.endpoints`, over the same registry; their ratio of accounts/s."""
+    from tests.browser_servers import BrowserServer, project_chromium
+
+    synthetic = synthesize(args.accounts, now())
+    servers = [BrowserServer() for _ in range(args.endpoints)]
+    with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-bench-") as scratch:
+        WeiboSite(emulator, synthetic.served)
+        executable = project_chromium()
+        try:
+            for server in servers:
+                server.start()
+            urls = [server.url for server in servers]
+            log(f"pool: {args.accounts} accounts on m.weibo.cn, pace {args.pace:g} s, "
+                f"{args.concurrency} pages per endpoint")
+            one = run_pool(synthetic, emulator, Path(scratch) / "one", urls[:1], args.concurrency, executable, args.pace)
+            many = run_pool(synthetic, emulator, Path(scratch) / "many", urls, args.concurrency, executable, args.pace)
+        except (BenchFailure, NmauditError, RuntimeError) as failure:
+            log(f"FAILED: {failure}")
+            return 1
+        finally:
+            for server in servers:
+                server.kill()
+    ratio = many.rate / one.rate
+    print(summary([many, one]))
+    if args.json:
+        figures = {"accounts": args.accounts, "endpoints": args.endpoints, "pages_per_endpoint": args.concurrency,
+                   "pace": args.pace,
+                   "ratio": ratio, "phases": {p.name: {**asdict(p), "accounts_per_s": p.rate} for p in (many, one)}}
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"endpoints: {ratio:.1f}x ({many.name} {many.rate:.2f} accounts/s, {one.name} {one.rate:.2f} accounts/s, "
+          f"N={args.accounts}, pace {args.pace:g} s)", flush=True)
+    return 0
+
+
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=200, metavar="N", help="synthetic accounts (default 200)")
@@ -428,7 +494,13 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--soak", action="store_true",
                         help="nmaudit alone, memory sampled through the run: the last quarter's median must "
                              f"be within {SOAK_TOLERANCE:.0%} of the second quarter's (make soak: 5,000 accounts)")
+    parser.add_argument("--endpoints", type=int, metavar="K",
+                        help="the browser pool: K local browser servers against one, host pacing on (default pace)")
+    parser.add_argument("--pace", type=float, default=BrowserOptions().pace, metavar="SECONDS",
+                        help="with --endpoints: seconds between two requests to one host (default %(default)s)")
     args = parser.parse_args(argv)
+    if args.endpoints is not None and args.endpoints < 2:
+        parser.error("--endpoints must be at least 2 (it is compared with one)")
     if args.accounts < 1 or args.concurrency < 1:
         parser.error("--accounts and --concurrency must be at least 1")
     return args
@@ -439,6 +511,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     if args.soak:
         return soak(args)
+    if args.endpoints:
+        return pool_benchmark(args)
     synthetic = synthesize(args.accounts, now())
     with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-bench-") as scratch:
         WeiboSite(emulator, synthetic.served)

@@ -9,17 +9,19 @@ import shutil
 import sys
 from collections import deque
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, AsyncIterator, Callable, Optional
+from typing import Any, AsyncIterator, Callable, Optional, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from . import __version__
-from .browser import BrowserCrashed, BrowserOptions, BrowserSession, Fetched, HostHalt, HostPacer, capture_time
+from .browser import (
+    BrowserCrashed, BrowserOptions, BrowserPool, BrowserSession, Fetched, HostHalt, HostPacer, capture_time,
+)
 from .dates import now
 from .errors import BrowserUnavailable, RunInterrupted, StoreError
 from .content import Screener, screen_observation
@@ -28,6 +30,7 @@ from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
 from .platforms.texts import read_newest
+from .pool import Endpoint, lane_har_path, merge_hars, playwright_proxy, redact
 from .registry import Registry
 from .rules import judge
 from .snapshots import AccountEvidence, EvidenceFile
@@ -49,6 +52,9 @@ class AuditOptions:
     #: Seconds one account may take in all (every page, retry and back-off); past it the
     #: account is 待复核 and its page replaced. None: ten navigation timeouts.
     account_deadline: Optional[float] = None
+    #: Playwright browser servers to audit through instead of the local Chromium (one lane each).
+    endpoints: list[Endpoint] = field(default_factory=list)
+    pages_per_endpoint: Optional[int] = None  # None: `concurrency`
 
     def deadline(self) -> float:
         return self.account_deadline or 10 * self.browser.timeout
@@ -72,29 +78,69 @@ def account_hosts(account: Account) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*PLATFORMS[account.platform].hosts(account), *extra]))
 
 
+#: Seconds an account's hosts must be away on one endpoint before it is left for another
+#: endpoint that will be ready in half the time (a cool-down, a captcha halt; not mere pacing).
+DEFER_AFTER = 1.0
+#: Seconds a worker waits before asking again when what is left is better done elsewhere.
+ASK_AGAIN = 0.1
+
+
 class Scheduler:
-    """Hands out accounts, preferring those whose hosts are not being paced right now."""
+    """Hands out accounts, preferring those whose hosts are not being paced right now.
+
+    With several endpoints (each its own egress and pacer), a worker asks for the account
+    whose hosts are ready soonest on its own endpoint, and leaves an account whose hosts are
+    cooling down or walled off (a captcha halt) there to an endpoint where they are not."""
 
     def __init__(self, accounts: list[Account], pacer: HostPacer):
         self.pacer = pacer
         self.queues: dict[tuple[str, ...], deque[tuple[int, Account]]] = {}
+        self.in_flight = 0  # taken and neither done nor put back
         for position, account in enumerate(accounts):
             hosts = account_hosts(account)
             self.queues.setdefault(hosts, deque()).append((position, account))
 
     def take(self) -> Optional[Account]:
-        waiting = [(self._wait(hosts), queue[0][0], hosts) for hosts, queue in self.queues.items() if queue]
-        if not waiting:
-            return None
-        _, _, hosts = min(waiting)
-        return self.queues[hosts].popleft()[1]
+        taken = self.take_for(self.pacer)
+        return taken if isinstance(taken, Account) else None
+
+    def take_for(self, pacer: HostPacer, others: Sequence[HostPacer] = ()) -> Account | float | None:
+        """The account for a worker of `pacer`'s endpoint; seconds to wait before asking again
+        when what is left is better done by the `others` (or may yet be put back); None at the end."""
+        waiting, deferred = [], False
+        for hosts, queue in self.queues.items():
+            if not queue:
+                continue
+            here = self._backlog(pacer, hosts)
+            if here > DEFER_AFTER and others and min(self._backlog(o, hosts) for o in others) < here / 2:
+                deferred = True
+                continue
+            waiting.append((self._wait(pacer, hosts), queue[0][0], hosts))
+        if waiting:
+            _, _, hosts = min(waiting)
+            self.in_flight += 1
+            return self.queues[hosts].popleft()[1]
+        if deferred or self.in_flight:
+            return ASK_AGAIN  # an account in flight elsewhere may come back (its endpoint died)
+        return None
+
+    def done(self) -> None:
+        """A taken account is kept (judged and stored)."""
+        self.in_flight -= 1
 
     def put_back(self, account: Account, position: int = -1) -> None:
         """An account to audit again (its browser crashed under it), before the others of its hosts."""
+        self.in_flight -= 1
         self.queues.setdefault(account_hosts(account), deque()).appendleft((position, account))
 
-    def _wait(self, hosts: tuple[str, ...]) -> float:
-        return max((self.pacer.ready_in(host) for host in hosts), default=0.0)
+    def _wait(self, pacer: HostPacer, hosts: tuple[str, ...]) -> float:
+        return max((pacer.ready_in(host) for host in hosts), default=0.0)
+
+    def _backlog(self, pacer: HostPacer, hosts: tuple[str, ...]) -> float:
+        """How long the hosts are away on `pacer`'s endpoint; forever where a wall halted one."""
+        if any(pacer.halted(host) for host in hosts):
+            return float("inf")
+        return max((pacer.backlog(host) for host in hosts), default=0.0)
 
 
 class Visitor:
@@ -143,9 +189,13 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
         await check_interaction(account, observation, fetch)
         await read_newest(observation, fetch, content)
     except PlaywrightError as error:
-        if not browser.connected:
+        if not browser.connected or (browser.remote and not await browser.answering()):
             raise BrowserCrashed(str(error).splitlines()[0]) from None
         observation.add_signal("unreachable", f"浏览器错误：{str(error).splitlines()[0]}", evidence.paths)
+    if browser.remote and not await browser.answering():
+        # The server died or froze during the account: an answer cut short by that (an empty
+        # body, a missing page) is not what the site showed, so the account is done again.
+        raise BrowserCrashed("浏览器端点已断开或无响应")
     finish_observation(account, observation)
     return observation
 
@@ -214,49 +264,99 @@ async def resume_run(run_id: str, options: AuditOptions, store: Store, progress:
     return store.load_run(run_id)
 
 
+@dataclass
+class Lane:
+    """One browser (the local Chromium, or one endpoint's) and the workers that use it."""
+
+    index: int  # 1-based, as endpoints are numbered
+    browser: BrowserSession
+    pages: int
+    turns: "Turns" = field(default_factory=lambda: Turns())
+    relaunches: int = 0
+    lost: Optional[str] = None  # why this lane can no longer be used
+
+
+def lane_options(options: AuditOptions) -> list[tuple[BrowserOptions, int]]:
+    """Each lane's browser options and pages: one local lane, or one lane per endpoint."""
+    if not options.endpoints:
+        return [(options.browser, options.concurrency)]
+    lanes = []
+    for number, endpoint in enumerate(options.endpoints, 1):
+        browser = replace(options.browser, endpoint=endpoint.url, host_pace=dict(options.browser.host_pace),
+                          proxy=playwright_proxy(endpoint.proxy) or options.browser.proxy)
+        if options.browser.record_har and len(options.endpoints) > 1:
+            browser.record_har = lane_har_path(options.browser.record_har, number)
+        lanes.append((browser, endpoint.pages or options.pages_per_endpoint or options.concurrency))
+    return lanes
+
+
 async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptions, store: Store,
                       progress: Progress, started: Callable[[str], None], har_name: str) -> None:
-    """The worker loop: observe, judge (with the account's history) and keep every account."""
+    """The worker loop: observe, judge (with the account's history) and keep every account.
+
+    Workers run in lanes, one per browser: the local Chromium, or each endpoint of a pool. A
+    lane whose browser cannot be brought back is given up and its accounts are done by the
+    others; when every lane is lost the run stops, and --resume finishes it."""
     if options.browser.record_har == RECORD_BESIDE_SNAPSHOTS:
         options.browser.record_har = str(Path(options.snapshots) / run.id / har_name)
     options.browser.har_note = {"as_of": run.as_of.isoformat(), "run": run.id, "registry": run.registry}
+    planned = lane_options(options)
 
     unsaved: list[tuple[str, str]] = []  # accounts the store refused: (id, why)
-    async with BrowserSession(options.browser) as browser:
-        started(browser.description)
+    async with BrowserPool([browser for browser, _ in planned]) as pool:
+        started(pool.description)
         progress.started(run, len(accounts))
-        scheduler = Scheduler(accounts, browser.pacer)
+        lanes = [Lane(position + 1, session, planned[position][1]) for position, session in pool.sessions]
+        scheduler = Scheduler(accounts, lanes[0].browser.pacer)
         screener = options.screener or Screener()
-        turns = Turns()
-        crashes: dict[str, int] = {}  # account id -> browser crashes under it
-        relaunches = 0
+        crashes: dict[tuple[str, int], int] = {}  # (account id, lane) -> browser crashes under it
         stop: list[str] = []  # why the run cannot go on
 
-        async def restart(why: str) -> None:
-            """Relaunch the browser once no account is in flight (a crash, or recycling)."""
-            nonlocal relaunches
-            async with turns.exclusive():
+        def lose(lane: Lane, why: str) -> None:
+            lane.lost = why
+            if all(other.lost for other in lanes):
+                if len(planned) == 1:
+                    stop.append(why)
+                else:
+                    stop.append("所有浏览器端点均已失去连接（" + "；".join(
+                        f"端点 {other.index}：{other.lost}" for other in lanes) + "）")
+
+        async def restart(lane: Lane, why: str) -> None:
+            """Relaunch (or reconnect) the lane's browser once none of its accounts is in flight."""
+            browser = lane.browser
+            async with lane.turns.exclusive():
+                if lane.lost:
+                    return
                 if why == "crash" and browser.connected:
                     return  # another worker relaunched it already
                 if why != "crash" and not browser.recycle_due():
                     return
                 if why == "crash":
-                    relaunches += 1
-                    if relaunches > MAX_RELAUNCHES:
-                        stop.append(f"浏览器已崩溃 {relaunches} 次")
+                    lane.relaunches += 1
+                    if lane.relaunches > MAX_RELAUNCHES:
+                        lose(lane, f"浏览器已崩溃 {lane.relaunches} 次")
                         return
                 try:
                     await browser.relaunch()
                 except BrowserUnavailable as error:
-                    stop.append(f"浏览器无法重新启动（{error}）")
+                    lose(lane, f"浏览器无法重新启动（{error}）")
 
-        async def worker() -> None:
+        async def worker(lane: Lane) -> None:
+            browser = lane.browser
             page: Optional[Page] = None
             generation = 0
-            while not stop and (account := scheduler.take()) is not None:
+            while not stop and not lane.lost:
+                others = [other.browser.pacer for other in lanes if other is not lane and not other.lost]
+                taken = scheduler.take_for(browser.pacer, others)
+                if taken is None:
+                    return
+                if not isinstance(taken, Account):
+                    await asyncio.sleep(taken)
+                    continue
+                account = taken
                 crashed = False
-                async with turns.account():
-                    if stop:
+                async with lane.turns.account():
+                    if stop or lane.lost:
                         scheduler.put_back(account)
                         return
                     evidence = AccountEvidence(options.snapshots, run.id, account.id)
@@ -272,6 +372,8 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                                 observe_account(browser, page, account, evidence, observation, visitor, options.content),
                                 options.deadline())
                         except asyncio.TimeoutError:
+                            if browser.remote and not await browser.answering():
+                                raise BrowserCrashed("浏览器端点无响应") from None
                             observation.add_signal(
                                 "unreachable", f"检查超过时限（{options.deadline():g} 秒）仍未完成，已中止；需人工核查",
                                 evidence.paths)
@@ -287,8 +389,9 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                         observation.add_signal("unparsed", f"内部错误，需人工核查：{error!r}", evidence.paths)
                     redo = False
                     if crashed or not browser.connected:
-                        crashes[account.id] = crashes.get(account.id, 0) + 1
-                        if crashes[account.id] <= 1:  # done again, once, in a new browser
+                        key = (account.id, lane.index)
+                        crashes[key] = crashes.get(key, 0) + 1
+                        if crashes[key] <= 1:  # done again, once per browser, in a new one (or elsewhere)
                             redo = True
                             if evidence.folder.exists():
                                 shutil.rmtree(evidence.folder, ignore_errors=True)
@@ -306,17 +409,25 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                             unsaved.append((account.id, str(error)))
                         else:
                             progress.finished_account(result)
+                        finally:
+                            scheduler.done()
                 if not browser.connected:
-                    await restart("crash")
+                    await restart(lane, "crash")
                 elif browser.recycle_due():
-                    await restart("recycle")
+                    await restart(lane, "recycle")
 
         if accounts:
-            await asyncio.gather(*(worker() for _ in range(max(1, min(options.concurrency, len(accounts))))))
+            await asyncio.gather(*(worker(lane) for lane in lanes
+                                   for _ in range(max(1, min(lane.pages, len(accounts))))))
         if stop:
             raise RunInterrupted(run.id, "；".join(dict.fromkeys(stop)))
 
-    for har in browser.har_files:
+    har_files = pool.har_files
+    if len(planned) > 1 and options.browser.record_har:
+        # One HAR of the whole run, whichever endpoint fetched what, for --replay.
+        merged = merge_hars(har_files, options.browser.record_har)
+        har_files = [merged] if merged else []
+    for har in har_files:
         # The HAR is complete only now that the browser has closed; it is evidence of the run.
         if Path(har).exists():
             data = Path(har).read_bytes()
@@ -393,4 +504,6 @@ def _recorded_options(options: AuditOptions) -> dict:
         "browser_args": browser.browser_args, "executable": browser.executable,
         "record_har": browser.record_har, "replay_har": browser.replay_har,
         "content": options.content,
+        **({"browser_endpoints": [redact(endpoint.url) for endpoint in options.endpoints],
+            "pages_per_endpoint": options.pages_per_endpoint} if options.endpoints else {}),
     }

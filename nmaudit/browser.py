@@ -28,6 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from .dates import BEIJING, now, to_beijing
 from .errors import BrowserUnavailable, UsageError
+from .pool import redact
 from .snapshots import AccountEvidence, body_extension
 
 HOW_TO_GET_A_BROWSER = (
@@ -131,6 +132,13 @@ class BrowserOptions:
     max_body_bytes: int = MAX_BODY_BYTES  # an answer larger than this is refused (待复核)
     recycle_every: int = 500  # accounts before the browser is relaunched (memory stays flat); 0: never
     memory_limit_mb: int = 1500  # the browser's processes past this (PSS): relaunched between accounts
+    #: A Playwright browser server (ws://host:port/path) to connect to instead of launching Chromium.
+    endpoint: Optional[str] = None
+    #: The Chromium on the server's machine, asked for in the launch options (servers run with --unsafe).
+    remote_executable: Optional[str] = None
+    connect_timeout: float = 20.0  # seconds to reach a browser server and get its browser
+    #: Playwright's per-context proxy: {"server": ..., "username": ..., "password": ...}.
+    proxy: Optional[dict[str, str]] = None
 
 
 @dataclass
@@ -181,6 +189,7 @@ class HostPacer:
         self._next_slot: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._halted: dict[str, HostHalt] = {}
+        self._queued: dict[str, int] = {}  # requests waiting for the host's next slot
 
     def interval_for(self, host: str) -> float:
         return self.per_host.get(host, self.interval)
@@ -196,6 +205,11 @@ class HostPacer:
     def ready_in(self, host: str) -> float:
         return max(0.0, self._next_slot.get(host, 0.0) - time.monotonic())
 
+    def backlog(self, host: str) -> float:
+        """Seconds until a request joining now would go: the next slot, and the slots of the
+        requests already waiting for the host (to compare endpoints, which each have a pacer)."""
+        return self.ready_in(host) + self._queued.get(host, 0) * self.interval_for(host)
+
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator["HostSlot"]:
         """Hold the host for one request; report Chromium's own start time through the slot."""
@@ -206,14 +220,18 @@ class HostPacer:
             yield held
             return
         lock = self._locks.setdefault(host, asyncio.Lock())
-        while True:
-            # Wait for the host's next slot without holding it: another request's cool-down
-            # (a retry's back-off) must not keep every other request queued behind the lock.
-            await asyncio.sleep(self.ready_in(host))
-            await lock.acquire()
-            if self.ready_in(host) <= 0:
-                break
-            lock.release()
+        self._queued[host] = self._queued.get(host, 0) + 1
+        try:
+            while True:
+                # Wait for the host's next slot without holding it: another request's cool-down
+                # (a retry's back-off) must not keep every other request queued behind the lock.
+                await asyncio.sleep(self.ready_in(host))
+                await lock.acquire()
+                if self.ready_in(host) <= 0:
+                    break
+                lock.release()
+        finally:
+            self._queued[host] -= 1
         try:
             held.started = time.monotonic()
             try:
@@ -315,6 +333,33 @@ def browser_candidates(playwright: Playwright, executable: Optional[str]) -> lis
     return candidates
 
 
+#: The header a Playwright browser server reads the browser's launch options from.
+LAUNCH_OPTIONS_HEADER = "x-playwright-launch-options"
+
+
+def remote_launch_options(args: list[str], executable: Optional[str] = None) -> dict[str, Any]:
+    """What the server is asked to launch: headless, our flags (a server started without
+    --unsafe ignores args and executablePath and launches its own build)."""
+    options: dict[str, Any] = {"headless": True, "args": QUIET_FLAGS + list(args)}
+    if executable:
+        options["executablePath"] = executable
+    return options
+
+
+async def connect_chromium(playwright: Playwright, endpoint: str, args: list[str],
+                           executable: Optional[str] = None, timeout: float = 20.0) -> tuple[Browser, str]:
+    """The browser of a Playwright browser server, and its description; BrowserUnavailable
+    when the server cannot be reached or cannot start a browser."""
+    headers = {LAUNCH_OPTIONS_HEADER: json.dumps(remote_launch_options(args, executable))}
+    try:
+        browser = await asyncio.wait_for(
+            playwright.chromium.connect(endpoint, headers=headers, timeout=timeout * 1000), timeout + 5)
+    except (PlaywrightError, asyncio.TimeoutError, OSError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BrowserUnavailable(f"browser endpoint {redact(endpoint)}: {first}") from None
+    return browser, f"Chromium {browser.version} ({redact(endpoint)})"
+
+
 async def launch_chromium(playwright: Playwright, executable: Optional[str], args: list[str]) -> Browser:
     """Launch the first Chromium that starts; BrowserUnavailable says how to get one."""
     browser, _ = await launch_chromium_described(playwright, executable, args)
@@ -377,13 +422,16 @@ class BrowserSession:
     browser that crashes, disconnects, has audited `recycle_every` accounts or passes
     `memory_limit_mb` is relaunched (`relaunch`, called by the audit between accounts)."""
 
-    def __init__(self, options: BrowserOptions):
+    def __init__(self, options: BrowserOptions, playwright: Optional[Playwright] = None):
         self.options = options
+        self.remote = options.endpoint is not None
+        self._own_playwright = playwright is None
+        self._lost = False  # a remote browser that stopped answering: treated as disconnected
         self.replaying = options.replay_har is not None
         self.pacer = HostPacer(0.0 if self.replaying else options.pace,
                                {} if self.replaying else options.host_pace)
         self.har_times = HarIndex(options.replay_har) if options.replay_har else None
-        self._playwright: Optional[Playwright] = None
+        self._playwright: Optional[Playwright] = playwright
         self._browser: Optional[Browser] = None
         self._context: Optional[BrowserContext] = None
         self._browser_devtools: Optional[CDPSession] = None
@@ -402,7 +450,8 @@ class BrowserSession:
         self._pending_downloads: set[asyncio.Future] = set()
 
     async def __aenter__(self) -> "BrowserSession":
-        self._playwright = await async_playwright().start()
+        if self._playwright is None:
+            self._playwright = await async_playwright().start()
         try:
             await self._launch()
         except BaseException:
@@ -425,9 +474,15 @@ class BrowserSession:
     async def _launch(self) -> None:
         # Not --renderer-process-limit=1: it saves memory, but with pages sharing a renderer
         # Playwright now and then misses an in-page fetch() (measured: ~1 recording in 7 lost one).
-        self._browser, self.description = await launch_chromium_described(
-            self._playwright, self.options.executable, self.options.browser_args
-        )
+        if self.options.endpoint:
+            self._browser, self.description = await connect_chromium(
+                self._playwright, self.options.endpoint, self.options.browser_args,
+                self.options.remote_executable, self.options.connect_timeout)
+        else:
+            self._browser, self.description = await launch_chromium_described(
+                self._playwright, self.options.executable, self.options.browser_args
+            )
+        self._lost = False
         self.generation += 1
         self.accounts_since_launch = 0
         width, height = self.options.viewport
@@ -441,6 +496,7 @@ class BrowserSession:
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
             ignore_https_errors="--ignore-certificate-errors" in self.options.browser_args,
+            **({"proxy": self.options.proxy} if self.options.proxy else {}),
             **record,
         )
         self._context.set_default_timeout(self.options.timeout * 1000)
@@ -455,7 +511,20 @@ class BrowserSession:
 
     @property
     def connected(self) -> bool:
-        return self._browser is not None and self._browser.is_connected()
+        return self._browser is not None and self._browser.is_connected() and not self._lost
+
+    async def answering(self) -> bool:
+        """Does the browser still answer at all? A remote server that stopped (a frozen host,
+        a network gone quiet) leaves its connection open: asked once, with a short bound, and
+        a browser that does not answer counts as disconnected from then on."""
+        if not self.connected or self._browser_devtools is None:
+            return False
+        try:
+            await asyncio.wait_for(self._browser_devtools.send("Browser.getVersion"), CLOSE_WAIT)
+            return True
+        except (PlaywrightError, asyncio.TimeoutError):
+            self._lost = True
+            return False
 
     async def relaunch(self) -> None:
         """A fresh browser and context (after a crash, or to give memory back): every page of
@@ -474,7 +543,7 @@ class BrowserSession:
         try:
             await self._close_browser()
         finally:
-            if self._playwright is not None:
+            if self._playwright is not None and self._own_playwright:
                 try:
                     await asyncio.wait_for(self._playwright.stop(), 60)
                 except (PlaywrightError, asyncio.TimeoutError):
@@ -483,11 +552,13 @@ class BrowserSession:
 
     async def _close_browser(self) -> None:
         await self._settle_downloads()
+        # A remote browser that stopped answering will not answer a close either.
+        quick = self._lost
         if self._context is not None:
             context, self._context = self._context, None
             try:
                 # Writing the HAR can take a while; a dead browser cannot take the context down.
-                await asyncio.wait_for(context.close(), 120)
+                await asyncio.wait_for(context.close(), CLOSE_WAIT if quick else 120)
             except (PlaywrightError, asyncio.TimeoutError):
                 pass
             if self.options.record_har and self.har_files and Path(self.har_files[-1]).exists():
@@ -495,7 +566,7 @@ class BrowserSession:
         if self._browser is not None:
             browser, self._browser = self._browser, None
             try:
-                await asyncio.wait_for(browser.close(), 30)
+                await asyncio.wait_for(browser.close(), CLOSE_WAIT if quick else 30)
             except (PlaywrightError, asyncio.TimeoutError):
                 pass
 
@@ -543,7 +614,7 @@ class BrowserSession:
                 await asyncio.wait_for(session.send("Fetch.enable", {"patterns": [
                     {"urlPattern": f"*{BLANK_PATH}", "requestStage": "Request"}]}), QUICK_CALL)
         except (PlaywrightError, asyncio.TimeoutError) as error:
-            if not self.connected:
+            if not self.connected or (self.remote and not await self.answering()):
                 raise BrowserCrashed(str(error).splitlines()[0] if str(error) else "browser closed") from None
             raise
         return page
@@ -740,6 +811,10 @@ class BrowserSession:
             async with self.pacer.slot(host) as slot:
                 fetched = await attempt()
                 slot.started_at_epoch(fetched.sent_at)
+            if self.remote and (fetched.hung or fetched.error):
+                # A server that died or froze shows first as a failed request (its disconnect
+                # may not have arrived yet): asked, so the account is redone, not judged on it.
+                await self.answering()
             self._check_alive()
             final = fetched.too_large or fetched.hung
             if final or attempts > self.options.retries or not (fetched.error or fetched.status in RETRY_STATUSES):
@@ -928,6 +1003,8 @@ class BrowserSession:
         every = self.options.recycle_every
         if every and self.accounts_since_launch >= every:
             return f"{every} accounts"
+        if self.remote:
+            return None  # a server's browser is not ours to measure; it is fresh per connection
         if self.options.memory_limit_mb and self.accounts_since_launch and self.accounts_since_launch % 10 == 0:
             memory = self.memory_mb()
             if memory is not None and memory > self.options.memory_limit_mb:
@@ -1000,3 +1077,56 @@ def _redirect_chain(response: Response) -> list[str]:
         request = request.redirected_from
         chain.append(request.url)
     return list(reversed(chain))
+
+
+class BrowserPool:
+    """The browsers of one run: one Playwright driver, a BrowserSession per endpoint (or the one
+    local Chromium). Endpoints that cannot be reached at the start are left out and named in
+    `unreachable`; BrowserUnavailable only when none can be used."""
+
+    def __init__(self, options: list[BrowserOptions]):
+        self.options = options
+        self.sessions: list[tuple[int, BrowserSession]] = []  # (position in options, session)
+        self.unreachable: list[str] = []
+        self._playwright: Optional[Playwright] = None
+
+    async def __aenter__(self) -> "BrowserPool":
+        self._playwright = await async_playwright().start()
+        sessions = [BrowserSession(options, self._playwright) for options in self.options]
+        opened = await asyncio.gather(*(session.__aenter__() for session in sessions), return_exceptions=True)
+        failure: Optional[BaseException] = None
+        for position, (session, outcome) in enumerate(zip(sessions, opened)):
+            if isinstance(outcome, BrowserUnavailable):
+                self.unreachable.append(str(outcome))
+            elif isinstance(outcome, BaseException):
+                failure = failure or outcome
+            else:
+                self.sessions.append((position, session))
+        if failure is not None or not self.sessions:
+            await self.close()
+            raise failure or BrowserUnavailable("; ".join(self.unreachable))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def description(self) -> str:
+        described = [session.description for _, session in self.sessions]
+        return "; ".join(described + [f"无法连接：{reason}" for reason in self.unreachable])
+
+    @property
+    def har_files(self) -> list[str]:
+        return [har for _, session in self.sessions for har in session.har_files]
+
+    async def close(self) -> None:
+        """Close every browser (each HAR completes as its context closes), then the driver."""
+        try:
+            await asyncio.gather(*(session.close() for _, session in self.sessions), return_exceptions=True)
+        finally:
+            if self._playwright is not None:
+                try:
+                    await asyncio.wait_for(self._playwright.stop(), 60)
+                except (PlaywrightError, asyncio.TimeoutError):
+                    pass
+                self._playwright = None

@@ -39,6 +39,7 @@ from .store import Store
 from . import notify as notify_module
 from . import rankings as rankings_module
 from .contacts import Contacts, load_contacts
+from .pool import Endpoint, check_endpoint_url, check_proxy_url, playwright_proxy, read_endpoints_file
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
@@ -173,6 +174,18 @@ def audit_options(command):
         click.option("--screening", "screening", type=click.Path(dir_okay=False), metavar="FILE",
                      help="The office's content screening settings (YAML: wording, sensitive, ad_domains, "
                           "ad_phrases, default_wording)."),
+        click.option("--browser-endpoint", "browser_endpoints", multiple=True, metavar="WS_URL",
+                     help="Audit through this Playwright browser server (playwright run-server) instead of the "
+                          "local Chromium (repeatable: each endpoint is paced on its own, as its own egress)."),
+        click.option("--endpoints-file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Browser servers, one 'ws://host:port/path [pages=N] [proxy=URL]' a line."),
+        click.option("--pages-per-endpoint", type=click.IntRange(1, 64), metavar="N",
+                     help="Pages each browser server works at once (default: --concurrency)."),
+        click.option("--endpoint-executable", metavar="PATH",
+                     help="The Chromium on the servers' machines to launch (servers started with --unsafe)."),
+        click.option("--proxy", "proxy_url", metavar="URL",
+                     help="Send the browsers' requests through this proxy (http:// or socks5://; credentials from "
+                          "$NMAUDIT_PROXY_USERNAME and $NMAUDIT_PROXY_PASSWORD)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -286,6 +299,31 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
         raise click.UsageError(visible(error)) from None
 
 
+def _endpoints(settings: dict) -> list[Endpoint]:
+    """The browser servers of --browser-endpoint and --endpoints-file, in that order."""
+    endpoints = []
+    for url in settings["browser_endpoints"]:
+        try:
+            endpoints.append(Endpoint(url=check_endpoint_url(url)))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--browser-endpoint'") from None
+    if settings["endpoints_file"]:
+        try:
+            endpoints += read_endpoints_file(settings["endpoints_file"])
+        except UsageError as error:
+            raise click.UsageError(visible(error)) from None
+    return endpoints
+
+
+def _proxy(settings: dict) -> Optional[dict]:
+    if not settings["proxy_url"]:
+        return None
+    try:
+        return playwright_proxy(check_proxy_url(settings["proxy_url"]))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--proxy'") from None
+
+
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
     """Run an audit with the shared options, print it, and exit with the --fail-on code."""
     options = AuditOptions(
@@ -296,7 +334,9 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
             executable=settings["executable"], browser_args=list(settings["browser_args"]),
             timeout=settings["timeout"], pace=settings["pace"], record_har=settings["record_har"],
             replay_har=settings["replay_har"], host_pace={SOGOU_HOST: settings["sogou_pace"]},
+            remote_executable=settings["endpoint_executable"], proxy=_proxy(settings),
         ),
+        endpoints=_endpoints(settings), pages_per_endpoint=settings["pages_per_endpoint"],
     )
     display = ProgressDisplay(stderr)
     try:
