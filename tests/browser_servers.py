@@ -12,9 +12,11 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 import psutil
+
 from playwright.sync_api import sync_playwright
 
 from nmaudit.browser import browser_candidates
@@ -22,8 +24,14 @@ from nmaudit.browser import browser_candidates
 
 def project_chromium() -> Optional[str]:
     """The Chromium nmaudit would launch here; None for Playwright's own build."""
-    with sync_playwright() as playwright:
-        candidates = browser_candidates(playwright, None)
+    def candidates_of_this_machine() -> list[Optional[str]]:
+        with sync_playwright() as playwright:
+            return browser_candidates(playwright, None)
+
+    # A thread of its own: after a pytest-playwright test this thread's event loop is running,
+    # and the sync API refuses to start inside it.
+    with ThreadPoolExecutor(1) as thread:
+        candidates = thread.submit(candidates_of_this_machine).result()
     if not candidates:
         raise RuntimeError("no Chromium: run 'nmaudit install'")
     return candidates[0]

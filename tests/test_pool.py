@@ -123,7 +123,7 @@ def test_a_wall_or_cool_down_on_one_endpoint_leaves_its_accounts_to_the_others()
         cooled.done()
         assert scheduler.take_for(first, [second]) is None and cooled.take_for(first, []) is None
 
-    asyncio.run(scenario())
+    in_thread(scenario)
 
 
 def test_merged_hars_keep_every_entry_in_time_order(tmp_path):
