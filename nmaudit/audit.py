@@ -109,6 +109,9 @@ class Visitor:
     async def request(self, url: str, label: str, **options: Any) -> Fetched:
         return await self.browser.request(await self._page(), url, label, self.evidence, **options)
 
+    async def capture(self, url: str, label: str, patterns: list[str], **options: Any) -> Fetched:
+        return await self.browser.capture(await self._page(), url, label, self.evidence, patterns, **options)
+
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         return await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes)
 

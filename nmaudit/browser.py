@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -57,6 +58,8 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 QUICK_CALL = 10.0
 #: Seconds a page close may take before the page's target is closed through the browser.
 CLOSE_WAIT = 5.0
+#: The most of a rendered DOM kept (capture(keep_dom=True)), in characters.
+MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
 HUNG_PAGE = "页面无响应（脚本占满渲染进程），已关闭"
 
@@ -154,6 +157,13 @@ class Fetched:
     too_large: bool = False  # refused or cut off past the size cap
     hung: bool = False  # the page stopped answering (a script that never returns)
     dialogs: list[dict[str, str]] = field(default_factory=list)  # dialogs the page opened, dismissed
+    #: capture(): the answers the page's own scripts fetched whose URL matched, in arrival order
+    captured: list["Fetched"] = field(default_factory=list)
+    #: capture(): where the page stood and what its title was once the wait was over (a script
+    #: may have replaced the page by a captcha or login page after it loaded)
+    landed_url: str = ""
+    rendered_title: str = ""
+    rendered_html: str = ""  # capture(keep_dom=True): the DOM as rendered, capped
 
     @property
     def text(self) -> str:
@@ -657,6 +667,82 @@ class BrowserSession:
         fetched = await self._with_retries(url, lambda: self._navigate(page, url))
         await self._keep_page(page, fetched, label, evidence)
         return fetched
+
+    async def capture(self, page: Page, url: str, label: str, evidence: AccountEvidence, patterns: list[str], *,
+                      also: Optional[list[str]] = None, wait: float = 8.0, keep_dom: bool = False) -> Fetched:
+        """Open `url` as a person would and keep what the page's own scripts fetch: every
+        response whose URL matches one of `patterns` (regular expressions), waiting after the
+        load until each pattern has an answer or `wait` seconds have passed. The navigation
+        is paced and retried like fetch(); its screenshot is taken after the wait, so it shows
+        the page as rendered. Each captured body is kept as evidence beside it, and, being
+        Chromium's own traffic, is recorded in and replayed from the HAR like any page.
+        Answers matching `also` are kept too, but not waited for."""
+        compiled = [re.compile(pattern) for pattern in [*patterns, *(also or [])]]
+        required = len(patterns)
+        seen: list[Response] = []
+
+        def on_response(response: Response) -> None:
+            if response.request.resource_type in ("xhr", "fetch") and any(p.search(response.url) for p in compiled):
+                seen.append(response)
+
+        async def attempt() -> Fetched:
+            seen.clear()
+            return await self._navigate(page, url)
+
+        page.on("response", on_response)
+        try:
+            fetched = await self._with_retries(url, attempt)
+            if not fetched.error and page not in self._suspect:
+                # Done when every required pattern has an answer, or when the page has gone
+                # quiet (a page that met a wall stops asking), or at the bound.
+                idle = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=wait * 1000))
+                deadline = time.monotonic() + wait
+                try:
+                    while time.monotonic() < deadline and not idle.done() and not all(
+                            any(p.search(r.url) for r in seen) for p in compiled[:required]):
+                        await asyncio.sleep(0.05)
+                finally:
+                    idle.cancel()
+                    await asyncio.gather(idle, return_exceptions=True)
+        finally:
+            page.remove_listener("response", on_response)
+        for response in list(seen):
+            fetched.captured.append(await self._captured(response))
+        if page not in self._suspect and not page.is_closed():
+            fetched.landed_url = page.url
+            try:
+                fetched.rendered_title = await asyncio.wait_for(page.title(), QUICK_CALL)
+                if keep_dom:
+                    fetched.rendered_html = (await asyncio.wait_for(page.content(), QUICK_CALL))[:MAX_DOM_CHARS]
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+        await self._keep_page(page, fetched, label, evidence)
+        stem = Path(fetched.evidence[0]).name.split(".")[0] if fetched.evidence else evidence.next_stem(label)
+        for number, answer in enumerate(fetched.captured, 1):
+            head = {"status": answer.status, "url": answer.url, "headers": answer.headers, "error": answer.error}
+            answer.evidence.append(evidence.save(
+                f"{stem}.loaded-{number:02d}.response.json",
+                json.dumps(head, ensure_ascii=False, indent=2).encode(), "headers"))
+            if answer.body:
+                answer.evidence.append(evidence.save(
+                    f"{stem}.loaded-{number:02d}.{body_extension(answer.content_type)}", answer.body, "body"))
+        if fetched.rendered_html:
+            fetched.evidence.append(evidence.save(f"{stem}.rendered.html", fetched.rendered_html.encode(), "body"))
+        return fetched
+
+    async def _captured(self, response: Response) -> Fetched:
+        """One answer the page fetched, as a Fetched (its body read within the timeout)."""
+        body, error = b"", None
+        try:
+            body = await asyncio.wait_for(response.body(), self.options.timeout)
+        except asyncio.TimeoutError:
+            error = f"timeout after {self.options.timeout:g}s"
+        except PlaywrightError as failure:
+            error = str(failure).splitlines()[0] if str(failure) else "body unavailable"
+        return Fetched(url=response.url, final_url=response.url, status=response.status,
+                       content_type=response.headers.get("content-type", ""), body=body,
+                       fetched_at=self._fetched_at(response.url, response), error=error,
+                       headers=dict(response.headers))
 
     async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)

@@ -21,6 +21,17 @@ from ..dates import from_unix, parse_post_time, to_beijing
 from ..models import IDENTITY_LABELS, SITES, Account, Extract, Extractor, Observation, SourceRecord
 from ..html import Document
 from .base import Fetch, decode_html, network_problem, note_posts, record_source
+from .bilibili import BilibiliAdapter
+from .douyin import DouyinAdapter
+from .loaded import SiteAdapter
+
+#: Sites of platform web with an adapter of their own, used when the account has no extract rules.
+SITE_ADAPTERS: dict[str, SiteAdapter] = {"douyin": DouyinAdapter(), "bilibili": BilibiliAdapter()}
+
+
+def site_adapter(account: Account) -> Optional[SiteAdapter]:
+    """The site adapter that reads this account (its extract rules, if any, take precedence)."""
+    return next((adapter for adapter in SITE_ADAPTERS.values() if adapter.handles(account)), None)
 
 # -- extract rules -------------------------------------------------------------------------------
 
@@ -107,14 +118,20 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = "任意页面，按登记表 extract 规则读取（抖音、头条、快手、小红书、自建客户端页面等）"
+    sources = ("抖音、哔哩哔哩：主页由页面自身加载的数据读取（见下）；其他页面按登记表 extract 规则读取"
+               "（头条、快手、小红书、自建客户端页面等）")
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 
     def hosts(self, account: Account) -> list[str]:
+        if site := site_adapter(account):
+            return site.hosts(account)
         return list(dict.fromkeys(urlsplit(url).hostname or "" for url in account.urls))
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
+        if site := site_adapter(account):
+            await site.observe(account, observation, fetch)
+            return
         extract = account.extract
         if not account.urls:
             # Filed by its id on a platform without an adapter: kept in the audit, never dropped.
