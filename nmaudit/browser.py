@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from playwright.async_api import (
     Browser, BrowserContext, CDPSession, Download, Page, Playwright, Request, Response, Route, async_playwright,
@@ -270,8 +270,14 @@ class HarIndex:
             raise UsageError(f"{path}: not a readable HAR file ({error})") from None
         self.entries: dict[str, dict[str, Any]] = {}
         self.times: dict[str, datetime] = {}
+        #: A page's own calls (fetch, XHR) by method, scheme, host and path, for serve_resigned.
+        self._calls: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
         for entry in log.get("entries", []):
             url = entry["request"]["url"]
+            if entry.get("_resourceType") in ("fetch", "xhr") and "?" in url:
+                parts = urlsplit(url)
+                key = (entry["request"].get("method", "GET"), parts.scheme, parts.netloc, parts.path)
+                self._calls.setdefault(key, []).append(entry)
             started = datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
             self.times.setdefault(url, to_beijing(started))
             self.entries.setdefault(url, entry)
@@ -282,6 +288,37 @@ class HarIndex:
 
     def time_for(self, url: str) -> Optional[datetime]:
         return self.times.get(url)
+
+    @property
+    def has_calls(self) -> bool:
+        """The recording holds calls a page's own script made (capture())."""
+        return bool(self._calls)
+
+    async def serve_resigned(self, route: Route) -> None:
+        """Replay a page's own call (fetch or XHR) that the HAR holds only with another query:
+        signed calls (Douyin's a_bogus and msToken, Bilibili's wts and w_rid) carry the page's
+        clock or a random token, so the replayed page asks with a URL that was never recorded.
+        Answered by the recorded call to the same method, host and path whose query shares the
+        most parameters; anything else goes on to the HAR router as before."""
+        request = route.request
+        if request.url in self.entries or request.resource_type not in ("fetch", "xhr"):
+            await route.fallback()
+            return
+        parts = urlsplit(request.url)
+        candidates = self._calls.get((request.method, parts.scheme, parts.netloc, parts.path), [])
+        if not candidates:
+            await route.fallback()
+            return
+        asked = set(parse_qsl(parts.query, keep_blank_values=True))
+        entry = max(candidates, key=lambda e: len(asked & set(parse_qsl(urlsplit(e["request"]["url"]).query,
+                                                                          keep_blank_values=True))))
+        response = entry["response"]
+        content = response.get("content") or {}
+        text = content.get("text") or ""
+        body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+        headers = {h["name"]: h["value"] for h in response.get("headers", [])
+                   if h["name"].lower() not in ("content-length", "content-encoding", "transfer-encoding")}
+        await route.fulfill(status=response["status"], headers=headers, body=body)
 
     def recorded_download(self, url: str) -> Optional["Fetched"]:
         """A navigation that became a download, as recorded: status, headers, redirects."""
@@ -456,6 +493,10 @@ class BrowserSession:
         self._context.set_default_timeout(self.options.timeout * 1000)
         if self.options.replay_har:
             await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            if self.har_times is not None and self.har_times.has_calls:
+                # Registered after the HAR router, so asked first: a page's own call whose
+                # signature changed with the clock is answered by the recorded call to the same path.
+                await self._context.route("**/*", self.har_times.serve_resigned)
             # Registered once, before any page exists: adding a route later waits on every
             # page, and a page whose renderer is stuck in a script would block that forever.
             await self._context.route(f"**{BLANK_PATH}", _serve_blank)

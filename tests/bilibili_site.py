@@ -5,8 +5,8 @@ Shaped after real answers (../shared/real-pages/other/): ``acc/info`` gives ``da
 ``data.official`` {role, title, desc, type}; ``arc/search`` gives ``data.list.vlist[]`` with
 ``created`` (Unix seconds), ``aid``, ``bvid``, ``title``, ``mid``, ``author``; ``top/arc`` the
 pinned video; ``code`` 0, or ``-352`` 风控校验失败 with a ``v_voucher``. The captcha page's title
-is the real one (验证码_哔哩哔哩). The real wts is the page's clock; here the page carries the
-server's time, so a replayed page signs exactly as the recorded one did.
+is the real one (验证码_哔哩哔哩). As on the real page, wts is the page's clock: a replayed page
+signs its calls with URLs that were never recorded (the replay answers them by path).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from tests.douyin_site import fnv1a
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply
 
 WBI_KEY = "bl-5c1e"
-WTS = 1763690400  # the time the space page carries (its sign depends on it)
 
 CAPTCHA_PAGE = """<!DOCTYPE html><html><head><title>验证码_哔哩哔哩</title><meta charset="utf-8">
 <script>window._riskdata_ = {'v_voucher': 'voucher_1f0c2a5e-7d1b-4a8e-9c40-3b2d5e6f7a81'}</script></head>
@@ -30,7 +29,7 @@ SPACE_PAGE = """<!DOCTYPE html><html><head><meta charset="UTF-8"><title>个人�
 <body><div id="app"><div class="h-inner"><h1 id="name"></h1><p class="official" id="official"></p></div>
 <div id="top"></div><ul id="videos"></ul></div>
 <script>
-window._bili_space_mid = __MID__; const WTS = __WTS__, KEY = "__KEY__";
+window._bili_space_mid = __MID__; const WTS = Math.floor(Date.now() / 1000), KEY = "__KEY__";
 function sign(text) {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
@@ -85,7 +84,7 @@ class BilibiliSite:
     def _space(self, user: BilibiliUser) -> Reply:
         if user.mode == "captcha":
             return html_reply(CAPTCHA_PAGE)
-        return html_reply(SPACE_PAGE.replace("__MID__", user.mid).replace("__WTS__", str(WTS)).replace("__KEY__", WBI_KEY))
+        return html_reply(SPACE_PAGE.replace("__MID__", user.mid).replace("__KEY__", WBI_KEY))
 
     def _answer(self, request: Request, data_for) -> Reply:
         headers = {"Access-Control-Allow-Origin": request.headers.get("Origin") or "https://space.bilibili.com",
