@@ -31,6 +31,9 @@ class Fetch(Protocol):
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         """Follow a download link like a click (redirects across hosts), read only its first bytes."""
 
+    def discard(self, fetched: Fetched) -> None:
+        """Delete the evidence of a page that was not used (another source was read instead)."""
+
     def halt(self, host: str, reason: str, evidence: list[str]) -> None:
         """Ask `host` nothing more in this run (it showed a captcha wall)."""
 
