@@ -272,6 +272,8 @@ class HarIndex:
         self.times: dict[str, datetime] = {}
         #: A page's own calls (fetch, XHR) by method, scheme, host and path, for serve_resigned.
         self._calls: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+        #: URLs a replayed page asked -> the recorded call that answered them (serve_resigned).
+        self.resigned: dict[str, str] = {}
         for entry in log.get("entries", []):
             url = entry["request"]["url"]
             if entry.get("_resourceType") in ("fetch", "xhr") and "?" in url:
@@ -312,6 +314,7 @@ class HarIndex:
         asked = set(parse_qsl(parts.query, keep_blank_values=True))
         entry = max(candidates, key=lambda e: len(asked & set(parse_qsl(urlsplit(e["request"]["url"]).query,
                                                                           keep_blank_values=True))))
+        self.resigned[request.url] = entry["request"]["url"]
         response = entry["response"]
         content = response.get("content") or {}
         text = content.get("text") or ""
@@ -780,10 +783,12 @@ class BrowserSession:
             error = f"timeout after {self.options.timeout:g}s"
         except PlaywrightError as failure:
             error = str(failure).splitlines()[0] if str(failure) else "body unavailable"
-        return Fetched(url=response.url, final_url=response.url, status=response.status,
+        # A replayed call answered by a recorded one under another signature is that recorded call.
+        url = self.har_times.resigned.get(response.url, response.url) if self.har_times else response.url
+        return Fetched(url=url, final_url=url, status=response.status,
                        content_type=response.headers.get("content-type", ""), body=body,
-                       fetched_at=self._fetched_at(response.url, response), error=error,
-                       headers=dict(response.headers))
+                       fetched_at=self._fetched_at(url, None) if url != response.url else self._fetched_at(url, response),
+                       error=error, headers=dict(response.headers))
 
     async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)

@@ -200,6 +200,9 @@ def test_replay_gives_the_same_verdicts_without_asking_the_sites(emulator, sites
         assert codes(again) == codes(item), account_id
         assert again.observation.newest_post_at == item.observation.newest_post_at, account_id
         assert again.observation.certification == item.observation.certification, account_id
+        # a call the replayed page signed anew is the recorded call that answered it
+        assert again.observation.newest_post_source == item.observation.newest_post_source, account_id
+    assert "wts=" in replayed["bl-active"].observation.newest_post_source
 
 
 def test_coverage_shows_the_real_proof_level(sites):

@@ -89,7 +89,8 @@ def posts_containerid(uid: str, data: dict[str, Any]) -> str:
 
 class WeiboAdapter:
     platform = "weibo"
-    sources = ("m.weibo.cn 接口：用户信息（名称、认证）与微博列表（含置顶）；未报备UID时，"
+    sources = ("m.weibo.cn 个人主页（m.weibo.cn/u/UID）自身加载的接口数据，遇访客验证时直接请求接口："
+               "用户信息（名称、认证）与微博列表（含置顶）；未报备UID时，"
                "经 m.weibo.cn 由个性域名、昵称链接的跳转或按账号名称搜索用户（名称须完全一致）得到UID")
     checks = ("update", "name", "certification")
     #: Comment settings are not public (comment_permission_type is undocumented).
