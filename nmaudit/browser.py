@@ -58,6 +58,8 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 QUICK_CALL = 10.0
 #: Seconds a page close may take before the page's target is closed through the browser.
 CLOSE_WAIT = 5.0
+#: Seconds a page may take to render the answers capture() waited for, before its screenshot.
+CAPTURE_SETTLE = 0.3
 #: The most of a rendered DOM kept (capture(keep_dom=True)), in characters.
 MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
@@ -738,13 +740,18 @@ class BrowserSession:
             fetched = await self._with_retries(url, attempt)
             if not fetched.error and page not in self._suspect:
                 # Done when every required pattern has an answer, or when the page has gone
-                # quiet (a page that met a wall stops asking), or at the bound.
+                # quiet (a page that met a wall stops asking; with nothing required, the
+                # rendered DOM is wanted: quiet is when it is done), or at the bound.
                 idle = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=wait * 1000))
                 deadline = time.monotonic() + wait
                 try:
-                    while time.monotonic() < deadline and not idle.done() and not all(
-                            any(p.search(r.url) for r in seen) for p in compiled[:required]):
+                    while time.monotonic() < deadline and not idle.done() and not (required and all(
+                            any(p.search(r.url) for r in seen) for p in compiled[:required])):
                         await asyncio.sleep(0.05)
+                    if not idle.done():
+                        # The answers came: a moment for the page's script to render them, so
+                        # the screenshot shows the profile rather than its empty frame.
+                        await asyncio.wait([idle], timeout=CAPTURE_SETTLE)
                 finally:
                     idle.cancel()
                     await asyncio.gather(idle, return_exceptions=True)
