@@ -62,27 +62,27 @@ def sample_run(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.mark.parametrize("as_of, verdict, expected", [
-    ("2026-11-29T23:59", "pass", []),          # 7 days after the 11-22 post
-    ("2026-11-30T00:00", "pass", ["stale-7d"]),  # 8 days
-    ("2026-12-06T23:59", "pass", ["stale-7d"]),  # 14 days
-    ("2026-12-07T00:00", "fail", ["stale-14d"]),  # 15 days
+    ("2026-12-03T23:59", "pass", []),          # 7 days after the 11-26 post
+    ("2026-12-04T00:00", "pass", ["stale-7d"]),  # 8 days
+    ("2026-12-10T23:59", "pass", ["stale-7d"]),  # 14 days
+    ("2026-12-11T00:00", "fail", ["stale-14d"]),  # 15 days
 ])
 def test_rejudging_later_crosses_the_day_boundaries_exactly(sample_run, as_of, verdict, expected):
     workdir, document = sample_run
     store = Store(workdir / "nmaudit.db")
     again = by_id(rejudge(store, document["run"]["id"], parse_as_of(as_of)))["baoji-fabu-weibo"]
-    assert again.observation.newest_post_at.astimezone(BEIJING).date().isoformat() == "2026-11-22"
+    assert again.observation.newest_post_at.astimezone(BEIJING).date().isoformat() == "2026-11-26"
     assert (again.judgement.verdict, codes(again)) == (verdict, expected)
 
 
 def test_judge_command_prints_the_same_document_and_writes_nothing(sample_run):
     workdir, document = sample_run
     before = rows(workdir / "nmaudit.db", "select count(*) from judgements")
-    done = nmaudit("judge", document["run"]["id"], "--as-of", "2026-12-07", "--format", "json",
+    done = nmaudit("judge", document["run"]["id"], "--as-of", "2026-12-11", "--format", "json",
                    "--db", str(workdir / "nmaudit.db"), cwd=workdir)
     assert done.returncode == 0, done.stderr
     judged = json.loads(done.stdout)
-    assert set(judged) >= {"run", "summary", "accounts"} and judged["run"]["as_of"] == "2026-12-07T00:00:00+08:00"
+    assert set(judged) >= {"run", "summary", "accounts"} and judged["run"]["as_of"] == "2026-12-11T00:00:00+08:00"
     verdicts = {a["id"]: a["verdict"] for a in judged["accounts"]}
     assert verdicts["baoji-fabu-weibo"] == "fail" and verdicts["baoji-wenlv-weibo"] == "review"
     assert rows(workdir / "nmaudit.db", "select count(*) from judgements") == before
@@ -152,20 +152,20 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path, sample_run):
     db = tmp_path / "nmaudit.db"
     [(run_id, status)] = rows(db, "select id, status from runs")
     kept = rows(db, "select count(*) from observations where run_id = ?", run_id)[0][0]
-    assert status == "running" and 4 <= kept < 15, (status, kept)
+    assert status == "running" and 4 <= kept < 17, (status, kept)
 
     listed = nmaudit("runs", "--format", "json", "--db", str(db), cwd=tmp_path)
     assert json.loads(listed.stdout)["runs"][0]["status"] == "running"
     resumed = nmaudit("audit", "--resume", "--format", "json", "--db", str(db), OFFLINE, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"检查 {15 - kept} 个账号 · 批次 {run_id}" in resumed.stderr
+    assert f"检查 {17 - kept} 个账号 · 批次 {run_id}" in resumed.stderr
     document = json.loads(resumed.stdout)
     assert document["run"]["id"] == run_id and document["run"]["as_of"] == uninterrupted["run"]["as_of"]
     assert comparable(document) == comparable(uninterrupted)
 
     assert rows(db, "select status from runs") == [("finished",)]
     for table in ("observations", "judgements", "accounts"):
-        assert rows(db, f"select count(*), count(distinct account_id) from {table}") == [(15, 15)]
+        assert rows(db, f"select count(*), count(distinct account_id) from {table}") == [(17, 17)]
     assert rows(db, "select count(*) - count(distinct path) from evidence") == [(0,)]
     assert not list((tmp_path / "snapshots").rglob("*.part"))
     report = verify_run(Store(db), run_id)
@@ -353,8 +353,8 @@ def test_history_runs_and_prune_respect_staff_review(tmp_path):
                                   cwd=tmp_path).stdout)["runs"]
     assert [(r["verdict"], r["machine_verdict"]) for r in timeline] == [("review", "review"), ("pass", "review")]
     listed = {r["id"]: r for r in json.loads(nmaudit("runs", "--format", "json", "--db", str(db), cwd=tmp_path).stdout)["runs"]}
-    assert (listed[second]["pass"], listed[second]["review"]) == (9, 1)
-    assert (listed[first]["pass"], listed[first]["review"]) == (8, 2)
+    assert (listed[second]["pass"], listed[second]["review"]) == (10, 1)
+    assert (listed[first]["pass"], listed[first]["review"]) == (9, 2)
 
     done = nmaudit("prune", "--keep-runs", "1", "--db", str(db), cwd=tmp_path)
     assert done.returncode == 0 and f"保留批次 {first}（含报备记录" in done.stdout, done.stdout
