@@ -42,7 +42,9 @@ class DouyinUser:
     enterprise_verify_reason: str = ""
     unique_id: str = ""
     posts: list[tuple[datetime, bool]] = field(default_factory=list)  # (create time, pinned)
-    mode: str = "ok"  # ok | captcha | grid-only (the page renders its grid without the post call) | refused
+    #: ok | captcha | grid-only (the page renders its grid without the post call) | refused (the
+    #: post call answered empty) | profile-refused (the profile call answered empty)
+    mode: str = "ok"
 
 
 CAPTCHA_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>验证码中间页</title>
@@ -114,7 +116,7 @@ class DouyinSite:
 
     def _profile(self, request: Request) -> Reply:
         user = self._signed(request)
-        if user is None:
+        if user is None or user.mode == "profile-refused":
             return Reply(status=200, body=b"", content_type="application/json; charset=utf-8")
         return json_reply({
             "extra": {"fatal_item_ids": [], "logid": "2026112110000001", "now": 1763690400000},

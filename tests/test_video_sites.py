@@ -52,6 +52,8 @@ DOUYIN = {
                           posts=[(ago(4), False), (ago(11), False)]),
     "dy-refused": DouyinUser("MS4wLjABAAAA-refused", "平安宝鸡", custom_verify=VERIFIED, mode="refused",
                              posts=[(ago(1), False)]),
+    "dy-no-profile": DouyinUser("MS4wLjABAAAA-noprofile", "平安宝鸡", custom_verify=VERIFIED, mode="profile-refused",
+                                posts=[(ago(1), False)]),
 }
 BILIBILI = {
     "bl-active": BilibiliUser("3546000001", "平安宝鸡", VERIFIED, 6, videos=[ago(1), ago(8), ago(13)]),
@@ -165,6 +167,13 @@ def test_the_rendered_grid_dates_posts_as_lower_bounds_when_the_post_call_is_abs
     assert not item.observation.newest_post_lists_newest
     assert "按作品链接编号估算" in item.observation.newest_post_source
     assert any(path.endswith(".rendered.html") for path in item.observation.evidence)
+
+
+def test_an_unread_profile_is_for_review_though_the_posts_were_read(audited):
+    item = audited["dy-no-profile"]
+    assert item.judgement.verdict == "review" and codes(item) == ["unparsed"], codes(item)
+    assert "未能读取抖音用户资料（HTTP 200，空响应）" in item.judgement.findings[0].message
+    assert item.observation.name is None and item.observation.newest_post_at == ago(1)
 
 
 def test_an_id_without_a_profile_link_is_for_review_with_the_reason(audited):

@@ -117,6 +117,8 @@ class BilibiliAdapter:
             return
         for answer in answers[INFO_CALL]:
             self._read_info(answer, url, observation)
+        if not answers[INFO_CALL]:
+            observation.add_signal("unparsed", f"哔哩哔哩空间页未加载用户信息，名称与认证需人工核查：{url}", page.evidence)
         pinned = []
         for answer in answers[PINNED_CALL]:
             document = json_of(answer)

@@ -89,6 +89,12 @@ class DouyinAdapter:
                 observation.name = str(profile["user"].get("nickname") or "") or None
                 observation.name_source = url
                 observation.certification = verification(profile["user"])
+        else:
+            # Name and verification unseen: never taken for unchanged.
+            answers = loaded(page, PROFILE_CALL)
+            why = self._why(answers[0]) if answers else "页面未请求用户资料"
+            observation.add_signal("unparsed", f"未能读取抖音用户资料（{why}），名称与认证需人工核查：{url}",
+                                   page.evidence + (answers[0].evidence if answers else []))
         posts_answers = loaded(page, POSTS_CALL)
         posts = next((document for answer in posts_answers
                       if isinstance(document := json_of(answer), dict) and isinstance(document.get("aweme_list"), list)),
