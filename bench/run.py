@@ -5,8 +5,9 @@ m.weibo.cn for both phases; host pacing is off, since this measures the engine, 
 
 1. nmaudit, in-process through `audit_accounts` with its defaults (concurrency, viewport JPEGs,
    page reuse, one browser), into a temporary database and snapshots folder;
-2. a naive loop: one account at a time, a new context and page per account, `page.goto` of the
-   two API URLs nmaudit fetches, a full-page PNG after each, the JSON read, the context closed.
+2. a naive loop for the same evidence: one account at a time, a new context and page per
+   account, the profile m.weibo.cn/u/<uid> opened until the network is idle, a full-page PNG,
+   the two API answers the page loaded read as JSON, the context closed.
 
 Each phase is timed from browser launch to browser close. Every 100 ms a thread sums the RSS
 of this process and all its descendants (Chromium, Playwright's driver) and keeps the largest
@@ -112,7 +113,7 @@ def synthesize(count: int, reference: datetime) -> Synthetic:
             region="宝鸡市", urls=[f"https://weibo.com/u/{uid}"], line=index + 1,
         ))
         served.append(WeiboAccount(uid, screen_name=name, verified_reason=f"{certified}官方微博",
-                                   posts=shape.feed(reference), grouped=shape.grouped))
+                                   posts=shape.feed(reference), grouped=shape.grouped, profile="renders"))
         expected[account_id] = shape.verdict
     registry = Registry(path="bench:synthetic", version=1, policy=Policy(), accounts=accounts, sha256="bench")
     return Synthetic(registry=registry, served=served, expected=expected)
@@ -322,15 +323,20 @@ def check_nmaudit(results: list[AccountResult], expected: dict[str, str], option
         stored = db.execute("select count(*) from judgements where run_id = ?", [run_id]).fetchone()[0]
     if stored != len(expected):
         problems.append(f"{stored} judgements stored for {len(expected)} accounts")
+    # One readable screenshot per account (the rendered profile), its two JSON answers beside it.
     shots = sum(1 for _ in (Path(options.snapshots) / run_id).glob("*/*.jpg"))
-    if shots != 2 * len(expected):
-        problems.append(f"{shots} screenshots kept, expected {2 * len(expected)}")
+    if shots != len(expected):
+        problems.append(f"{shots} screenshots kept, expected {len(expected)}")
+    answers = sum(1 for _ in (Path(options.snapshots) / run_id).glob("*/*.loaded-*[0-9].json"))
+    if answers != 2 * len(expected):
+        problems.append(f"{answers} JSON answers kept, expected {2 * len(expected)}")
     return problems
 
 
 async def naive_loop(uids: list[str], browser_args: list[str], folder: Path,
                      tick: Callable[[], None]) -> dict[str, list[dict]]:
-    """The obvious script: sequential, a fresh context per account, full-page PNGs."""
+    """The obvious script for the same evidence: sequential, a fresh context per account, the
+    profile opened and left to settle (networkidle), a full-page PNG, the API answers it loaded."""
     folder.mkdir(parents=True, exist_ok=True)
     documents: dict[str, list[dict]] = {}
     async with async_playwright() as playwright:
@@ -339,11 +345,13 @@ async def naive_loop(uids: list[str], browser_args: list[str], folder: Path,
             for uid in uids:
                 context = await browser.new_context()
                 page = await context.new_page()
-                for kind, url in (("info", info_url(uid)), ("posts", posts_url(uid))):
-                    response = await page.goto(url)
-                    await page.screenshot(path=folder / f"{uid}-{kind}.png", full_page=True)
-                    if response is not None:
-                        documents.setdefault(uid, []).append(await response.json())
+                answers = []
+                page.on("response", lambda response: answers.append(response)
+                        if "/api/container/getIndex" in response.url else None)
+                await page.goto(f"https://m.weibo.cn/u/{uid}", wait_until="networkidle")
+                await page.screenshot(path=folder / f"{uid}-profile.png", full_page=True)
+                for response in answers:
+                    documents.setdefault(uid, []).append(await response.json())
                 await context.close()
                 tick()
         finally:
@@ -360,8 +368,8 @@ def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path) -> Phase:
     if len(complete) != len(uids):
         raise BenchFailure(f"naive: {len(complete)} of {len(uids)} accounts gave both JSON documents")
     shots = sum(1 for _ in folder.glob("*.png"))
-    if shots != 2 * len(uids):
-        raise BenchFailure(f"naive: {shots} screenshots kept, expected {2 * len(uids)}")
+    if shots != len(uids):
+        raise BenchFailure(f"naive: {shots} screenshots kept, expected {len(uids)}")
     phase.done = len(complete)
     phase.detail = f"{2 * len(complete)} JSON docs"
     return phase

@@ -161,8 +161,14 @@ class Visitor:
     async def request(self, url: str, label: str, **options: Any) -> Fetched:
         return await self.browser.request(await self._page(), url, label, self.evidence, **options)
 
+    async def capture(self, url: str, label: str, patterns: list[str], **options: Any) -> Fetched:
+        return await self.browser.capture(await self._page(), url, label, self.evidence, patterns, **options)
+
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         return await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes)
+
+    def discard(self, fetched: Fetched) -> None:
+        self.evidence.discard([*fetched.evidence, *(path for answer in fetched.captured for path in answer.evidence)])
 
     def halt(self, host: str, reason: str, evidence: list[str]) -> None:
         self.browser.pacer.halt(host, reason, evidence)

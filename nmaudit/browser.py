@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from playwright.async_api import (
     Browser, BrowserContext, CDPSession, Download, Page, Playwright, Request, Response, Route, async_playwright,
@@ -58,6 +59,10 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 QUICK_CALL = 10.0
 #: Seconds a page close may take before the page's target is closed through the browser.
 CLOSE_WAIT = 5.0
+#: Seconds a page may take to render the answers capture() waited for, before its screenshot.
+CAPTURE_SETTLE = 0.3
+#: The most of a rendered DOM kept (capture(keep_dom=True)), in characters.
+MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
 HUNG_PAGE = "页面无响应（脚本占满渲染进程），已关闭"
 
@@ -162,6 +167,13 @@ class Fetched:
     too_large: bool = False  # refused or cut off past the size cap
     hung: bool = False  # the page stopped answering (a script that never returns)
     dialogs: list[dict[str, str]] = field(default_factory=list)  # dialogs the page opened, dismissed
+    #: capture(): the answers the page's own scripts fetched whose URL matched, in arrival order
+    captured: list["Fetched"] = field(default_factory=list)
+    #: capture(): where the page stood and what its title was once the wait was over (a script
+    #: may have replaced the page by a captcha or login page after it loaded)
+    landed_url: str = ""
+    rendered_title: str = ""
+    rendered_html: str = ""  # capture(keep_dom=True): the DOM as rendered, capped
 
     @property
     def text(self) -> str:
@@ -278,8 +290,16 @@ class HarIndex:
             raise UsageError(f"{path}: not a readable HAR file ({error})") from None
         self.entries: dict[str, dict[str, Any]] = {}
         self.times: dict[str, datetime] = {}
+        #: A page's own calls (fetch, XHR) by method, scheme, host and path, for serve_resigned.
+        self._calls: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+        #: URLs a replayed page asked -> the recorded call that answered them (serve_resigned).
+        self.resigned: dict[str, str] = {}
         for entry in log.get("entries", []):
             url = entry["request"]["url"]
+            if entry.get("_resourceType") in ("fetch", "xhr") and "?" in url:
+                parts = urlsplit(url)
+                key = (entry["request"].get("method", "GET"), parts.scheme, parts.netloc, parts.path)
+                self._calls.setdefault(key, []).append(entry)
             started = datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
             self.times.setdefault(url, to_beijing(started))
             self.entries.setdefault(url, entry)
@@ -290,6 +310,38 @@ class HarIndex:
 
     def time_for(self, url: str) -> Optional[datetime]:
         return self.times.get(url)
+
+    @property
+    def has_calls(self) -> bool:
+        """The recording holds calls a page's own script made (capture())."""
+        return bool(self._calls)
+
+    async def serve_resigned(self, route: Route) -> None:
+        """Replay a page's own call (fetch or XHR) that the HAR holds only with another query:
+        signed calls (Douyin's a_bogus and msToken, Bilibili's wts and w_rid) carry the page's
+        clock or a random token, so the replayed page asks with a URL that was never recorded.
+        Answered by the recorded call to the same method, host and path whose query shares the
+        most parameters; anything else goes on to the HAR router as before."""
+        request = route.request
+        if request.url in self.entries or request.resource_type not in ("fetch", "xhr"):
+            await route.fallback()
+            return
+        parts = urlsplit(request.url)
+        candidates = self._calls.get((request.method, parts.scheme, parts.netloc, parts.path), [])
+        if not candidates:
+            await route.fallback()
+            return
+        asked = set(parse_qsl(parts.query, keep_blank_values=True))
+        entry = max(candidates, key=lambda e: len(asked & set(parse_qsl(urlsplit(e["request"]["url"]).query,
+                                                                          keep_blank_values=True))))
+        self.resigned[request.url] = entry["request"]["url"]
+        response = entry["response"]
+        content = response.get("content") or {}
+        text = content.get("text") or ""
+        body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+        headers = {h["name"]: h["value"] for h in response.get("headers", [])
+                   if h["name"].lower() not in ("content-length", "content-encoding", "transfer-encoding")}
+        await route.fulfill(status=response["status"], headers=headers, body=body)
 
     def recorded_download(self, url: str) -> Optional["Fetched"]:
         """A navigation that became a download, as recorded: status, headers, redirects."""
@@ -502,6 +554,10 @@ class BrowserSession:
         self._context.set_default_timeout(self.options.timeout * 1000)
         if self.options.replay_har:
             await self._context.route_from_har(self.options.replay_har, not_found="abort")
+            if self.har_times is not None and self.har_times.has_calls:
+                # Registered after the HAR router, so asked first: a page's own call whose
+                # signature changed with the clock is answered by the recorded call to the same path.
+                await self._context.route("**/*", self.har_times.serve_resigned)
             # Registered once, before any page exists: adding a route later waits on every
             # page, and a page whose renderer is stuck in a script would block that forever.
             await self._context.route(f"**{BLANK_PATH}", _serve_blank)
@@ -728,6 +784,89 @@ class BrowserSession:
         fetched = await self._with_retries(url, lambda: self._navigate(page, url))
         await self._keep_page(page, fetched, label, evidence)
         return fetched
+
+    async def capture(self, page: Page, url: str, label: str, evidence: AccountEvidence, patterns: list[str], *,
+                      also: Optional[list[str]] = None, wait: float = 8.0, keep_dom: bool = False) -> Fetched:
+        """Open `url` as a person would and keep what the page's own scripts fetch: every
+        response whose URL matches one of `patterns` (regular expressions), waiting after the
+        load until each pattern has an answer or `wait` seconds have passed. The navigation
+        is paced and retried like fetch(); its screenshot is taken after the wait, so it shows
+        the page as rendered. Each captured body is kept as evidence beside it, and, being
+        Chromium's own traffic, is recorded in and replayed from the HAR like any page.
+        Answers matching `also` are kept too, but not waited for."""
+        compiled = [re.compile(pattern) for pattern in [*patterns, *(also or [])]]
+        required = len(patterns)
+        seen: list[Response] = []
+
+        def on_response(response: Response) -> None:
+            if response.request.resource_type in ("xhr", "fetch") and any(p.search(response.url) for p in compiled):
+                seen.append(response)
+
+        async def attempt() -> Fetched:
+            seen.clear()
+            return await self._navigate(page, url)
+
+        page.on("response", on_response)
+        try:
+            fetched = await self._with_retries(url, attempt)
+            if not fetched.error and page not in self._suspect:
+                # Done when every required pattern has an answer, or when the page has gone
+                # quiet (a page that met a wall stops asking; with nothing required, the
+                # rendered DOM is wanted: quiet is when it is done), or at the bound.
+                idle = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=wait * 1000))
+                deadline = time.monotonic() + wait
+                try:
+                    while time.monotonic() < deadline and not idle.done() and not (required and all(
+                            any(p.search(r.url) for r in seen) for p in compiled[:required])):
+                        await asyncio.sleep(0.05)
+                    if not idle.done():
+                        # The answers came: a moment for the page's script to render them, so
+                        # the screenshot shows the profile rather than its empty frame.
+                        await asyncio.wait([idle], timeout=CAPTURE_SETTLE)
+                finally:
+                    idle.cancel()
+                    await asyncio.gather(idle, return_exceptions=True)
+        finally:
+            page.remove_listener("response", on_response)
+        for response in list(seen):
+            fetched.captured.append(await self._captured(response))
+        if page not in self._suspect and not page.is_closed():
+            fetched.landed_url = page.url
+            try:
+                fetched.rendered_title = await asyncio.wait_for(page.title(), QUICK_CALL)
+                if keep_dom:
+                    fetched.rendered_html = (await asyncio.wait_for(page.content(), QUICK_CALL))[:MAX_DOM_CHARS]
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+        await self._keep_page(page, fetched, label, evidence)
+        stem = Path(fetched.evidence[0]).name.split(".")[0] if fetched.evidence else evidence.next_stem(label)
+        for number, answer in enumerate(fetched.captured, 1):
+            head = {"status": answer.status, "url": answer.url, "headers": answer.headers, "error": answer.error}
+            answer.evidence.append(evidence.save(
+                f"{stem}.loaded-{number:02d}.response.json",
+                json.dumps(head, ensure_ascii=False, indent=2).encode(), "headers"))
+            if answer.body:
+                answer.evidence.append(evidence.save(
+                    f"{stem}.loaded-{number:02d}.{body_extension(answer.content_type)}", answer.body, "body"))
+        if fetched.rendered_html:
+            fetched.evidence.append(evidence.save(f"{stem}.rendered.html", fetched.rendered_html.encode(), "body"))
+        return fetched
+
+    async def _captured(self, response: Response) -> Fetched:
+        """One answer the page fetched, as a Fetched (its body read within the timeout)."""
+        body, error = b"", None
+        try:
+            body = await asyncio.wait_for(response.body(), self.options.timeout)
+        except asyncio.TimeoutError:
+            error = f"timeout after {self.options.timeout:g}s"
+        except PlaywrightError as failure:
+            error = str(failure).splitlines()[0] if str(failure) else "body unavailable"
+        # A replayed call answered by a recorded one under another signature is that recorded call.
+        url = self.har_times.resigned.get(response.url, response.url) if self.har_times else response.url
+        return Fetched(url=url, final_url=url, status=response.status,
+                       content_type=response.headers.get("content-type", ""), body=body,
+                       fetched_at=self._fetched_at(url, None) if url != response.url else self._fetched_at(url, response),
+                       error=error, headers=dict(response.headers))
 
     async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)

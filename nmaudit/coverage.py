@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from .models import IDENTITY_LABELS, PLATFORM_LABELS, PLATFORMS, SITES, Account
+from .platforms.web import site_adapter
 from .platforms.wechat import page_kind, uses_sogou, wechat_urls
 from .platforms.weibo_resolve import uid_from_url
 
@@ -83,6 +84,9 @@ def _app(account: Account) -> tuple[list[str], Proof]:
 
 
 def _web(account: Account) -> tuple[list[str], Proof]:
+    if site := site_adapter(account):
+        sources, proof = site.coverage(account)
+        return sources, proof  # type: ignore[return-value]
     if not account.urls:
         site = SITES.get(account.site_key or "", "该平台")
         return [f"暂无{site}的自动检查"], "none"

@@ -73,12 +73,14 @@ class Policy(BaseModel):
 class Extractor(BaseModel):
     """How to read one value from an arbitrary page (platform: web)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     css: Optional[str] = None  # elements to read (all matches)
     attr: Optional[str] = None  # read this attribute instead of the element's text
     regex: Optional[str] = None  # applied to what was read (or to the page source without css); group 1 if any
     format: Optional[str] = None  # strptime format for dates; default: the formats platforms print
+    #: JMESPath into each answer the page loaded (Extract.loads); written `json` in the registry.
+    query: Optional[str] = Field(default=None, alias="json")
 
 
 class Extract(BaseModel):
@@ -90,6 +92,9 @@ class Extract(BaseModel):
     certification: Optional[Extractor] = None
     posts: Optional[Extractor] = None  # every match is a post date
     lists_newest: bool = True  # the page lists the newest posts (else its dates are a lower bound)
+    #: URL patterns (regular expressions) of the page's own calls to keep; `json` rules read them.
+    loads: list[str] = Field(default_factory=list)
+    rendered: bool = False  # css and regex rules read the DOM after the page's scripts ran
 
 
 #: Sites of platform "web" that registries name (抖音号, 头条号...): key -> what staff read.

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, get_args
 from urllib.parse import urlsplit
 
+import jmespath
 import yaml
+from jmespath.exceptions import JMESPathError
 from pydantic import BaseModel, ValidationError
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -67,8 +69,8 @@ NOT_DEFAULTABLE = {
 }
 #: The rules of ``extract`` (platform web) and of each of its extractors.
 EXTRACT_FIELDS = ("name", "certification", "posts")
-EXTRACT_KEYS = (*EXTRACT_FIELDS, "lists_newest")
-EXTRACTOR_KEYS = ("css", "attr", "regex", "format")
+EXTRACT_KEYS = (*EXTRACT_FIELDS, "lists_newest", "loads", "rendered")
+EXTRACTOR_KEYS = ("css", "attr", "regex", "format", "json")
 DEFAULT_KEYS = tuple(k for k in ACCOUNT_KEYS if k not in NOT_DEFAULTABLE)
 
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -635,14 +637,45 @@ class _Checker:
             return _INVALID
         values: dict[str, Any] = {}
         for name, (k, v) in entries.items():
-            if name == "lists_newest":
+            if name in ("lists_newest", "rendered"):
                 values[name] = self.boolean(k, v, _join(loc, name))
+            elif name == "loads":
+                values[name] = self.loads(k, v, _join(loc, name))
             else:
                 values[name] = self.extractor(name, k, v, _join(loc, name))
         if not any(name in entries for name in EXTRACT_FIELDS):
             self.add(_at(key, node), loc, f"expected at least one of {', '.join(EXTRACT_FIELDS)}")
             return _INVALID
+        if "loads" not in entries:
+            # A json rule reads the page's own calls: without loads there are none to read.
+            for name in EXTRACT_FIELDS:
+                rule = entries.get(name, (None, None))[1]
+                for k, v in (rule.value if isinstance(rule, MappingNode) else []):
+                    if isinstance(k, ScalarNode) and k.value == "json":
+                        self.add(_at(k, v), _join(_join(loc, name), "json"),
+                                 "json needs extract.loads (the URL pattern of the page's own call to read)")
+                        values[name] = _INVALID
         return _INVALID if any(v is _INVALID for v in values.values()) else values
+
+    def loads(self, key: Node, node: Node, loc: str) -> Any:
+        """URL patterns of the page's own calls: one regular expression or a list of them."""
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        patterns = []
+        for i, item in enumerate(items):
+            where = f"{loc}[{i}]" if isinstance(node, SequenceNode) else loc
+            text = self.text(item if isinstance(node, SequenceNode) else key, item, where, required=True)
+            if text is _INVALID:
+                return _INVALID
+            try:
+                re.compile(text)
+            except re.error as e:
+                self.add(_at(item, item), where, f"invalid regular expression: {e}")
+                return _INVALID
+            patterns.append(text)
+        if not patterns:
+            self.add(_at(key, node), loc, "expected a URL pattern (a regular expression) or a list of them")
+            return _INVALID
+        return patterns
 
     def extractor(self, field: str, key: Node, node: Node, loc: str) -> Any:
         """One extract rule: css and/or regex, checked now so a typo fails before the run."""
@@ -658,8 +691,18 @@ class _Checker:
             k, v = entries[name]
             self.add(_at(k, v), _join(loc, name), message)
 
-        if "css" not in values and "regex" not in values:
-            self.add(_at(key, node), loc, "expected css or regex (or both)")
+        if "css" not in values and "regex" not in values and "json" not in values:
+            self.add(_at(key, node), loc, "expected css, regex or json")
+        if "json" in values:
+            try:
+                jmespath.compile(values["json"])
+            except JMESPathError as e:
+                why = getattr(e, "msg", None) or getattr(e, "message", None) or str(e).splitlines()[0]
+                column = getattr(e, "lex_position", getattr(e, "lexer_position", None))
+                blame("json", f"invalid JMESPath expression '{values['json']}': {why}"
+                              + (f" (at column {column + 1})" if isinstance(column, int) else ""))
+            if "css" in values:
+                blame("json", "json and css cannot be combined (json reads the page's own calls, css its HTML)")
         if "css" in values:
             try:
                 parse_selector(values["css"])

@@ -79,6 +79,19 @@ class AccountEvidence:
         self.files.append(record)
         return record.path
 
+    def discard(self, paths: list[str]) -> None:
+        """Forget the files of an attempt that was abandoned for another source (Weibo's profile
+        page that did not render): deleted, and their number given back when they were the last."""
+        doomed = set(paths)
+        if not doomed:
+            return
+        stems = {Path(path).name.split(".")[0] for path in doomed}
+        for path in doomed:
+            Path(path).unlink(missing_ok=True)
+        self.files = [record for record in self.files if record.path not in doomed]
+        if all(stem.startswith(f"{self._count:02d}-") for stem in stems):
+            self._count -= 1
+
     @property
     def paths(self) -> list[str]:
         return [record.path for record in self.files]

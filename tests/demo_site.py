@@ -17,8 +17,10 @@ from tempfile import TemporaryDirectory
 from nmaudit.dates import now
 from tests.app_site import AppSite, AppStoreApp, Download, apk_reply
 from tests.emulator import Emulator, NOT_FOUND, html_reply
-from tests.feed_site import Entry, bridge_atom, douyin_profile
-from tests.wechat_site import Album, Article, SogouAccount, WechatSite, unix
+from tests.bilibili_site import BilibiliSite, BilibiliUser
+from tests.douyin_site import DouyinSite, DouyinUser
+from tests.feed_site import Entry, bridge_atom
+from tests.wechat_site import Album, Article, SogouAccount, WechatSite
 from tests.weibo_site import (
     USER_GONE, VISITOR_WALL, Post, WeiboAccount, WeiboSite, days_before, posts_at, weibo_time,
 )
@@ -35,7 +37,7 @@ CONSULTATION_PAGE = """<!DOCTYPE html>
 def demo_site(emulator: Emulator, reference: datetime) -> WeiboSite:
     """The accounts of accounts.yaml, as they look at `reference`."""
     site = WeiboSite(emulator)
-    site.add(WeiboAccount("2710000001", posts=posts_at(
+    site.add(WeiboAccount("2710000001", profile="renders", posts=posts_at(
         days_before(reference, 1, 18, 30), days_before(reference, 2, 9, 5), days_before(reference, 4),
         pinned_first=days_before(reference, 400))))
     site.add(WeiboAccount("2710000002", screen_name="宝鸡发布", verified_reason="宝鸡市人民政府新闻办公室官方微博",
@@ -80,9 +82,14 @@ def demo_site(emulator: Emulator, reference: datetime) -> WeiboSite:
     apps.add(Download("https://www.baoji.gov.cn/app/baojizhengwu.apk", apk_reply()))
     apps.add(AppStoreApp("6470000002", listed=False, track_name="岐山政务", artist_name="岐山县人民政府办公室"))
 
-    emulator.add("https://www.douyin.com/user/MS4wLjABAAAA-baoji-police", html_reply(douyin_profile(
-        "平安宝鸡", "宝鸡市公安局官方账号",
-        [(f"{moment:%m月%d日}", unix(moment)) for moment in (days_before(reference, 2), days_before(reference, 5))])))
+    # Douyin and Bilibili: profile pages whose own scripts sign their calls and render the answers.
+    DouyinSite(emulator).add(emulator, DouyinUser(
+        "MS4wLjABAAAA-baoji-police", "平安宝鸡", custom_verify="宝鸡市公安局官方账号", unique_id="baojijingfang",
+        posts=[(days_before(reference, 380), True), (days_before(reference, 2, 20), False),
+               (days_before(reference, 5), False)]))
+    BilibiliSite(emulator).add(emulator, BilibiliUser(
+        "3546000101", "宝鸡文旅", "宝鸡市文化和旅游局官方账号", 6,
+        videos=[days_before(reference, 19), days_before(reference, 33)]))
     return site
 
 

@@ -63,7 +63,7 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     assert by_id["wechat-gh_000000000032"].endswith("搜狗微信搜索（按原始ID gh_000000000032）")
     assert "列出最新 — 合集页/主页（列出最新）" in by_id["wechat-006"]
     assert "单篇文章 1 篇及其所属合集；搜狗微信搜索（按名称）" in by_id["wechat-001"]
-    assert "暂无自动检查 — 暂无抖音的自动检查" in by_id["douyin-bjdy000bj"]
+    assert "暂无自动检查 — 暂无按抖音号查找主页的自动检查（抖音号 bjdy000bj，需填写主页链接）" in by_id["douyin-bjdy000bj"]
     assert "列出最新 — m.weibo.cn 资料与微博列表（UID）" in by_id["weibo-2710100013"]  # in the /p/ link
     assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-001"]  # a 个性域名 link
     assert "m.weibo.cn 资料与微博列表（按昵称查找UID）" in by_id["weibo-007"]

@@ -32,6 +32,7 @@ EXPECTED = {
     "baoji-zhengwu-app": ("pass", []),
     "qishan-zhengwu-app": ("fail", ["app-unavailable"]),
     "baoji-police-douyin": ("pass", []),
+    "baoji-wenlv-bilibili": ("fail", ["stale-14d"]),
 }
 
 

@@ -162,20 +162,20 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path, sample_run):
     db = tmp_path / "nmaudit.db"
     [(run_id, status)] = rows(db, "select id, status from runs")
     kept = rows(db, "select count(*) from observations where run_id = ?", run_id)[0][0]
-    assert status == "running" and 4 <= kept < 16, (status, kept)
+    assert status == "running" and 4 <= kept < 17, (status, kept)
 
     listed = nmaudit("runs", "--format", "json", "--db", str(db), cwd=tmp_path)
     assert json.loads(listed.stdout)["runs"][0]["status"] == "running"
     resumed = nmaudit("audit", "--resume", "--format", "json", "--db", str(db), OFFLINE, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"检查 {16 - kept} 个账号 · 批次 {run_id}" in resumed.stderr
+    assert f"检查 {17 - kept} 个账号 · 批次 {run_id}" in resumed.stderr
     document = json.loads(resumed.stdout)
     assert document["run"]["id"] == run_id and document["run"]["as_of"] == uninterrupted["run"]["as_of"]
     assert comparable(document) == comparable(uninterrupted)
 
     assert rows(db, "select status from runs") == [("finished",)]
     for table in ("observations", "judgements", "accounts"):
-        assert rows(db, f"select count(*), count(distinct account_id) from {table}") == [(16, 16)]
+        assert rows(db, f"select count(*), count(distinct account_id) from {table}") == [(17, 17)]
     assert rows(db, "select count(*) - count(distinct path) from evidence") == [(0,)]
     assert not list((tmp_path / "snapshots").rglob("*.part"))
     report = verify_run(Store(db), run_id)

@@ -574,7 +574,7 @@ CASES = [
         WEB + "    extract:\n      name: {css: h1, xpath: //h1}\n      posts: {format: '%Y-%m-%d'}\n",
         [
             "9: accounts[0].extract.name.xpath: unknown key 'xpath'",
-            "10: accounts[0].extract.posts: expected css or regex (or both)",
+            "10: accounts[0].extract.posts: expected css, regex or json",
         ],
         id="extractor without css or regex",
     ),

@@ -88,8 +88,8 @@ def test_import_a_realistic_xlsx_export(tmp_path):
         "  微信 2 个：列出最新 1，仅能证明有更新 1，暂无自动检查 0",
         "  微博 2 个：列出最新 2，仅能证明有更新 0，暂无自动检查 0",
         "  移动客户端 1 个：列出最新 0，仅能证明有更新 0，暂无自动检查 1",
-        "  其他 1 个：列出最新 0，仅能证明有更新 0，暂无自动检查 1",
-        "  合计 6 个：列出最新 3，仅能证明有更新 1，暂无自动检查 2",
+        "  其他 1 个：列出最新 1，仅能证明有更新 0，暂无自动检查 0",  # a Douyin profile link
+        "  合计 6 个：列出最新 4，仅能证明有更新 1，暂无自动检查 1",
     ]
     registry = load_registry(tmp_path / "accounts.yaml")
     assert [a.model_dump(include={"id", "name", "platform", "owner", "certified_as", "region", "urls"},

@@ -90,7 +90,7 @@ def test_the_model_matches_the_run(demo: Demo):
     notice = report.build_report(demo.result, registered=len(demo.result.results))
     verdicts = Counter(r.judgement.verdict for r in demo.result.results)
     assert (notice.totals.checked, notice.totals.passed, notice.totals.failed, notice.totals.review) == (
-        16, verdicts["pass"], verdicts["fail"], verdicts["review"])
+        17, verdicts["pass"], verdicts["fail"], verdicts["review"])
     assert notice.totals.rate == pytest.approx(verdicts["pass"] / (verdicts["pass"] + verdicts["fail"]))
     by_platform = expected_tallies(demo.result, lambda r: PLATFORM_NAMES[r.account.platform])
     assert {t.label: [t.checked, t.passed, t.failed, t.review, t.rate_text] for t in notice.by_platform} == by_platform
@@ -187,7 +187,7 @@ def test_html_report_in_chromium(demo: Demo, page):
     assert {row[0]: [int(n) for n in row[1:5]] + [row[5]] for row in rows} == by_platform
     total = cells(page, "#by-platform tfoot")[0]
     verdicts = Counter(r.judgement.verdict for r in demo.result.results)
-    assert total == ["合计", "16", str(verdicts["pass"]), str(verdicts["fail"]), str(verdicts["review"]),
+    assert total == ["合计", "17", str(verdicts["pass"]), str(verdicts["fail"]), str(verdicts["review"]),
                      rate_text(verdicts["pass"], verdicts["fail"])]
 
     failing = cells(page, "#failing-table")
@@ -263,7 +263,7 @@ def test_xlsx_round_trips_with_types(demo: Demo):
     verdicts = Counter(r.judgement.verdict for r in demo.result.results)
     assert overview[0] == demo.run_id
     assert isinstance(overview[2], datetime)
-    assert overview[3:8] == [16, 16, verdicts["pass"], verdicts["fail"], verdicts["review"]]
+    assert overview[3:8] == [17, 17, verdicts["pass"], verdicts["fail"], verdicts["review"]]
     assert overview[8] == pytest.approx(verdicts["pass"] / (verdicts["pass"] + verdicts["fail"]))
     assert book["总体情况"].cell(2, 9).number_format == "0.0%"
 

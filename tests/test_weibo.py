@@ -77,6 +77,12 @@ CASES: dict[str, tuple[WeiboAccount, dict]] = {
     "policy-7-veto": (WeiboAccount("3100000080", posts=posts_at(days_before(AS_OF, 9))),
                       {"policy": {"warn_idle_days": 5, "fail_idle_days": 7}}),
     "no-uid": (WeiboAccount("3100000090"), {"urls": ["https://weibo.com/ttarticle/p/show?id=2309404298262772365509"]}),
+    # m.weibo.cn/u/<uid> renders the profile from its own calls, or meets the visitor wall
+    "profile-renders": (WeiboAccount("3100000100", profile="renders", posts=posts_at(
+        days_before(AS_OF, 1), days_before(AS_OF, 4), pinned_first=days_before(AS_OF, 300))), {}),
+    "profile-renders-idle": (WeiboAccount("3100000101", profile="renders",
+                                          posts=posts_at(days_before(AS_OF, 20))), {}),
+    "profile-wall": (WeiboAccount("3100000102", profile="wall", posts=FRESH), {}),
 }
 RELATIVE_FORMATS = {
     "just-now": ("刚刚", timedelta(0)),
@@ -301,3 +307,27 @@ def test_a_blocked_page_keeps_its_screenshot_and_body(audited):
 ])
 def test_uid_from_url(url, uid):
     assert uid_from_url(url) == uid
+
+
+def test_the_kept_screenshot_is_the_rendered_profile_when_it_renders(audited):
+    audited = audited[0]
+    item = audited["profile-renders"]
+    assert item.judgement.verdict == "pass", codes(item)
+    assert item.observation.pinned_post_at == days_before(AS_OF, 300).replace(second=0)
+    assert item.observation.newest_post_at == days_before(AS_OF, 1)
+    evidence = [Path(path).name for path in item.observation.evidence]
+    assert evidence[0] == "01-weibo-profile.jpg", evidence  # what a reviewer reads first
+    assert [s.kind for s in item.observation.sources] == ["weibo-profile", "weibo-userinfo", "weibo-posts"]
+    # the JSON the page loaded is kept beside it, and no API answer was navigated to
+    assert any(name.startswith("01-weibo-profile.loaded-") and name.endswith(".json") for name in evidence)
+    assert not any(".jpg" in name and "profile" not in name for name in evidence)
+    assert "stale-14d" in codes(audited["profile-renders-idle"])
+
+
+def test_the_api_json_is_kept_when_the_profile_meets_the_visitor_wall(audited):
+    audited = audited[0]
+    item = audited["profile-wall"]
+    assert item.judgement.verdict == "pass", codes(item)
+    evidence = [Path(path).name for path in item.observation.evidence]
+    assert [s.kind for s in item.observation.sources] == ["weibo-userinfo", "weibo-posts"]
+    assert evidence[0].endswith("weibo-userinfo.jpg"), evidence

@@ -107,6 +107,9 @@ class WeiboAccount:
     info: Optional[Reply] = None  # replaces the user-info answer
     feed: Optional[Reply] = None  # replaces the posts answer
     statuses: list[int] = field(default_factory=list)  # answered first, one per request (418, 432, 502...)
+    #: m.weibo.cn/u/<uid>: "shell" (no script), "renders" (its script fetches the API and shows
+    #: the profile, as the real page does), or "wall" (redirected to the visitor system)
+    profile: str = "shell"
 
     @property
     def containerid(self) -> str:
@@ -182,6 +185,33 @@ VISITOR_WALL = redirect("https://passport.weibo.com/visitor/visitor?entry=minibl
 LOGIN_WALL = redirect("https://passport.weibo.com/sso/signin?entry=wapsso&r=https%3A%2F%2Fm.weibo.cn%2F")
 
 
+def rendered_profile(uid: str) -> str:
+    """m.weibo.cn/u/<uid> as the real page works: its script asks getIndex for the user, then
+    for the 微博 tab's containerid, and renders the profile and the posts."""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>微博</title><style>body{{font:15px sans-serif;margin:0}} .head{{background:#f4f4f4;padding:24px}}
+.verify{{color:#e6a23c}} .card{{border-bottom:1px solid #eee;padding:12px 16px}} .time{{color:#999;font-size:12px}}</style></head>
+<body><div id="app"><div class="head"><h2 id="name"></h2><p class="verify" id="verify"></p></div><div id="cards"></div></div>
+<script>
+const api = "/api/container/getIndex?type=uid&value={uid}";
+fetch(api).then(r => r.json()).then(d => {{
+  const user = d.data.userInfo;
+  document.title = user.screen_name + "的微博";
+  document.getElementById("name").textContent = user.screen_name;
+  document.getElementById("verify").textContent = user.verified ? "微博认证：" + user.verified_reason : "";
+  const tab = d.data.tabsInfo.tabs.find(t => t.tab_type === "weibo");
+  return fetch(api + "&containerid=" + tab.containerid);
+}}).then(r => r.json()).then(d => {{
+  const posts = [];
+  const walk = cards => cards.forEach(c => {{ if (c.card_type === 9) posts.push(c.mblog); if (c.card_group) walk(c.card_group); }});
+  walk(d.data.cards || []);
+  document.getElementById("cards").innerHTML = posts.map(m =>
+    `<div class="card"><p class="time">${{m.isTop ? "置顶 · " : ""}}${{m.created_at}}</p><p>${{m.text}}</p></div>`).join("");
+}}).catch(() => {{}});
+</script></body></html>"""
+
+
 def profile_shell(uid: str) -> str:
     """The m.weibo.cn single-page shell a profile redirect lands on: no data in the HTML."""
     return f"""<!DOCTYPE html>
@@ -246,7 +276,9 @@ class WeiboSite:
 
     def add(self, account: WeiboAccount) -> WeiboAccount:
         self.accounts[account.uid] = account
-        self.emulator.add(f"https://m.weibo.cn/u/{account.uid}", html_reply(profile_shell(account.uid)))
+        profile = {"renders": html_reply(rendered_profile(account.uid)), "wall": VISITOR_WALL}
+        self.emulator.add(f"https://m.weibo.cn/u/{account.uid}", profile.get(account.profile) or
+                          html_reply(profile_shell(account.uid)))
         return account
 
     def nickname(self, screen_name: str, uid: str, reply: Optional[Reply] = None) -> None:

@@ -22,8 +22,17 @@ class Fetch(Protocol):
     async def request(self, url: str, label: str, *, method: str = "GET", data: str | None = None,
                       headers: dict[str, str] | None = None, max_bytes: int | None = None) -> Fetched: ...
 
+    async def capture(self, url: str, label: str, patterns: list[str], *, also: list[str] | None = None,
+                      wait: float = 8.0, keep_dom: bool = False) -> Fetched:
+        """Open a page as a person would and keep the answers its own scripts fetch whose URL
+        matches `patterns` (Fetched.captured), waiting at most `wait` seconds for them; the
+        screenshot shows the page as rendered."""
+
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
         """Follow a download link like a click (redirects across hosts), read only its first bytes."""
+
+    def discard(self, fetched: Fetched) -> None:
+        """Delete the evidence of a page that was not used (another source was read instead)."""
 
     def halt(self, host: str, reason: str, evidence: list[str]) -> None:
         """Ask `host` nothing more in this run (it showed a captcha wall)."""

@@ -1,26 +1,42 @@
-"""Any page (platform: web): the registry's `extract` rules read the name, certification and
-post dates of platforms without an adapter of their own (Douyin, Toutiao, a county's app page).
+"""Any page (platform: web): Douyin and Bilibili go to their site adapters (douyin.py,
+bilibili.py) unless the account has rules; otherwise the registry's `extract` rules read the
+name, certification and post dates (Toutiao, Kuaishou, a county's app page).
 
-Rules are applied to the HTML *as the server sent it* (``Fetched.body``), not to the DOM after
-scripts ran: pages that render with JavaScript usually still carry their data in the source
-(a JSON blob in a ``<script>``), which ``regex`` without ``css`` reads.
+By default rules are applied to the HTML *as the server sent it* (``Fetched.body``). With
+``loads``, the page is opened in Chromium and the answers its own scripts fetched (URL
+patterns) are kept, for ``json`` rules (JMESPath) to read; with ``rendered``, ``css`` and
+``regex`` read the DOM after the scripts ran.
 
 ``css`` is the subset `nmaudit.html` supports, checked when the registry is loaded.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional, Sequence
 from urllib.parse import urlsplit
+
+import jmespath
 
 from ..browser import Fetched
 from ..dates import from_unix, parse_post_time, to_beijing
 from ..models import IDENTITY_LABELS, SITES, Account, Extract, Extractor, Observation, SourceRecord
 from ..html import Document
 from .base import Fetch, decode_html, network_problem, note_posts, record_source
+from .bilibili import BilibiliAdapter
+from .douyin import DouyinAdapter
+from .loaded import SiteAdapter
+
+#: Sites of platform web with an adapter of their own, used when the account has no extract rules.
+SITE_ADAPTERS: dict[str, SiteAdapter] = {"douyin": DouyinAdapter(), "bilibili": BilibiliAdapter()}
+
+
+def site_adapter(account: Account) -> Optional[SiteAdapter]:
+    """The site adapter that reads this account (its extract rules, if any, take precedence)."""
+    return next((adapter for adapter in SITE_ADAPTERS.values() if adapter.handles(account)), None)
 
 # -- extract rules -------------------------------------------------------------------------------
 
@@ -30,10 +46,30 @@ FIELD_LABELS = {"name": "账号名称", "certification": "认证主体", "posts"
 FIELD_INDICATORS = {"posts": "update", "name": "name", "certification": "certification"}
 
 
-def extract_values(extractor: Extractor, document: Document) -> list[str]:
-    """Every value the rule reads: css matches (text or attr), or the page source; then every
-    regex match in them (group 1 when the pattern has a group). Blank values are dropped."""
-    values = document.select(extractor.css, extractor.attr) if extractor.css else [document.source]
+def json_values(found: Any) -> list[str]:
+    """What a JMESPath expression found, as text: lists flattened, objects as JSON, null dropped."""
+    if found is None:
+        return []
+    if isinstance(found, list):
+        return [value for item in found for value in json_values(item)]
+    if isinstance(found, dict):
+        return [json.dumps(found, ensure_ascii=False)]
+    if isinstance(found, bool):
+        return [str(found).lower()]
+    return [str(found)]
+
+
+def extract_values(extractor: Extractor, document: Document, loaded: Sequence[Any] = ()) -> list[str]:
+    """Every value the rule reads: its JMESPath in each answer the page loaded (json), css
+    matches (text or attr), or the page source; then every regex match in them (group 1 when
+    the pattern has a group). Blank values are dropped."""
+    if extractor.query:
+        expression = jmespath.compile(extractor.query)
+        values = [value for answer in loaded for value in json_values(expression.search(answer))]
+    elif extractor.css:
+        values = document.select(extractor.css, extractor.attr)
+    else:
+        values = [document.source]
     if extractor.regex:
         pattern = re.compile(extractor.regex)
         values = [match.group(1 if pattern.groups else 0) for value in values for match in pattern.finditer(value)]
@@ -43,7 +79,8 @@ def extract_values(extractor: Extractor, document: Document) -> list[str]:
 def describe(field_name: str, extractor: Extractor) -> str:
     """How staff recognise a rule in a message: extract.posts（css “li .time”，regex “…”）."""
     parts = [f"{key} “{value}”" for key, value in
-             (("css", extractor.css), ("attr", extractor.attr), ("regex", extractor.regex)) if value]
+             (("json", extractor.query), ("css", extractor.css), ("attr", extractor.attr), ("regex", extractor.regex))
+             if value]
     return f"extract.{field_name}（{'，'.join(parts)}）"
 
 
@@ -54,7 +91,8 @@ def post_time(value: str, format: Optional[str], fetched_at: datetime) -> dateti
     mixing "3天前" with "11月20日" still reads. Raises ValueError."""
     if format == "%s":
         try:
-            return from_unix(value)
+            # Milliseconds (Kuaishou's timestamp) where seconds would be past the year 5000.
+            return from_unix(float(value) / 1000 if float(value) >= 1e11 else value)
         except (ValueError, OverflowError):
             pass
     elif format:
@@ -90,6 +128,7 @@ class Page:
     fetched: Fetched
     document: Document
     source: SourceRecord
+    loaded: list[Any] = field(default_factory=list)  # the JSON answers of the page's own calls (loads)
 
 
 def blocked_reason(fetched: Fetched, title: str) -> Optional[str]:
@@ -107,14 +146,21 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = "任意页面，按登记表 extract 规则读取（抖音、头条、快手、小红书、自建客户端页面等）"
+    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）：打开主页，读取页面自身加载的"
+               "资料与作品列表；其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；"
+               "头条、快手、小红书、自建客户端页面等）")
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 
     def hosts(self, account: Account) -> list[str]:
+        if site := site_adapter(account):
+            return site.hosts(account)
         return list(dict.fromkeys(urlsplit(url).hostname or "" for url in account.urls))
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
+        if site := site_adapter(account):
+            await site.observe(account, observation, fetch)
+            return
         extract = account.extract
         if not account.urls:
             # Filed by its id on a platform without an adapter: kept in the audit, never dropped.
@@ -134,7 +180,7 @@ class WebAdapter:
         observation.checks = [
             indicator for name, indicator in FIELD_INDICATORS.items() if getattr(extract, name) is not None
         ]
-        pages = [page for url in account.urls if (page := await self._load(url, observation, fetch))]
+        pages = [page for url in account.urls if (page := await self._load(url, extract, observation, fetch))]
         if not pages:
             return  # each failure has its signal
         for name in ("name", "certification"):
@@ -143,14 +189,18 @@ class WebAdapter:
         if extract.posts is not None:
             self._read_posts(extract, pages, observation)
 
-    async def _load(self, url: str, observation: Observation, fetch: Fetch) -> Optional[Page]:
-        fetched = await fetch(url, "web-page")
+    async def _load(self, url: str, extract: Extract, observation: Observation, fetch: Fetch) -> Optional[Page]:
+        if extract.loads or extract.rendered:
+            # Opened as a person would: the page's scripts run, their calls are kept.
+            fetched = await fetch.capture(url, "web-page", extract.loads, keep_dom=extract.rendered)
+        else:
+            fetched = await fetch(url, "web-page")
         if problem := network_problem(fetched):
             record_source(observation, fetched, "web-page", "unreachable")
             observation.add_signal("unreachable", problem, fetched.evidence)
             return None
-        document = Document(decode_html(fetched))
-        if reason := blocked_reason(fetched, document.title):
+        document = Document(fetched.rendered_html if extract.rendered and fetched.rendered_html else decode_html(fetched))
+        if reason := blocked_reason(fetched, fetched.rendered_title or document.title):
             record_source(observation, fetched, "web-page", "blocked")
             observation.add_signal("blocked", reason, fetched.evidence)
             return None
@@ -159,7 +209,17 @@ class WebAdapter:
             observation.add_signal(
                 "unreachable", f"页面返回 HTTP {fetched.status}（可能已删除或地址有误）：{url}", fetched.evidence)
             return None
-        return Page(url, fetched, document, record_source(observation, fetched, "web-page"))
+        page = Page(url, fetched, document, record_source(observation, fetched, "web-page"))
+        for answer in fetched.captured:
+            document_json = answer.json()
+            record_source(observation, answer, "web-loaded", "ok" if document_json is not None else "unparsed")
+            if document_json is not None:
+                page.loaded.append(document_json)
+        if extract.loads and not fetched.captured:
+            observation.add_signal(
+                "unparsed", f"页面未加载 extract.loads 所指的数据（{'、'.join(extract.loads)}）：{url}", fetched.evidence)
+            return None
+        return page
 
     def _nothing_found(self, name: str, extractor: Extractor, pages: list[Page], observation: Observation,
                        detail: str = "") -> None:
@@ -173,7 +233,7 @@ class WebAdapter:
 
     def _read_identity(self, name: str, extractor: Extractor, pages: list[Page], observation: Observation) -> None:
         for page in pages:
-            if values := extract_values(extractor, page.document):
+            if values := extract_values(extractor, page.document, page.loaded):
                 setattr(observation, name, values[0])  # the first match: a profile header precedes lists
                 observation.name_source = observation.name_source or page.url
                 return
@@ -187,7 +247,7 @@ class WebAdapter:
         for page in pages:
             dated: list[datetime] = []
             page_unreadable = False
-            for value in extract_values(extractor, page.document):
+            for value in extract_values(extractor, page.document, page.loaded):
                 try:
                     dated.append(post_time(value, extractor.format, page.fetched.fetched_at))
                 except ValueError:

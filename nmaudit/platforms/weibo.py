@@ -6,6 +6,7 @@ is first resolved to its UID on m.weibo.cn (weibo_resolve), and the observation 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Iterator
 from urllib.parse import urlencode, urlsplit
@@ -89,8 +90,9 @@ def posts_containerid(uid: str, data: dict[str, Any]) -> str:
 
 class WeiboAdapter:
     platform = "weibo"
-    sources = ("m.weibo.cn 接口：用户信息（名称、认证）与微博列表（含置顶）；"
-               "未报备UID时在 m.weibo.cn 由个性域名、昵称链接或账号名称（须完全一致）查得UID")
+    sources = ("m.weibo.cn 个人主页（m.weibo.cn/u/UID）自身加载的接口数据，遇访客验证时直接请求接口："
+               "用户信息（名称、认证）与微博列表（含置顶）；未报备UID时，"
+               "经 m.weibo.cn 由个性域名、昵称链接的跳转或按账号名称搜索用户（名称须完全一致）得到UID")
     checks = ("update", "name", "certification")
     #: Comment settings are not public (comment_permission_type is undocumented).
     unchecked = ("interaction",)
@@ -126,6 +128,46 @@ class WeiboAdapter:
             await self._observe_uid(uid, observation, fetch)
 
     async def _observe_uid(self, uid: str, observation: Observation, fetch: Fetch) -> None:
+        if await self._observe_profile(uid, observation, fetch):
+            return
+        await self._observe_api(uid, observation, fetch)
+
+    async def _observe_profile(self, uid: str, observation: Observation, fetch: Fetch) -> bool:
+        """The profile as a person sees it (m.weibo.cn/u/<uid>), read from the two API answers
+        the page's own script fetched: the kept screenshot is the rendered profile, the JSON is
+        kept beside it. False when the page met a wall or did not load both answers usable:
+        then the API is asked directly, as before, and its answers are the evidence."""
+        info_call = rf"/api/container/getIndex\?(?!.*containerid)(?=.*value={uid}\b)"
+        posts_call = rf"/api/container/getIndex\?(?=.*value={uid}\b)(?=.*containerid=(?:107603|230413){uid}\b)"
+        page = await fetch.capture(f"https://m.weibo.cn/u/{uid}", "weibo-profile", [info_call, posts_call], wait=6.0)
+        info = next((a for a in page.captured if re.search(info_call, a.url)), None)
+        posts = next((a for a in page.captured if re.search(posts_call, a.url)), None)
+        walled = any((urlsplit(url).hostname or "") in WALL_HOSTS
+                     for url in (*page.redirects, page.final_url, page.landed_url) if url)
+        usable = (not page.error and not walled and info is not None and posts is not None
+                  and classify(info).kind == "ok" and classify(posts).kind in ("ok", "empty"))
+        user = classify(info).data.get("userInfo") if usable and info is not None else None
+        if not isinstance(user, dict) or not user.get("screen_name"):
+            fetch.discard(page)  # the direct API answers are the evidence instead
+            return False
+        assert info is not None and posts is not None
+        record_source(observation, page, "weibo-profile")
+        record_source(observation, info, "weibo-userinfo")
+        if observation.name is None:
+            observation.name = str(user["screen_name"])
+            observation.name_source = info.url
+            observation.certification = str(user.get("verified_reason") or "") if user.get("verified") else ""
+        outcome = classify(posts)
+        if outcome.kind == "empty":
+            record_source(observation, posts, "weibo-posts", "unparsed")
+            observation.add_signal(
+                "unparsed", f"微博列表为空（“{outcome.message}”）：可能确无内容，也可能需要登录，需人工核查",
+                page.evidence + posts.evidence)
+            return True
+        self._read_posts(outcome.data.get("cards") or [], posts, observation)
+        return True
+
+    async def _observe_api(self, uid: str, observation: Observation, fetch: Fetch) -> None:
         info_url = f"{API}?{urlencode({'type': 'uid', 'value': uid})}"
         info = await fetch(info_url, "weibo-userinfo")
         outcome = classify(info)
