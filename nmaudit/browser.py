@@ -61,6 +61,8 @@ QUICK_CALL = 10.0
 CLOSE_WAIT = 5.0
 #: Seconds a page may take to render the answers capture() waited for, before its screenshot.
 CAPTURE_SETTLE = 0.3
+#: Resolves after the page has painted two more frames.
+TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done())))"
 #: The most of a rendered DOM kept (capture(keep_dom=True)), in characters.
 MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
@@ -795,15 +797,19 @@ class BrowserSession:
         Chromium's own traffic, is recorded in and replayed from the HAR like any page.
         Answers matching `also` are kept too, but not waited for."""
         compiled = [re.compile(pattern) for pattern in [*patterns, *(also or [])]]
-        required = len(patterns)
+        required = compiled[:len(patterns)]
         seen: list[Response] = []
+        answered = asyncio.Event()  # every required pattern has an answer
 
         def on_response(response: Response) -> None:
             if response.request.resource_type in ("xhr", "fetch") and any(p.search(response.url) for p in compiled):
                 seen.append(response)
+                if required and all(any(p.search(r.url) for r in seen) for p in required):
+                    answered.set()
 
         async def attempt() -> Fetched:
             seen.clear()
+            answered.clear()
             return await self._navigate(page, url)
 
         page.on("response", on_response)
@@ -814,18 +820,17 @@ class BrowserSession:
                 # quiet (a page that met a wall stops asking; with nothing required, the
                 # rendered DOM is wanted: quiet is when it is done), or at the bound.
                 idle = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=wait * 1000))
-                deadline = time.monotonic() + wait
+                waiters = [idle, asyncio.ensure_future(answered.wait())] if required else [idle]
                 try:
-                    while time.monotonic() < deadline and not idle.done() and not (required and all(
-                            any(p.search(r.url) for r in seen) for p in compiled[:required])):
-                        await asyncio.sleep(0.05)
-                    if not idle.done():
-                        # The answers came: a moment for the page's script to render them, so
-                        # the screenshot shows the profile rather than its empty frame.
-                        await asyncio.wait([idle], timeout=CAPTURE_SETTLE)
+                    await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                    if answered.is_set() and not idle.done():
+                        # The answers came: let the page's script render them, so the
+                        # screenshot shows the profile rather than its empty frame.
+                        await self._rendered(page, [r for r in seen if any(p.search(r.url) for p in required)])
                 finally:
-                    idle.cancel()
-                    await asyncio.gather(idle, return_exceptions=True)
+                    for waiter in waiters:
+                        waiter.cancel()
+                    await asyncio.gather(*waiters, return_exceptions=True)
         finally:
             page.remove_listener("response", on_response)
         for response in list(seen):
@@ -851,6 +856,19 @@ class BrowserSession:
         if fetched.rendered_html:
             fetched.evidence.append(evidence.save(f"{stem}.rendered.html", fetched.rendered_html.encode(), "body"))
         return fetched
+
+    async def _rendered(self, page: Page, answers: list[Response]) -> None:
+        """Wait, at most CAPTURE_SETTLE, until the answers' bodies have arrived and the page
+        has painted twice since: the frame after its script handled them shows them. Faster
+        than waiting for the network to go quiet, which a page's trackers may never let happen."""
+        async def settle() -> None:
+            await asyncio.gather(*(answer.finished() for answer in answers), return_exceptions=True)
+            await page.evaluate(TWO_FRAMES)
+
+        try:
+            await asyncio.wait_for(settle(), CAPTURE_SETTLE)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass  # not painted in time: the screenshot shows what there is
 
     async def _captured(self, response: Response) -> Fetched:
         """One answer the page fetched, as a Fetched (its body read within the timeout)."""
