@@ -278,3 +278,9 @@ def test_xiaohongshu_profile_links():
     assert xhs_urls(web("x", urls=[link + "?xsec_token=AB&xsec_source=pc_search"])) == [link + "?xsec_token=AB&xsec_source=pc_search"]
     assert xhs_urls(web("y", ids={"xiaohongshu": "5F0A1B2C3D4E5F6A7B8C9D0E"})) == [link]
     assert xhs_urls(web("z", ids={"xiaohongshu": "95270001"})) == []
+
+
+def test_only_links_on_the_sites_themselves_are_theirs():
+    assert site_adapter(web("x", urls=["https://www.nottoutiao.com/c/user/123/"])) is None
+    assert site_adapter(web("y", urls=["https://fakexiaohongshu.com/user/profile/5f0a1b2c3d4e5f6a7b8c9d0e"])) is None
+    assert site_adapter(web("z", urls=["https://toutiao.com/c/user/123/"])).site == "toutiao"

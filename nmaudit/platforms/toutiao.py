@@ -49,9 +49,15 @@ VERIFY_HOSTS = ("verify.snssdk.com", "rmc.bytedance.com")
 RENDERED_TITLE = re.compile(r"^(.+?)的头条主页\s*-\s*今日头条$")
 
 
+def on_site(url: str, domain: str) -> bool:
+    """The URL is on `domain` or one of its subdomains (not merely a name ending like it)."""
+    host = urlsplit(url).hostname or ""
+    return host == domain or host.endswith("." + domain)
+
+
 def toutiao_urls(account: Account) -> list[str]:
     """Every filed link on toutiao.com (profile links or not)."""
-    return [url for url in account.urls if (urlsplit(url).hostname or "").endswith("toutiao.com")]
+    return [url for url in account.urls if on_site(url, "toutiao.com")]
 
 
 def is_profile(url: str) -> bool:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from ..models import Account, Observation
 from .base import Fetch, record_source
 from .loaded import json_of, loaded, page_problem
+from .toutiao import on_site
 
 PROFILE_PATH = re.compile(r"^/user/profile/([0-9a-f]{24})/?$")
 USER_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -33,7 +34,7 @@ NEEDS_LOGIN = "小红书需登录后才能查看笔记发布时间，请人工�
 
 
 def xiaohongshu_urls(account: Account) -> list[str]:
-    return [url for url in account.urls if (urlsplit(url).hostname or "").endswith("xiaohongshu.com")]
+    return [url for url in account.urls if on_site(url, "xiaohongshu.com")]
 
 
 def profile_urls(account: Account) -> list[str]:
