@@ -4,7 +4,7 @@ Every WeChat row reaches Sogou or its own links until Sogou's antispider wall ap
 middle of the run; then Sogou is asked nothing more and the accounts left are 待复核 with the
 wall's reason and evidence. No account is judged idle from Sogou alone. Weibo rows filed as a
 个性域名, a /p/ page, a /n/ link or only a name resolve to their UIDs; apps filed by name are
-found by the App Store search; Douyin and Toutiao rows are kept, 待复核 until they have adapters.
+found by the App Store search; Douyin and Toutiao rows are kept, 待复核 asking for their profile links.
 """
 
 from __future__ import annotations
@@ -192,10 +192,8 @@ def test_douyin_and_toutiao_rows_are_kept_for_staff(city):
     for item, row in other:
         assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
         message = item.judgement.findings[0].message
-        if row.how == "douyin":  # the Douyin adapter needs the profile link: it says so
-            assert message.startswith("抖音号 ") and "未报备主页链接" in message, message
-        else:
-            assert message.startswith("暂无该平台的自动检查（今日头条：今日头条号"), message
+        # The Douyin and Toutiao adapters need the profile link (a 头条号 that is not a token): they say so
+        assert message.startswith("抖音号 " if row.how == "douyin" else "头条号 ") and "未报备主页链接" in message, message
 
 
 def _id(rows: dict[str, Row], wanted: Row) -> str:

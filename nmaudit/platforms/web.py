@@ -29,9 +29,12 @@ from .base import Fetch, decode_html, network_problem, note_posts, record_source
 from .bilibili import BilibiliAdapter
 from .douyin import DouyinAdapter
 from .loaded import SiteAdapter
+from .toutiao import ToutiaoAdapter
+from .xiaohongshu import XiaohongshuAdapter
 
 #: Sites of platform web with an adapter of their own, used when the account has no extract rules.
 SITE_ADAPTERS: dict[str, SiteAdapter] = {"douyin": DouyinAdapter(), "bilibili": BilibiliAdapter()}
+SITE_ADAPTERS.update({"toutiao": ToutiaoAdapter(), "xiaohongshu": XiaohongshuAdapter()})
 
 
 def site_adapter(account: Account) -> Optional[SiteAdapter]:
@@ -146,9 +149,9 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）：打开主页，读取页面自身加载的"
-               "资料与作品列表；其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；"
-               "头条、快手、小红书、自建客户端页面等）")
+    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）、今日头条（www.toutiao.com/c/user/token/…）："
+               "打开主页，读取页面自身加载的资料与作品列表；小红书主页仅读名称（笔记发布时间需登录，需人工核查）；"
+               "其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；快手、自建客户端页面等）")
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 
