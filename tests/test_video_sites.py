@@ -246,3 +246,11 @@ def test_space_urls_from_links_and_ids():
     account = web("x", urls=["https://space.bilibili.com/46452693/video?tid=0", "https://m.bilibili.com/space/2"])
     assert space_urls(account) == ["https://space.bilibili.com/46452693", "https://space.bilibili.com/2"]
     assert space_urls(web("y", ids={"bilibili": "946974"})) == ["https://space.bilibili.com/946974"]
+
+
+def test_only_douyin_s_own_hosts_are_douyin_links():
+    from nmaudit.platforms.douyin import douyin_urls
+
+    account = web("dy-hosts", urls=["https://www.douyin.com/user/MS4wLjABAAAA-x", "https://notdouyin.com/user/x",
+                                    "https://www.iesdouyin.com/share/user/123", "https://douyin.com.example.org/u"])
+    assert douyin_urls(account) == ["https://www.douyin.com/user/MS4wLjABAAAA-x", "https://www.iesdouyin.com/share/user/123"]

@@ -33,8 +33,14 @@ GRID_LINK = re.compile(r"""href=["'](?:https?://www\.douyin\.com)?/video/(\d{15,
 FIRST_UPLOAD = 1451606400
 
 
+#: Douyin's own hosts (www, m, the iesdouyin.com share pages); a look-alike such as notdouyin.com is not one.
+DOUYIN_DOMAINS = ("douyin.com", "iesdouyin.com")
+
+
 def douyin_urls(account: Account) -> list[str]:
-    return [url for url in account.urls if (urlsplit(url).hostname or "").endswith("douyin.com")]
+    return [url for url in account.urls
+            if any(host == domain or host.endswith("." + domain)
+                   for host in [(urlsplit(url).hostname or "").lower()] for domain in DOUYIN_DOMAINS)]
 
 
 def upload_time(aweme_id: str) -> Optional[datetime]:
