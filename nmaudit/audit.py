@@ -25,7 +25,7 @@ from .browser import (
 from .dates import now
 from .errors import BrowserUnavailable, RunInterrupted, StoreError
 from .content import Screener, screen_observation
-from .models import Account, AccountResult, Observation, RunInfo, RunResult
+from .models import SITES, Account, AccountResult, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
@@ -55,6 +55,9 @@ class AuditOptions:
     #: Playwright browser servers to audit through instead of the local Chromium (one lane each).
     endpoints: list[Endpoint] = field(default_factory=list)
     pages_per_endpoint: Optional[int] = None  # None: `concurrency`
+    #: `--proxy PLATFORM=URL`: a platform's (or a web site's) accounts go out through their own
+    #: proxy, in lanes of their own (a browser per lane), paced as their own egress.
+    platform_proxies: dict[str, str] = field(default_factory=dict)
 
     def deadline(self) -> float:
         return self.account_deadline or 10 * self.browser.timeout
@@ -70,6 +73,15 @@ class Progress:
 
 def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+#: What `--proxy PLATFORM=URL` may name: a platform, or a site of platform web.
+PROXY_ROUTES = (*PLATFORMS, *SITES)
+
+
+def account_route(account: Account, routes: Sequence[str]) -> Optional[str]:
+    """The proxied route an account goes by (its web site's, else its platform's), or None."""
+    return next((key for key in (account.site_key, account.platform) if key and key in routes), None)
 
 
 def account_hosts(account: Account) -> tuple[str, ...]:
@@ -92,34 +104,44 @@ class Scheduler:
     whose hosts are ready soonest on its own endpoint, and leaves an account whose hosts are
     cooling down or walled off (a captcha halt) there to an endpoint where they are not."""
 
-    def __init__(self, accounts: list[Account], pacer: HostPacer):
+    def __init__(self, accounts: list[Account], pacer: HostPacer, routes: Sequence[str] = ()):
         self.pacer = pacer
-        self.queues: dict[tuple[str, ...], deque[tuple[int, Account]]] = {}
+        self.routes = tuple(routes)  # platforms with a proxy (and lanes) of their own
+        self.queues: dict[tuple[Optional[str], tuple[str, ...]], deque[tuple[int, Account]]] = {}
         self.in_flight = 0  # taken and neither done nor put back
         for position, account in enumerate(accounts):
-            hosts = account_hosts(account)
-            self.queues.setdefault(hosts, deque()).append((position, account))
+            self.queues.setdefault(self._key(account), deque()).append((position, account))
+
+    def _key(self, account: Account) -> tuple[Optional[str], tuple[str, ...]]:
+        return account_route(account, self.routes), account_hosts(account)
+
+    def remaining(self, route: Optional[str]) -> int:
+        """Accounts of `route` not yet taken."""
+        return sum(len(queue) for (queue_route, _), queue in self.queues.items() if queue_route == route)
 
     def take(self) -> Optional[Account]:
         taken = self.take_for(self.pacer)
         return taken if isinstance(taken, Account) else None
 
-    def take_for(self, pacer: HostPacer, others: Sequence[HostPacer] = ()) -> Account | float | None:
-        """The account for a worker of `pacer`'s endpoint; seconds to wait before asking again
-        when what is left is better done by the `others` (or may yet be put back); None at the end."""
+    def take_for(self, pacer: HostPacer, others: Sequence[HostPacer] = (),
+                 route: Optional[str] = None) -> Account | float | None:
+        """The account for a worker of `pacer`'s endpoint (and proxied `route`: None for the
+        accounts without a proxy of their own); seconds to wait before asking again when what
+        is left is better done by the `others` (or may yet be put back); None at the end."""
         waiting, deferred = [], False
-        for hosts, queue in self.queues.items():
-            if not queue:
+        for key, queue in self.queues.items():
+            queue_route, hosts = key
+            if not queue or queue_route != route:
                 continue
             here = self._backlog(pacer, hosts)
             if here > DEFER_AFTER and others and min(self._backlog(o, hosts) for o in others) < here / 2:
                 deferred = True
                 continue
-            waiting.append((self._wait(pacer, hosts), queue[0][0], hosts))
+            waiting.append((self._wait(pacer, hosts), queue[0][0], key))
         if waiting:
-            _, _, hosts = min(waiting)
+            _, _, key = min(waiting)
             self.in_flight += 1
-            return self.queues[hosts].popleft()[1]
+            return self.queues[key].popleft()[1]
         if deferred or self.in_flight:
             return ASK_AGAIN  # an account in flight elsewhere may come back (its endpoint died)
         return None
@@ -131,7 +153,7 @@ class Scheduler:
     def put_back(self, account: Account, position: int = -1) -> None:
         """An account to audit again (its browser crashed under it), before the others of its hosts."""
         self.in_flight -= 1
-        self.queues.setdefault(account_hosts(account), deque()).appendleft((position, account))
+        self.queues.setdefault(self._key(account), deque()).appendleft((position, account))
 
     def _wait(self, pacer: HostPacer, hosts: tuple[str, ...]) -> float:
         return max((pacer.ready_in(host) for host in hosts), default=0.0)
@@ -280,19 +302,34 @@ class Lane:
     turns: "Turns" = field(default_factory=lambda: Turns())
     relaunches: int = 0
     lost: Optional[str] = None  # why this lane can no longer be used
+    route: Optional[str] = None  # the proxied platform whose accounts it alone takes; None: the rest
 
 
-def lane_options(options: AuditOptions) -> list[tuple[BrowserOptions, int]]:
-    """Each lane's browser options and pages: one local lane, or one lane per endpoint."""
+def lane_options(options: AuditOptions, routes: Optional[Sequence[str]] = None
+                 ) -> list[tuple[BrowserOptions, int, Optional[str]]]:
+    """Each lane's browser options, pages and proxied route: one local lane, or one lane per
+    endpoint; and for each `--proxy PLATFORM=URL`, one more lane beside each of those (the
+    same browser server, or another local Chromium) whose context goes out through that proxy,
+    if the run has accounts for it (`routes`: the proxied routes it has; None: all)."""
     if not options.endpoints:
-        return [(options.browser, options.concurrency)]
-    lanes = []
-    for number, endpoint in enumerate(options.endpoints, 1):
-        browser = replace(options.browser, endpoint=endpoint.url, host_pace=dict(options.browser.host_pace),
-                          proxy=playwright_proxy(endpoint.proxy) or options.browser.proxy)
-        if options.browser.record_har and len(options.endpoints) > 1:
-            browser.record_har = lane_har_path(options.browser.record_har, number)
-        lanes.append((browser, endpoint.pages or options.pages_per_endpoint or options.concurrency))
+        bases = [(options.browser, options.concurrency)]
+    else:
+        bases = [(replace(options.browser, endpoint=endpoint.url, host_pace=dict(options.browser.host_pace),
+                          proxy=playwright_proxy(endpoint.proxy) or options.browser.proxy),
+                  endpoint.pages or options.pages_per_endpoint or options.concurrency)
+                 for endpoint in options.endpoints]
+    lanes: list[tuple[BrowserOptions, int, Optional[str]]] = []
+    for browser, pages in bases:
+        lanes.append((browser, pages, None))
+        for route, url in options.platform_proxies.items():
+            if routes is not None and route not in routes:
+                continue
+            lanes.append((replace(browser, host_pace=dict(browser.host_pace), proxy=playwright_proxy(url)), pages, route))
+    if options.browser.record_har and len(lanes) > 1:
+        # Each lane records its part (merged into the run's HAR at the end); the run's own
+        # options keep the merged file's name.
+        lanes = [(replace(browser, record_har=lane_har_path(options.browser.record_har, number)), pages, route)
+                 for number, (browser, pages, route) in enumerate(lanes, 1)]
     return lanes
 
 
@@ -306,14 +343,15 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
     if options.browser.record_har == RECORD_BESIDE_SNAPSHOTS:
         options.browser.record_har = str(Path(options.snapshots) / run.id / har_name)
     options.browser.har_note = {"as_of": run.as_of.isoformat(), "run": run.id, "registry": run.registry}
-    planned = lane_options(options)
+    planned = lane_options(options, {account_route(account, list(options.platform_proxies)) for account in accounts})
 
     unsaved: list[tuple[str, str]] = []  # accounts the store refused: (id, why)
-    async with BrowserPool([browser for browser, _ in planned]) as pool:
+    async with BrowserPool([browser for browser, _, _ in planned]) as pool:
         started(pool.description)
         progress.started(run, len(accounts))
-        lanes = [Lane(position + 1, session, planned[position][1]) for position, session in pool.sessions]
-        scheduler = Scheduler(accounts, lanes[0].browser.pacer)
+        lanes = [Lane(position + 1, session, planned[position][1], route=planned[position][2])
+                 for position, session in pool.sessions]
+        scheduler = Scheduler(accounts, lanes[0].browser.pacer, list(options.platform_proxies))
         screener = options.screener or Screener()
         crashes: dict[tuple[str, int], int] = {}  # (account id, lane) -> browser crashes under it
         stop: list[str] = []  # why the run cannot go on
@@ -326,6 +364,11 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                 else:
                     stop.append("所有浏览器端点均已失去连接（" + "；".join(
                         f"端点 {other.index}：{other.lost}" for other in lanes) + "）")
+            elif all(other.lost for other in lanes if other.route == lane.route) and scheduler.remaining(lane.route):
+                # Only these lanes may take these accounts (their proxy): stop, --resume finishes.
+                what = f"经代理（{lane.route}）的" if lane.route else "不经专用代理的"
+                stop.append(f"{what}浏览器均已失去连接（" + "；".join(
+                    f"端点 {other.index}：{other.lost}" for other in lanes if other.route == lane.route) + "）")
 
         async def restart(lane: Lane, why: str) -> None:
             """Relaunch (or reconnect) the lane's browser once none of its accounts is in flight."""
@@ -352,8 +395,9 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
             page: Optional[Page] = None
             generation = 0
             while not stop and not lane.lost:
-                others = [other.browser.pacer for other in lanes if other is not lane and not other.lost]
-                taken = scheduler.take_for(browser.pacer, others)
+                others = [other.browser.pacer for other in lanes
+                          if other is not lane and not other.lost and other.route == lane.route]
+                taken = scheduler.take_for(browser.pacer, others, lane.route)
                 if taken is None:
                     return
                 if not isinstance(taken, Account):
@@ -512,4 +556,6 @@ def _recorded_options(options: AuditOptions) -> dict:
         "content": options.content,
         **({"browser_endpoints": [redact(endpoint.url) for endpoint in options.endpoints],
             "pages_per_endpoint": options.pages_per_endpoint} if options.endpoints else {}),
+        **({"platform_proxies": {route: redact(url) for route, url in options.platform_proxies.items()}}
+           if options.platform_proxies else {}),
     }

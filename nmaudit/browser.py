@@ -1269,7 +1269,9 @@ class BrowserPool:
 
     @property
     def description(self) -> str:
-        described = [session.description for _, session in self.sessions]
+        described = [session.description + (f"，经代理 {redact(session.options.proxy['server'])}"
+                                             if session.options.proxy else "")
+                     for _, session in self.sessions]
         return "; ".join(described + [f"无法连接：{reason}" for reason in self.unreachable])
 
     @property

@@ -18,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__, output
 from . import report as report_module
-from .audit import RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts, resume_run
+from .audit import (PROXY_ROUTES, RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts,
+                    resume_run)
 from .browser import BrowserOptions, print_pdf
 from .dates import parse_as_of
 from .content import Screener, load_config as load_screening
@@ -39,7 +40,7 @@ from .store import Store
 from . import notify as notify_module
 from . import rankings as rankings_module
 from .contacts import Contacts, load_contacts
-from .pool import Endpoint, check_endpoint_url, check_proxy_url, playwright_proxy, read_endpoints_file
+from .pool import Endpoint, check_endpoint_url, playwright_proxy, read_endpoints_file, split_proxy_option
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
@@ -183,9 +184,11 @@ def audit_options(command):
                      help="Pages each browser server works at once (default: --concurrency)."),
         click.option("--endpoint-executable", metavar="PATH",
                      help="The Chromium on the servers' machines to launch (servers started with --unsafe)."),
-        click.option("--proxy", "proxy_url", metavar="URL",
+        click.option("--proxy", "proxy_urls", multiple=True, metavar="[PLATFORM=]URL",
                      help="Send the browsers' requests through this proxy (http:// or socks5://; credentials from "
-                          "$NMAUDIT_PROXY_USERNAME and $NMAUDIT_PROXY_PASSWORD)."),
+                          "$NMAUDIT_PROXY_USERNAME and $NMAUDIT_PROXY_PASSWORD). PLATFORM=URL (repeatable): only "
+                          "that platform's accounts (wechat, weibo, app, web, or a site such as douyin) go through "
+                          "it, in a browser of their own."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -315,13 +318,23 @@ def _endpoints(settings: dict) -> list[Endpoint]:
     return endpoints
 
 
-def _proxy(settings: dict) -> Optional[dict]:
-    if not settings["proxy_url"]:
-        return None
-    try:
-        return playwright_proxy(check_proxy_url(settings["proxy_url"]))
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="'--proxy'") from None
+def _proxies(settings: dict) -> tuple[Optional[dict], dict[str, str]]:
+    """--proxy values: the proxy for every request (at most one), and the proxies per platform."""
+    general: list[str] = []
+    per_platform: dict[str, str] = {}
+    for value in settings["proxy_urls"]:
+        try:
+            route, url = split_proxy_option(value, PROXY_ROUTES)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--proxy'") from None
+        if route is None:
+            general.append(url)
+        elif per_platform.setdefault(route, url) != url:
+            raise click.BadParameter(f"two proxies for {route}", param_hint="'--proxy'")
+    if len(general) > 1:
+        raise click.BadParameter("one proxy for every request at most (PLATFORM=URL for the others)",
+                                 param_hint="'--proxy'")
+    return (playwright_proxy(general[0]) if general else None), per_platform
 
 
 def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunResult] = None) -> None:
@@ -334,9 +347,10 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
             executable=settings["executable"], browser_args=list(settings["browser_args"]),
             timeout=settings["timeout"], pace=settings["pace"], record_har=settings["record_har"],
             replay_har=settings["replay_har"], host_pace={SOGOU_HOST: settings["sogou_pace"]},
-            remote_executable=settings["endpoint_executable"], proxy=_proxy(settings),
+            remote_executable=settings["endpoint_executable"], proxy=_proxies(settings)[0],
         ),
         endpoints=_endpoints(settings), pages_per_endpoint=settings["pages_per_endpoint"],
+        platform_proxies=_proxies(settings)[1],
     )
     display = ProgressDisplay(stderr)
     try:

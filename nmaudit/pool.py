@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import UsageError
@@ -139,3 +139,15 @@ def merge_hars(parts: Iterable[str], target: str) -> Optional[str]:
         if part != path:
             part.unlink(missing_ok=True)
     return str(path)
+
+
+def split_proxy_option(value: str, routes: Sequence[str]) -> tuple[Optional[str], str]:
+    """A --proxy value: `URL` (every request) or `PLATFORM=URL` (one platform's accounts:
+    wechat, weibo, app, web, or a site of platform web such as douyin); ValueError says why not."""
+    key, equals, rest = value.partition("=")
+    if not equals or "://" in key:
+        return None, check_proxy_url(value)
+    key = key.strip().lower()
+    if key not in routes:
+        raise ValueError(f"unknown platform {key!r} before '=' (one of: {', '.join(routes)})")
+    return key, check_proxy_url(rest.strip())

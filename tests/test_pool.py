@@ -8,6 +8,7 @@ import asyncio
 import subprocess
 import sys
 import json
+from urllib.parse import urlsplit
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -406,6 +407,59 @@ class TunnelProxy:
 
     def close(self) -> None:
         self.listener.close()
+
+
+@pytest.mark.browser
+def test_a_proxy_per_platform_carries_that_platform_s_accounts_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("NMAUDIT_PROXY_USERNAME", "audit")
+    monkeypatch.setenv("NMAUDIT_PROXY_PASSWORD", "s3cret")
+    with Emulator() as emulator:
+        proxy = TunnelProxy(emulator)
+        accounts = slow_site(emulator, 6, delay=0.0)
+        for account in accounts[:3]:
+            account.site = "toutiao"  # read by its extract rules; routed as Toutiao
+        registry = Registry(path="pool.yaml", version=1, policy=Policy(), accounts=accounts, sha256="pool")
+        options = pool_options(emulator, tmp_path, [], pages=2, record_har=str(tmp_path / "run.har"))
+        options.platform_proxies = {"toutiao": f"http://localhost:{proxy.port}"}
+        result = in_thread(lambda: audit_accounts(registry, accounts, options, Store(options.db)))
+        proxy.close()
+        direct = {request.host for request in emulator.requests}
+    once_each(result, accounts, Store(options.db))
+    # Toutiao's accounts went out through the proxy (credentials given), the others directly.
+    assert {target.split(":")[0] for target in proxy.tunnels} == {f"site-{n}.pool.example.gov.cn" for n in range(3)}
+    assert direct >= {f"site-{n}.pool.example.gov.cn" for n in range(6)}
+    row = Store(options.db).run_row(result.run.id)
+    assert "经代理 http://localhost:" in row["browser"] and "s3cret" not in json.dumps(row, ensure_ascii=False)
+    # Two browsers, one HAR of the whole run.
+    har = json.loads((tmp_path / "run.har").read_text(encoding="utf-8"))
+    assert {urlsplit(entry["request"]["url"]).hostname for entry in har["log"]["entries"]} == {
+        f"site-{n}.pool.example.gov.cn" for n in range(6)}
+
+
+def test_a_bad_proxy_option_is_a_usage_error_before_anything_runs(tmp_path):
+    registry = Path(__file__).resolve().parents[1] / "accounts.yaml"
+    for args, why in ((["--proxy", "weixin=http://10.0.9.1:3128"], "unknown platform 'weixin'"),
+                      (["--proxy", "weibo=http://10.0.9.1:3128", "--proxy", "weibo=http://10.0.9.2:3128"],
+                       "two proxies for weibo"),
+                      (["--proxy", "http://10.0.9.1:3128", "--proxy", "http://10.0.9.2:3128"], "one proxy for every")):
+        done = nmaudit("audit", str(registry), "--db", str(tmp_path / "n.db"), *args, cwd=tmp_path)
+        assert done.returncode == 2 and why in done.stderr and "Traceback" not in done.stderr, done.stderr
+    if (tmp_path / "n.db").exists():
+        assert Store(str(tmp_path / "n.db")).db["runs"].count == 0
+
+
+def test_proxy_options_name_a_platform_or_none():
+    from nmaudit.audit import PROXY_ROUTES
+    from nmaudit.pool import split_proxy_option
+
+    assert split_proxy_option("http://10.0.9.1:3128", PROXY_ROUTES) == (None, "http://10.0.9.1:3128")
+    assert split_proxy_option("weibo=socks5://10.0.9.2:1080", PROXY_ROUTES) == ("weibo", "socks5://10.0.9.2:1080")
+    assert split_proxy_option("Douyin=http://10.0.9.3:3128", PROXY_ROUTES) == ("douyin", "http://10.0.9.3:3128")
+    for value, why in (("weixin=http://10.0.9.1:3128", "unknown platform 'weixin'"),
+                       ("weibo=ftp://10.0.9.1", "not a proxy address"),
+                       ("weibo=http://me:pw@10.0.9.1:3128", "NMAUDIT_PROXY_USERNAME")):
+        with pytest.raises(ValueError, match=why):
+            split_proxy_option(value, PROXY_ROUTES)
 
 
 @pytest.mark.browser
