@@ -454,7 +454,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                     if not redo:
                         browser.accounts_since_launch += 1
                         try:
-                            result = keep(store, run, account, observation, evidence, screener)
+                            result = await keep_durably(store, run, account, observation, evidence, screener)
                         except StoreError as error:  # the others still get stored
                             unsaved.append((account.id, str(error)))
                         else:
@@ -531,9 +531,26 @@ class Turns:
                 self._changed.notify_all()
 
 
+async def keep_durably(store: Store, run: RunInfo, account: Account, observation: Observation,
+                       evidence: AccountEvidence, screener: Optional[Screener] = None) -> AccountResult:
+    """keep(), with the evidence flushed to disk in a thread before the rows that name it are
+    stored, so the pages of the run go on meanwhile."""
+    hits = write_observation(run, observation, evidence, screener)
+    await asyncio.to_thread(evidence.sync)
+    return store_judged(store, run, account, observation, evidence, hits)
+
+
 def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
          evidence: AccountEvidence, screener: Optional[Screener] = None) -> AccountResult:
-    """Judge one observation and keep it: observation.json, then the rows, atomically.
+    """Judge one observation and keep it: observation.json, then the rows, atomically."""
+    hits = write_observation(run, observation, evidence, screener)
+    evidence.sync()
+    return store_judged(store, run, account, observation, evidence, hits)
+
+
+def write_observation(run: RunInfo, observation: Observation, evidence: AccountEvidence,
+                      screener: Optional[Screener] = None) -> list:
+    """Screen the texts seen and write observation.json; the screening's hits.
 
     Content screening runs first and masks personal information in the texts seen, so no
     stored copy carries it; its hits are kept beside the judgement, never in it."""
@@ -541,6 +558,12 @@ def keep(store: Store, run: RunInfo, account: Account, observation: Observation,
     observation.evidence = list(dict.fromkeys(observation.evidence + evidence.paths))
     observation.evidence.append(str(evidence.folder / "observation.json"))
     evidence.save("observation.json", observation.model_dump_json(indent=2).encode("utf-8"), "observation")
+    return hits
+
+
+def store_judged(store: Store, run: RunInfo, account: Account, observation: Observation,
+                 evidence: AccountEvidence, hits: list) -> AccountResult:
+    """Judge (with the account's history) and store the rows, in one transaction."""
     judgement = judge(account, observation, run.as_of, store.prior(account.id, run))
     store.save_account(run.id, observation, judgement, evidence.files, content_hits=hits)
     return AccountResult(account=account, observation=observation, judgement=judgement, content_hits=hits)

@@ -20,8 +20,9 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves either nothing or the whole file, never half of it."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write a file so that a crash leaves either nothing or the whole file, never half of it.
+    `durable=False` leaves the flush to disk to the caller (AccountEvidence.sync)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
@@ -29,7 +30,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fchmod(stream.fileno(), 0o666 & ~_UMASK)
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -60,6 +62,7 @@ class AccountEvidence:
         self.folder = Path(root) / run_id / _UNSAFE.sub("_", account_id)
         self.files: list[EvidenceFile] = []
         self._count = 0
+        self._unsynced: list[Path] = []  # written, not yet flushed to disk
 
     def next_stem(self, label: str) -> str:
         """A numbered name for the next page visited, so files sort in visiting order."""
@@ -68,7 +71,10 @@ class AccountEvidence:
 
     def save(self, name: str, data: bytes, kind: str) -> str:
         path = self.folder / name
-        atomic_write(path, data)
+        # Flushed to disk in one go by sync() before the account's rows are stored: an fsync
+        # per file here would stall every page of the run for each one.
+        atomic_write(path, data, durable=False)
+        self._unsynced.append(path)
         record = EvidenceFile(
             path=str(path),
             kind=kind,
@@ -95,6 +101,26 @@ class AccountEvidence:
     @property
     def paths(self) -> list[str]:
         return [record.path for record in self.files]
+
+    def sync(self) -> None:
+        """Flush every file written since the last sync, and the folder's entries, to disk, so
+        that rows naming them are never stored before them (blocking: run it in a thread)."""
+        pending, self._unsynced = self._unsynced, []
+        for path in pending:
+            try:
+                handle = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # discarded meanwhile
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        if pending and self.folder.exists():
+            handle = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
 
 
 BODY_EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "text/plain": "txt", "javascript": "js"}

@@ -143,6 +143,10 @@ class Store:
         try:
             self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT))
             self.db.enable_wal()
+            # With WAL, NORMAL never corrupts the database; a power cut may lose the last
+            # accounts kept, which --resume audits again. FULL would fsync every account's
+            # transaction (measured: 4 ms each here) while every page waits on the event loop.
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self._ensure_schema()
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not an nmaudit database ({error})") from None
