@@ -788,8 +788,9 @@ class BrowserSession:
     async def capture(self, page: Page, url: str, label: str, evidence: AccountEvidence, patterns: list[str], *,
                       also: Optional[list[str]] = None, wait: float = 8.0, keep_dom: bool = False) -> Fetched:
         """Open `url` as a person would and keep what the page's own scripts fetch: every
-        response whose URL matches one of `patterns` (regular expressions), waiting after the
-        load until each pattern has an answer or `wait` seconds have passed. The navigation
+        response whose URL (for a POST, URL and body: asks_for) matches one of `patterns`
+        (regular expressions), waiting after the load until each pattern has an answer or
+        `wait` seconds have passed. The navigation
         is paced and retried like fetch(); its screenshot is taken after the wait, so it shows
         the page as rendered. Each captured body is kept as evidence beside it, and, being
         Chromium's own traffic, is recorded in and replayed from the HAR like any page.
@@ -799,7 +800,7 @@ class BrowserSession:
         seen: list[Response] = []
 
         def on_response(response: Response) -> None:
-            if response.request.resource_type in ("xhr", "fetch") and any(p.search(response.url) for p in compiled):
+            if response.request.resource_type in ("xhr", "fetch") and any(asks_for(p, response) for p in compiled):
                 seen.append(response)
 
         async def attempt() -> Fetched:
@@ -817,7 +818,7 @@ class BrowserSession:
                 deadline = time.monotonic() + wait
                 try:
                     while time.monotonic() < deadline and not idle.done() and not (required and all(
-                            any(p.search(r.url) for r in seen) for p in compiled[:required])):
+                            any(asks_for(p, r) for r in seen) for p in compiled[:required])):
                         await asyncio.sleep(0.05)
                     if not idle.done():
                         # The answers came: a moment for the page's script to render them, so
@@ -1200,6 +1201,19 @@ def _sent_at(request: Request) -> float:
     """When Chromium put the request on the wire (after any connection set-up), epoch seconds."""
     timing = request.timing
     return (timing.get("startTime", 0) + max(timing.get("requestStart", 0), 0)) / 1000
+
+
+def asks_for(pattern: re.Pattern[str], response: Response) -> bool:
+    """Whether a page's call is the one a capture() pattern names: by its URL, or for a call with
+    a body (POST) by its URL, a space and its body, since a GraphQL site (Kuaishou) sends every
+    operation to one URL and names it in the body."""
+    if pattern.search(response.url):
+        return True
+    try:
+        body = response.request.post_data
+    except (UnicodeDecodeError, PlaywrightError):
+        return False  # a binary body names no operation
+    return bool(body) and bool(pattern.search(f"{response.url} {body}"))
 
 
 def _first_request(response: Response) -> Request:

@@ -28,10 +28,12 @@ from ..html import Document
 from .base import Fetch, decode_html, network_problem, note_posts, record_source
 from .bilibili import BilibiliAdapter
 from .douyin import DouyinAdapter
+from .kuaishou import KuaishouAdapter
 from .loaded import SiteAdapter
 
 #: Sites of platform web with an adapter of their own, used when the account has no extract rules.
 SITE_ADAPTERS: dict[str, SiteAdapter] = {"douyin": DouyinAdapter(), "bilibili": BilibiliAdapter()}
+SITE_ADAPTERS["kuaishou"] = KuaishouAdapter()
 
 
 def site_adapter(account: Account) -> Optional[SiteAdapter]:
