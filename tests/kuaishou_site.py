@@ -11,13 +11,13 @@ feeds[] {type, author, photo {id, duration, caption, likeCount, viewCount, cover
 timestamp (milliseconds), expTag, profileUserTopPhoto}, canAddComment, llsid, status,
 currentPcursor, tags}, hostName, pcursor}; pinned videos first, then newest first.
 
-The real page's signature is Kuaishou's own; here the page sets the cookies the real site uses
-(``did`` from the server, ``kpf``, ``kpn`` from its script) and its script signs each call with two headers: ``ks-ts`` (its
-clock, in ms) and ``ks-sign``, an FNV-1a hash of the clock, the body and a key the HTML
-carries. A call without those cookies or with a wrong or stale signature is refused as
-Kuaishou refuses a visitor it wants to verify: HTTP 200, ``result`` 400002. The body itself does
-not change with the clock, so a replay finds each operation's answer by its body (Playwright's
-HAR lookup compares POST bodies) while the page signs anew.
+The real page's signature is Kuaishou's own; here the page has the cookies the real site uses
+(``did`` set by the server, ``kpf`` and ``kpn`` by its script) and its script signs each call
+with two headers: ``ks-ts`` (its clock, in ms) and ``ks-sign``, an FNV-1a hash of the clock,
+the body and a key the HTML carries. A call without those cookies or with a wrong or stale
+signature is refused as Kuaishou refuses a visitor it wants to verify: HTTP 200, ``result``
+400002. The body itself does not change with the clock, so a replay finds each operation's
+answer by its body (Playwright's HAR lookup compares POST bodies) while the page signs anew.
 
 The wall pages (a login redirect, the verification overlay) are generic: no real one was captured.
 """

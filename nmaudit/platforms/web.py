@@ -1,6 +1,6 @@
-"""Any page (platform: web): Douyin and Bilibili go to their site adapters (douyin.py,
-bilibili.py) unless the account has rules; otherwise the registry's `extract` rules read the
-name, certification and post dates (Toutiao, Kuaishou, a county's app page).
+"""Any page (platform: web): Douyin, Bilibili and Kuaishou go to their site adapters (douyin.py,
+bilibili.py, kuaishou.py) unless the account has rules; otherwise the registry's `extract` rules
+read the name, certification and post dates (Toutiao, a county's app page).
 
 By default rules are applied to the HTML *as the server sent it* (``Fetched.body``). With
 ``loads``, the page is opened in Chromium and the answers its own scripts fetched (URL
@@ -148,9 +148,9 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）：打开主页，读取页面自身加载的"
-               "资料与作品列表；其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；"
-               "头条、快手、小红书、自建客户端页面等）")
+    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）、快手（www.kuaishou.com/profile/…，"
+               "网页版不显示认证）：打开主页，读取页面自身加载的资料与作品列表；其他页面按登记表 extract 规则读取"
+               "（服务器返回的HTML、渲染后的页面或页面加载的数据；头条、小红书、自建客户端页面等）")
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 
