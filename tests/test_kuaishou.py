@@ -7,6 +7,7 @@ One live audit (recorded) and one replay of every case; the pure parts at the en
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import time
 import urllib.request
@@ -20,7 +21,7 @@ from nmaudit.browser import Fetched
 from nmaudit.coverage import account_coverage
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account
-from nmaudit.platforms.kuaishou import operation_of, photo_time, profile_urls, refusal
+from nmaudit.platforms.kuaishou import CALLS, GRAPHQL, operation_of, photo_time, profile_urls, refusal
 from nmaudit.platforms.web import site_adapter
 from tests.conftest import by_id, codes, run_audit
 from tests.emulator import Emulator
@@ -72,6 +73,7 @@ def site(emulator: Emulator) -> tuple[KuaishouSite, list[Account]]:
         else:
             accounts.append(web(account_id, urls=[url]))
     accounts.append(web("ks-number", ids={"kuaishou": "1938765402"}))
+    accounts.append(web("ks-site-only", site="kuaishou"))
     return kuaishou, accounts
 
 
@@ -177,10 +179,12 @@ def test_profile_links_and_user_ids_open_the_www_profile(audited):
         assert item.observation.newest_post_source == f"https://{HOST}/profile/{user_id}"
 
 
-def test_a_kuaishou_number_without_a_profile_link_is_for_review_with_the_reason(audited):
-    item = audited["ks-number"]
+@pytest.mark.parametrize("account_id, says", [("ks-number", "快手号 1938765402 不是主页用户ID"),
+                                               ("ks-site-only", "未填写快手主页链接")])
+def test_a_kuaishou_number_without_a_profile_link_is_for_review_with_the_reason(audited, account_id, says):
+    item = audited[account_id]
     assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
-    assert item.judgement.findings[0].message.startswith("快手号 1938765402 不是主页用户ID")
+    assert item.judgement.findings[0].message.startswith(says)
     assert "https://www.kuaishou.com/profile/" in item.judgement.findings[0].message
     assert item.observation.sources == []
 
@@ -279,3 +283,15 @@ def test_profile_urls_from_links_and_ids():
     short = web("f", urls=["https://v.kuaishou.com/Kx9aBc"])
     assert profile_urls(short) == [] and site_adapter(short) is not None  # read, to say the link is needed
     assert site_adapter(web("g", urls=["https://www.example.gov.cn/app"])) is None
+
+
+def test_each_call_pattern_names_one_operation_by_the_body():
+    """capture() searches a POST call's URL, a space and its body (browser.asks_for)."""
+    profile, photos = (re.compile(pattern) for pattern in CALLS)
+    for operation, matches in (("visionProfile", profile), ("visionProfilePhotoList", photos)):
+        body = json.dumps({"operationName": operation, "variables": {"userId": "3x4jtnbfter525a"}, "query": "query …"})
+        assert matches.search(f"{GRAPHQL} {body}")
+        other = photos if matches is profile else profile
+        assert not other.search(f"{GRAPHQL} {body}"), operation
+        assert not matches.search(f"https://www.example.com/graphql {body}")
+    assert not profile.search(GRAPHQL)  # the URL alone names no operation

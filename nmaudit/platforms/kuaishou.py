@@ -129,8 +129,9 @@ class KuaishouAdapter:
         urls = profile_urls(account)
         if not urls:
             observation.checks = []
-            links = "、".join(kuaishou_urls(account))
-            filed = f"快手链接 {links} 不是主页链接" if links else f"快手号 {account.ids.kuaishou or '（未填）'} 不是主页用户ID"
+            links, number = "、".join(kuaishou_urls(account)), account.ids.kuaishou
+            filed = (f"快手链接 {links} 不是主页链接" if links else f"快手号 {number} 不是主页用户ID" if number
+                     else "未填写快手主页链接")
             observation.add_signal("unsupported", (
                 f"{filed}：快手网页版主页地址带用户ID（3x 开头），数字或自定义快手号无法据此打开主页；"
                 "请在登记表 urls 中填写主页链接（https://www.kuaishou.com/profile/…）"))
