@@ -238,6 +238,8 @@ def test_coverage_shows_the_real_proof_level(site):
     assert account_coverage(accounts["ks-by-id"]).proof == "listed"
     assert account_coverage(accounts["ks-number"]).proof == "none"
     assert "快手号 1938765402" in account_coverage(accounts["ks-number"]).sources[0]
+    short = account_coverage(web("short", urls=["https://v.kuaishou.com/Kx9aBc"]))
+    assert short.proof == "none" and "快手链接不是主页链接（https://v.kuaishou.com/Kx9aBc）" in short.sources[0]
 
 
 # -- pure parts ------------------------------------------------------------------------------------

@@ -123,6 +123,8 @@ class KuaishouAdapter:
     def coverage(self, account: Account) -> tuple[list[str], str]:
         if profile_urls(account):
             return ["快手主页（页面自身加载的作品列表；认证需人工核查）"], "listed"
+        if links := kuaishou_urls(account):
+            return [f"快手链接不是主页链接（{'、'.join(links)}），需填写主页链接"], "none"
         return [f"暂无按快手号查找主页的自动检查（快手号 {account.ids.kuaishou or '未填'}，需填写主页链接）"], "none"
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
