@@ -788,7 +788,7 @@ class BrowserSession:
     async def capture(self, page: Page, url: str, label: str, evidence: AccountEvidence, patterns: list[str], *,
                       also: Optional[list[str]] = None, wait: float = 8.0, keep_dom: bool = False) -> Fetched:
         """Open `url` as a person would and keep what the page's own scripts fetch: every
-        response whose URL (for a POST, URL and body: asks_for) matches one of `patterns`
+        response whose URL (for a POST, URL then body: asks_for) matches one of `patterns`
         (regular expressions), waiting after the load until each pattern has an answer or
         `wait` seconds have passed. The navigation
         is paced and retried like fetch(); its screenshot is taken after the wait, so it shows
@@ -1205,15 +1205,17 @@ def _sent_at(request: Request) -> float:
 
 def asks_for(pattern: re.Pattern[str], response: Response) -> bool:
     """Whether a page's call is the one a capture() pattern names: by its URL, or for a call with
-    a body (POST) by its URL, a space and its body, since a GraphQL site (Kuaishou) sends every
-    operation to one URL and names it in the body."""
+    a body (POST) by a match that starts in its URL and runs on, past a space, into its body,
+    since a GraphQL site (Kuaishou) sends every operation to one URL and names it in the body.
+    A match starting in the body does not count: a beacon's body may quote any URL."""
     if pattern.search(response.url):
         return True
     try:
         body = response.request.post_data
     except (UnicodeDecodeError, PlaywrightError):
         return False  # a binary body names no operation
-    return bool(body) and bool(pattern.search(f"{response.url} {body}"))
+    match = pattern.search(f"{response.url} {body}") if body else None
+    return match is not None and match.start() < len(response.url)
 
 
 def _first_request(response: Response) -> Request:

@@ -13,11 +13,12 @@ import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from nmaudit.browser import Fetched
+from nmaudit.browser import Fetched, asks_for
 from nmaudit.coverage import account_coverage
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account
@@ -287,13 +288,22 @@ def test_profile_urls_from_links_and_ids():
     assert site_adapter(web("g", urls=["https://www.example.gov.cn/app"])) is None
 
 
+def call(url: str, body: str | None = None) -> Any:
+    """What asks_for reads of a page's call: its URL and its request's body."""
+    return SimpleNamespace(url=url, request=SimpleNamespace(post_data=body))
+
+
 def test_each_call_pattern_names_one_operation_by_the_body():
-    """capture() searches a POST call's URL, a space and its body (browser.asks_for)."""
     profile, photos = (re.compile(pattern) for pattern in CALLS)
     for operation, matches in (("visionProfile", profile), ("visionProfilePhotoList", photos)):
         body = json.dumps({"operationName": operation, "variables": {"userId": "3x4jtnbfter525a"}, "query": "query …"})
-        assert matches.search(f"{GRAPHQL} {body}")
         other = photos if matches is profile else profile
-        assert not other.search(f"{GRAPHQL} {body}"), operation
-        assert not matches.search(f"https://www.example.com/graphql {body}")
-    assert not profile.search(GRAPHQL)  # the URL alone names no operation
+        assert asks_for(matches, call(GRAPHQL, body)) and not asks_for(other, call(GRAPHQL, body)), operation
+        assert not asks_for(matches, call("https://www.example.com/graphql", body))
+    assert not asks_for(profile, call(GRAPHQL))  # the URL alone names no operation
+    # a match must start in the URL: a beacon quoting a watched URL in its body is not that call
+    beacon = call("https://log.example.com/collect", json.dumps({"page": f"{GRAPHQL}", "operationName": "visionProfile"}))
+    assert not asks_for(profile, beacon)
+    assert not asks_for(re.compile(r"/api/container/getIndex"),
+                        call("https://log.example.com/collect", "u=https://m.weibo.cn/api/container/getIndex?type=uid"))
+    assert asks_for(re.compile(r"/api/container/getIndex"), call("https://m.weibo.cn/api/container/getIndex?type=uid"))
