@@ -38,8 +38,9 @@ from .loaded import json_of, note_dated, page_problem
 GRAPHQL = "https://www.kuaishou.com/graphql"
 PROFILE_OP = "visionProfile"
 PHOTOS_OP = "visionProfilePhotoList"
+OPERATIONS = (PROFILE_OP, PHOTOS_OP)
 #: capture() patterns: the GraphQL URL, then the operation its POST body names (browser.asks_for).
-CALLS = [rf'(?s)kuaishou\.com/graphql\b.*"operationName"\s*:\s*"{operation}"' for operation in (PROFILE_OP, PHOTOS_OP)]
+CALLS = [rf'(?s)kuaishou\.com/graphql\b.*"operationName"\s*:\s*"{operation}"' for operation in OPERATIONS]
 PROFILE_HOSTS = ("www.kuaishou.com", "kuaishou.com", "live.kuaishou.com")
 PROFILE_PATH = re.compile(r"^/profile/([0-9A-Za-z_-]+)")
 #: The userId a profile URL carries (3x4jtnbfter525a); a numeric or chosen 快手号 is not one.
@@ -71,7 +72,7 @@ def operation_of(document: Any) -> Optional[str]:
     """Which operation a GraphQL answer answers, by the key under ``data`` (both go to one URL)."""
     data = document.get("data") if isinstance(document, dict) else None
     if isinstance(data, dict):
-        return next((operation for operation in (PROFILE_OP, PHOTOS_OP) if operation in data), None)
+        return next((operation for operation in OPERATIONS if operation in data), None)
     return None
 
 
@@ -149,7 +150,7 @@ class KuaishouAdapter:
             return
         source = record_source(observation, page, "kuaishou-profile")
         by_operation: dict[str, tuple[Fetched, Any]] = {}
-        refused: list[tuple[Fetched, str]] = []
+        refused: list[tuple[int, Fetched, str]] = []
         for answer in page.captured:
             document = json_of(answer)
             operation = operation_of(document)
@@ -157,14 +158,16 @@ class KuaishouAdapter:
             kind = {PROFILE_OP: "kuaishou-user", PHOTOS_OP: "kuaishou-photos"}.get(operation or "", "kuaishou-graphql")
             record_source(observation, answer, kind, "blocked" if why else "ok")
             if why:
-                refused.append((answer, why))
+                refused.append((OPERATIONS.index(operation) if operation in OPERATIONS else len(OPERATIONS), answer, why))
             elif operation and operation not in by_operation:
                 by_operation[operation] = (answer, document["data"][operation])
         if refused:
-            answer, why = refused[0]
+            # In the operations' order, not the answers' (which race): the same message every run.
+            refused.sort(key=lambda item: item[0])
+            reasons = "；".join(dict.fromkeys(why for _, _, why in refused))
             source.outcome = "blocked"
-            observation.add_signal("blocked", f"快手拒绝了页面的数据请求（{why}），可能要求验证，需人工核查：{url}",
-                                   page.evidence + answer.evidence)
+            observation.add_signal("blocked", f"快手拒绝了页面的数据请求（{reasons}），可能要求验证，需人工核查：{url}",
+                                   page.evidence + [path for _, answer, _ in refused for path in answer.evidence])
             return
         if PROFILE_OP in by_operation:
             self._read_profile(*by_operation[PROFILE_OP], url, observation)
