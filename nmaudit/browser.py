@@ -790,8 +790,9 @@ class BrowserSession:
     async def capture(self, page: Page, url: str, label: str, evidence: AccountEvidence, patterns: list[str], *,
                       also: Optional[list[str]] = None, wait: float = 8.0, keep_dom: bool = False) -> Fetched:
         """Open `url` as a person would and keep what the page's own scripts fetch: every
-        response whose URL matches one of `patterns` (regular expressions), waiting after the
-        load until each pattern has an answer or `wait` seconds have passed. The navigation
+        response whose URL (for a POST, URL then body: asks_for) matches one of `patterns`
+        (regular expressions), waiting after the load until each pattern has an answer or
+        `wait` seconds have passed. The navigation
         is paced and retried like fetch(); its screenshot is taken after the wait, so it shows
         the page as rendered. Each captured body is kept as evidence beside it, and, being
         Chromium's own traffic, is recorded in and replayed from the HAR like any page.
@@ -802,9 +803,9 @@ class BrowserSession:
         answered = asyncio.Event()  # every required pattern has an answer
 
         def on_response(response: Response) -> None:
-            if response.request.resource_type in ("xhr", "fetch") and any(p.search(response.url) for p in compiled):
+            if response.request.resource_type in ("xhr", "fetch") and any(asks_for(p, response) for p in compiled):
                 seen.append(response)
-                if required and all(any(p.search(r.url) for r in seen) for p in required):
+                if required and all(any(asks_for(p, r) for r in seen) for p in required):
                     answered.set()
 
         async def attempt() -> Fetched:
@@ -826,7 +827,7 @@ class BrowserSession:
                     if answered.is_set() and not idle.done():
                         # The answers came: let the page's script render them, so the
                         # screenshot shows the profile rather than its empty frame.
-                        await self._rendered(page, [r for r in seen if any(p.search(r.url) for p in required)])
+                        await self._rendered(page, [r for r in seen if any(asks_for(p, r) for p in required)])
                 finally:
                     for waiter in waiters:
                         waiter.cancel()
@@ -1218,6 +1219,21 @@ def _sent_at(request: Request) -> float:
     """When Chromium put the request on the wire (after any connection set-up), epoch seconds."""
     timing = request.timing
     return (timing.get("startTime", 0) + max(timing.get("requestStart", 0), 0)) / 1000
+
+
+def asks_for(pattern: re.Pattern[str], response: Response) -> bool:
+    """Whether a page's call is the one a capture() pattern names: by its URL, or for a call with
+    a body (POST) by a match that starts in its URL and runs on, past a space, into its body,
+    since a GraphQL site (Kuaishou) sends every operation to one URL and names it in the body.
+    A match starting in the body does not count: a beacon's body may quote any URL."""
+    if pattern.search(response.url):
+        return True
+    try:
+        body = response.request.post_data
+    except (UnicodeDecodeError, PlaywrightError):
+        return False  # a binary body names no operation
+    match = pattern.search(f"{response.url} {body}") if body else None
+    return match is not None and match.start() < len(response.url)
 
 
 def _first_request(response: Response) -> Request:

@@ -84,7 +84,8 @@ class Extractor(BaseModel):
 
 
 class Extract(BaseModel):
-    """Selectors for a page without a dedicated adapter (Douyin, Toutiao, a county's app page...)."""
+    """Selectors for a page without a dedicated adapter (a county's app page, a site nmaudit has no
+    adapter for; on a site with one, rules given take its place)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -211,8 +211,8 @@ CASES: dict[str, tuple[dict[str, Reply], Extract | None, dict]] = {
     "page-404": ({douyin_url("gone"): NOT_FOUND}, Extract(name=NAME, posts=SHOWN_TIMES), {}),
     "connection-reset": (
         {douyin_url("reset"): Reply(drop=True)}, Extract(name=NAME, posts=SHOWN_TIMES), {}),
-    # A site without an adapter of its own (Douyin has one: tests/test_video_sites.py).
-    "no-extract": ({"https://www.kuaishou.com/profile/3xbaoji": html_reply(douyin(FRESH))}, None, {}),
+    # A page without an adapter of its own (Douyin, Bilibili and Kuaishou have theirs).
+    "no-extract": ({"https://app.baoji.gov.cn/pajb/profile": html_reply(douyin(FRESH))}, None, {}),
 }
 
 
@@ -362,5 +362,5 @@ def test_without_extract_rules_the_account_is_left_to_staff(audited):
     item = audited["no-extract"]
     assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
     assert item.judgement.findings[0].message == (
-        "未配置提取规则（extract），暂不支持自动检查该页面，需人工核查：https://www.kuaishou.com/profile/3xbaoji")
+        "未配置提取规则（extract），暂不支持自动检查该页面，需人工核查：https://app.baoji.gov.cn/pajb/profile")
     assert item.observation.checks == [] and item.observation.sources == []

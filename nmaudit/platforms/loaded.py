@@ -1,4 +1,4 @@
-"""What the site adapters (Douyin, Bilibili) share: reading the answers a profile page's own
+"""What the site adapters (Douyin, Bilibili, Kuaishou, Toutiao, Xiaohongshu) share: reading the answers a profile page's own
 scripts fetched (``fetch.capture``), walls, and post times with pinned posts set apart.
 
 Douyin's and Bilibili's profile HTML carries no posts: the page's script signs its calls to

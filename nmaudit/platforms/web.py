@@ -1,6 +1,7 @@
-"""Any page (platform: web): Douyin and Bilibili go to their site adapters (douyin.py,
-bilibili.py) unless the account has rules; otherwise the registry's `extract` rules read the
-name, certification and post dates (Toutiao, Kuaishou, a county's app page).
+"""Any page (platform: web): Douyin, Bilibili, Kuaishou, Toutiao and Xiaohongshu go to their site
+adapters (douyin.py, bilibili.py, kuaishou.py, toutiao.py, xiaohongshu.py) unless the account has
+rules; otherwise the registry's `extract` rules read the name, certification and post dates (a
+county's app page, any site without an adapter).
 
 By default rules are applied to the HTML *as the server sent it* (``Fetched.body``). With
 ``loads``, the page is opened in Chromium and the answers its own scripts fetched (URL
@@ -28,13 +29,14 @@ from ..html import Document
 from .base import Fetch, decode_html, network_problem, note_posts, record_source
 from .bilibili import BilibiliAdapter
 from .douyin import DouyinAdapter
+from .kuaishou import KuaishouAdapter
 from .loaded import SiteAdapter
 from .toutiao import ToutiaoAdapter
 from .xiaohongshu import XiaohongshuAdapter
 
 #: Sites of platform web with an adapter of their own, used when the account has no extract rules.
 SITE_ADAPTERS: dict[str, SiteAdapter] = {"douyin": DouyinAdapter(), "bilibili": BilibiliAdapter()}
-SITE_ADAPTERS.update({"toutiao": ToutiaoAdapter(), "xiaohongshu": XiaohongshuAdapter()})
+SITE_ADAPTERS.update({"toutiao": ToutiaoAdapter(), "xiaohongshu": XiaohongshuAdapter(), "kuaishou": KuaishouAdapter()})
 
 
 def site_adapter(account: Account) -> Optional[SiteAdapter]:
@@ -149,9 +151,10 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）、今日头条（www.toutiao.com/c/user/token/…）："
-               "打开主页，读取页面自身加载的资料与作品列表；小红书主页仅读名称（笔记发布时间需登录，需人工核查）；"
-               "其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；快手、自建客户端页面等）")
+    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）、今日头条（www.toutiao.com/c/user/token/…）、"
+               "快手（www.kuaishou.com/profile/…，网页版不显示认证）：打开主页，读取页面自身加载的资料与作品列表；"
+               "小红书主页仅读名称（笔记发布时间需登录，需人工核查）；"
+               "其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；自建客户端页面等）")
     checks = ("update", "name", "certification")
     unchecked = ("interaction", "availability")
 
