@@ -82,7 +82,7 @@ class DouyinAdapter:
             return ["抖音主页（页面自身加载的作品列表）"], "listed"
         if searched(account):
             return [f"抖音用户搜索（按抖音号 {account.ids.douyin.strip()}）找到主页，读取页面自身加载的作品列表"], "listed"
-        return ["暂无自动检查（未填写抖音号或主页链接）"], "none"
+        return ["未填写抖音号或主页链接，无从查找"], "none"
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         urls = douyin_urls(account)
