@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from nmaudit.audit import AuditOptions, resume_run
-from nmaudit.browser import BrowserOptions
+from nmaudit.audit import AuditOptions, Scheduler, resume_run
+from nmaudit.browser import BrowserOptions, HostPacer
 from nmaudit.coverage import account_coverage
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account
@@ -28,6 +28,8 @@ from nmaudit.store import Store
 from tests.conftest import by_id, codes, run_audit
 from tests.douyin_site import DouyinSite, DouyinUser
 from tests.emulator import Emulator
+
+pytestmark = pytest.mark.browser
 
 AS_OF = datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING)
 VERIFIED = "宝鸡市公安局官方账号"
@@ -177,6 +179,7 @@ def searches(emulator: Emulator) -> list[str]:
     return [request.path for request in emulator.requests_to("www.douyin.com") if request.path.startswith("/search/")]
 
 
+@pytest.mark.slow  # two audits (the run, then --resume) per wall kind
 @pytest.mark.parametrize("kind, says", [("captcha", "验证码中间页"), ("login", "status_code 2483，请登录后再试")])
 def test_a_wall_halts_the_search_and_resume_finishes_the_deferred(emulator, site, tmp_path, kind, says):
     users = [DouyinUser(f"MS4wLjABAAAA-wall-{kind}-{n}", f"宝鸡县区{n}", custom_verify=VERIFIED,
@@ -247,3 +250,14 @@ def test_search_users_and_the_match_by_unique_id_then_short_id():
     for refused in ({"status_code": 2483, "status_msg": "请登录后再试"}, None, "", {"status_code": 0, "user_list": "x"}):
         assert search_users(refused) is None
     assert search_url("平安 宝鸡") == "https://www.douyin.com/search/%E5%B9%B3%E5%AE%89%20%E5%AE%9D%E9%B8%A1?type=user"
+
+
+def test_with_several_endpoints_a_walled_search_leaves_id_only_accounts_to_the_others():
+    first, second = HostPacer(0.0), HostPacer(0.0)
+    linked = Account(id="linked", name="平安宝鸡", platform="web", owner="宝鸡市公安局",
+                     urls=["https://www.douyin.com/user/MS4wLjABAAAA-x"])
+    scheduler = Scheduler([web("by-id", "baojijingfang"), linked], first)
+    first.halt(SEARCH_KEY, "抖音用户搜索出现验证码或登录页面", [])
+    assert scheduler.take_for(first, [second]).id == "linked"  # its profiles are still read there
+    assert isinstance(scheduler.take_for(first, [second]), float)  # the 抖音号 search is left to the other
+    assert scheduler.take_for(second, [first]).id == "by-id"
