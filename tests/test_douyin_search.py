@@ -192,8 +192,9 @@ def test_a_wall_halts_the_search_and_resume_finishes_the_deferred(emulator, site
                             certified_as="宝鸡市公安局", urls=[site.add(emulator, linked)]))
     before = len(searches(emulator))
     site.searches, site.search_wall_after, site.search_wall = 0, 1, kind
+    har = tmp_path / "wall.har"
     try:
-        run = run_audit(emulator, accounts, tmp_path, as_of=AS_OF, concurrency=1)
+        run = run_audit(emulator, accounts, tmp_path, as_of=AS_OF, concurrency=1, record_har=str(har))
     finally:
         site.search_wall_after = None  # the wall lifts, as Douyin's do after a while
     items = by_id(run)
@@ -213,6 +214,15 @@ def test_a_wall_halts_the_search_and_resume_finishes_the_deferred(emulator, site
         assert "nmaudit audit --resume" in later.judgement.findings[0].message
         assert later.judgement.findings[0].evidence == evidence
         assert later.observation.sources == []  # nothing was asked for it
+
+    if kind == "captcha":  # the recording replays to the same wall, halt and deferrals, asking nothing
+        (tmp_path / "replay").mkdir()
+        asked = len(emulator.requests_to("www.douyin.com"))
+        replayed = by_id(run_audit(emulator, accounts, tmp_path / "replay", as_of=AS_OF, concurrency=1,
+                                   replay_har=str(har)))
+        assert len(emulator.requests_to("www.douyin.com")) == asked
+        assert {key: (codes(item), item.observation.deferred) for key, item in replayed.items()} == {
+            key: (codes(item), item.observation.deferred) for key, item in items.items()}
 
     store = Store(str(tmp_path / "nmaudit.db"))
     assert store.deferred_accounts(run.run.id) == {"wall-1", "wall-2", "wall-3"}
