@@ -7,6 +7,14 @@ Shaped after real answers (../shared/real-pages/other/: aweme/post and user/prof
 ``desc``, ``statistics``; ``status_code`` 0. The real page signs with ``a_bogus`` computed by its
 script; here the script computes an FNV-1a hash of the sec_uid and a key the HTML carries,
 and the API answers an unsigned or wrongly signed call with an empty 200, as Douyin does.
+
+The user search (the 用户 tab, ``/search/<keyword>?type=user``) has no real capture; it follows
+what public scrapers' source shows: its script signs a call to ``/aweme/v1/web/discover/search/``
+(``search_channel=aweme_user_web``, ``keyword``, a random ``msToken``, ``a_bogus``) answered by
+``status_code`` 0 and ``user_list[].user_info`` (``nickname``, ``unique_id``, ``short_id``,
+``sec_uid``, ``custom_verify``, ``enterprise_verify_reason``...). After `search_wall_after`
+searches the site walls the visitor off: the 验证码中间页 instead of the page (``captcha``), or
+the call answering ``status_code`` 2483 "请登录后再试" (``login``).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
+from urllib.parse import quote
 
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply
 
@@ -41,6 +50,7 @@ class DouyinUser:
     custom_verify: str = ""
     enterprise_verify_reason: str = ""
     unique_id: str = ""
+    short_id: str = ""  # the numeric 抖音号 shown when unique_id was never set
     posts: list[tuple[datetime, bool]] = field(default_factory=list)  # (create time, pinned)
     #: ok | captcha | grid-only (the page renders its grid without the post call) | refused (the
     #: post call answered empty) | profile-refused (the profile call answered empty)
@@ -81,14 +91,90 @@ if (FETCH_POSTS) fetch("/aweme/v1/web/aweme/post/?" + common + "&max_cursor=0&co
 </script></body></html>"""
 
 
+SEARCH_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>抖音搜索</title><style>body{font:14px sans-serif;margin:24px} li{margin:8px 0} .verify{color:#d4a300}</style></head>
+<body><div id="douyin-header"><input id="search" value=""></div><div id="tabs"><span>综合</span> <b>用户</b></div>
+<ul id="users"></ul><p id="panel"></p>
+<script>
+const PAGE_KEY = "__KEY__";
+const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
+document.getElementById("search").value = keyword;
+function sign(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  return h.toString(16).padStart(8, "0");
+}
+const msToken = Math.random().toString(36).slice(2) + Date.now().toString(36);
+const query = "device_platform=webapp&aid=6383&channel=channel_pc_web&search_channel=aweme_user_web&keyword="
+  + encodeURIComponent(keyword) + "&search_source=normal_search&query_correct_type=1&is_filter_search=0"
+  + "&offset=0&count=10&msToken=" + msToken + "&a_bogus=" + sign(keyword + PAGE_KEY);
+fetch("/aweme/v1/web/discover/search/?" + query, {credentials: "include"})
+  .then(r => r.json()).then(d => {
+    if (d.status_code !== 0) { document.getElementById("panel").textContent = d.status_msg || "请稍后再试"; return; }
+    document.getElementById("users").innerHTML = (d.user_list || []).map(u =>
+      `<li><b>${u.user_info.nickname}</b> 抖音号：${u.user_info.unique_id || u.user_info.short_id}
+       <span class="verify">${u.user_info.custom_verify || u.user_info.enterprise_verify_reason}</span></li>`).join("")
+      || "<li>暂无相关用户</li>";
+  }).catch(() => { document.getElementById("panel").textContent = "网络不给力，请稍后再试"; });
+</script></body></html>"""
+
+
 class DouyinSite:
-    """The profile pages and their API, on www.douyin.com."""
+    """The profile pages, the user search and their API, on www.douyin.com."""
 
     def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
         self.users: dict[str, DouyinUser] = {}
         self.refused_calls = 0
+        self.results: dict[str, list[DouyinUser]] = {}  # keyword (casefolded) -> users listed
+        self.searches = 0  # search pages served
+        self.search_wall_after: Optional[int] = None  # searches answered before the wall; None: no wall
+        self.search_wall = "captcha"  # captcha | login
         emulator.add("https://www.douyin.com/aweme/v1/web/user/profile/other/", self._profile)
         emulator.add("https://www.douyin.com/aweme/v1/web/aweme/post/", self._posts)
+        emulator.add("https://www.douyin.com/aweme/v1/web/discover/search/", self._search_api)
+
+    def search(self, keyword: str, users: list[DouyinUser]) -> str:
+        """What the 用户 tab lists for `keyword` (each user's profile is served too); its URL."""
+        self.results[keyword.strip().casefold()] = users
+        for user in users:
+            if user.sec_uid not in self.users:
+                self.add(self.emulator, user)
+        url = f"https://www.douyin.com/search/{quote(keyword.strip(), safe='')}"
+        self.emulator.add(url, self._search_page)
+        return url
+
+    def walled(self) -> bool:
+        return self.search_wall_after is not None and self.searches > self.search_wall_after
+
+    def _search_page(self, request: Request) -> Reply:
+        self.searches += 1
+        if self.walled() and self.search_wall == "captcha":
+            return html_reply(CAPTCHA_PAGE)
+        return html_reply(SEARCH_PAGE.replace("__KEY__", PAGE_KEY))
+
+    def _search_api(self, request: Request) -> Reply:
+        keyword = request.query.get("keyword", "")
+        if request.query.get("a_bogus") != fnv1a(keyword + PAGE_KEY) or not request.query.get("msToken"):
+            self.refused_calls += 1
+            return Reply(status=200, body=b"", content_type="application/json; charset=utf-8")
+        if self.walled():
+            return json_reply({"status_code": 2483, "status_msg": "请登录后再试", "user_list": None,
+                               "log_pb": {"impr_id": "2026112110000009"}})
+        users = self.results.get(keyword.strip().casefold(), [])
+        user_list = [{
+            "user_info": {
+                "uid": str(int(fnv1a(user.sec_uid), 16)), "nickname": user.nickname, "unique_id": user.unique_id,
+                "short_id": user.short_id or "0", "sec_uid": user.sec_uid, "custom_verify": user.custom_verify,
+                "enterprise_verify_reason": user.enterprise_verify_reason, "follower_count": 182000 - 1000 * n,
+                "avatar_thumb": {"uri": f"aweme-avatar/{user.sec_uid}",
+                                 "url_list": [f"https://p3-pc.douyinpic.com/aweme/100x100/{user.sec_uid}.jpeg"]},
+            },
+            "position": None, "uniqid_position": None, "effects": None, "musics": None, "items": None,
+        } for n, user in enumerate(users)]
+        return json_reply({"status_code": 0, "user_list": user_list, "has_more": 0, "cursor": len(user_list),
+                           "input_keyword": keyword, "type": 1, "extra": {"logid": "2026112110000008"},
+                           "log_pb": {"impr_id": "2026112110000008"}})
 
     def add(self, emulator: Emulator, user: DouyinUser) -> str:
         self.users[user.sec_uid] = user

@@ -4,7 +4,9 @@ Every WeChat row reaches Sogou or its own links until Sogou's antispider wall ap
 middle of the run; then Sogou is asked nothing more and the accounts left are 待复核 with the
 wall's reason and evidence. No account is judged idle from Sogou alone. Weibo rows filed as a
 个性域名, a /p/ page, a /n/ link or only a name resolve to their UIDs; apps filed by name are
-found by the App Store search; Douyin and Toutiao rows are kept, 待复核 asking for their profile links.
+found by the App Store search. Douyin rows (抖音号 only) are found through Douyin's user search
+until its wall appears: then the search is asked nothing more and the Douyin rows left are 待复核,
+deferred for --resume. Toutiao rows are kept, 待复核 asking for their profile links.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from nmaudit.dates import BEIJING
 from nmaudit.registry import load_registry
 from tests.app_site import AppSite, AppStoreApp, YybApp
 from tests.city_export import RUNNING, Row, write_xlsx
+from nmaudit.platforms.douyin_search import SEARCH_KEY
 from tests.conftest import by_id, codes, run_audit
+from tests.douyin_site import DouyinSite, DouyinUser
 from tests.emulator import Emulator
 from tests.test_registry_tools import nmaudit
 from tests.wechat_site import Album, Article, SogouAccount, WechatSite
@@ -33,6 +37,8 @@ SOGOU_ANSWERS = 60
 OLD_ON_SOGOU = {3, 13, 23, 55}
 #: A name-only WeChat row whose same-named result has another 认证主体: not the account.
 OTHER_SUBJECT = 80
+#: Douyin's user search answers this many searches, then only its 验证码中间页.
+DOUYIN_ANSWERS = 2
 
 
 def ago(days: int, hour: int = 10) -> datetime:
@@ -95,12 +101,19 @@ def city(tmp_path_factory):
         apps.search("宝鸡医保", [AppStoreApp("6470000009", track_name="宝鸡医保服务", artist_name="某科技有限公司"),
                               AppStoreApp("6470000003", track_name="宝鸡医保", artist_name="宝鸡市医疗保障局")])
         apps.add(AppStoreApp("6470000003", track_name="宝鸡医保", artist_name="宝鸡市医疗保障局"))
+        douyin = DouyinSite(emulator)
+        for position, row in enumerate(row for row in RUNNING if row.how == "douyin"):
+            douyin.search(row.ids["douyin"], [DouyinUser(f"MS4wLjABAAAA-city{position}", row.name,
+                                                         custom_verify=f"{row.subject}官方账号",
+                                                         unique_id=row.ids["douyin"], posts=[(ago(3), False)])])
+        douyin.search_wall_after = DOUYIN_ANSWERS
         wechat.sogou_wall_after = SOGOU_ANSWERS
         run = run_audit(emulator, accounts, folder, as_of=AS_OF)
         searches = [r for r in emulator.requests_to("weixin.sogou.com") if r.path == "/weixin"]
+        douyin_searches = [r for r in emulator.requests_to("www.douyin.com") if r.path.startswith("/search/")]
     items = by_id(run)
     rows = {account.id: row for account, row in zip(accounts, RUNNING)}
-    return items, rows, searches, uids, wechat_rows
+    return items, rows, searches, uids, wechat_rows, douyin_searches
 
 
 def of(city, platform: str, how: str | None = None):
@@ -186,14 +199,30 @@ def test_apps_from_a_link_in_the_id_column_a_package_or_the_name(city):
     assert "6470000003" in apps["name"].observation.identified_by  # the exact name and developer, not the first
 
 
-def test_douyin_and_toutiao_rows_are_kept_for_staff(city):
+def test_douyin_rows_are_found_by_search_until_its_wall_and_toutiao_rows_are_kept_for_staff(city):
     other = of(city, "web")
     assert len(other) == 11
+    douyin = [(item, row) for item, row in other if row.how == "douyin"]
+    assert len(douyin) == 6
+    # Workers already inside a search when the wall came may each meet it once; nothing after.
+    assert DOUYIN_ANSWERS + 1 <= len(city[5]) <= DOUYIN_ANSWERS + 4
+    found = [(item, row) for item, row in douyin if not item.observation.deferred]
+    assert len(found) == DOUYIN_ANSWERS
+    for item, row in found:
+        assert item.judgement.verdict == "pass", (row.name, item.judgement.findings)
+        assert item.observation.identified_by.endswith("抖音号一致"), row.name
+    for item, row in douyin:
+        if item.observation.deferred:
+            assert item.observation.deferred == [SEARCH_KEY], row.name
+            assert item.judgement.verdict == "review" and codes(item) == ["blocked"], row.name
+            assert "验证码" in item.judgement.findings[0].message and item.judgement.findings[0].evidence, row.name
     for item, row in other:
+        if row.how == "douyin":
+            continue
         assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
         message = item.judgement.findings[0].message
-        # The Douyin and Toutiao adapters need the profile link (a 头条号 that is not a token): they say so
-        assert message.startswith("抖音号 " if row.how == "douyin" else "头条号 ") and "未报备主页链接" in message, message
+        # The Toutiao adapter needs the profile link (a 头条号 that is not a token): it says so
+        assert message.startswith("头条号 ") and "未报备主页链接" in message, message
 
 
 def _id(rows: dict[str, Row], wanted: Row) -> str:

@@ -17,8 +17,8 @@ TOTALS = [
     "  微信 87 个：列出最新 2，仅能证明有更新 85，暂无自动检查 0",
     "  微博 24 个：列出最新 24，仅能证明有更新 0，暂无自动检查 0",
     "  移动客户端 3 个：列出最新 0，仅能证明有更新 0，暂无自动检查 3",
-    "  其他 11 个：列出最新 0，仅能证明有更新 0，暂无自动检查 11",
-    "  合计 125 个：列出最新 26，仅能证明有更新 85，暂无自动检查 14",
+    "  其他 11 个：列出最新 6，仅能证明有更新 0，暂无自动检查 5",
+    "  合计 125 个：列出最新 32，仅能证明有更新 85，暂无自动检查 8",
 ]
 
 
@@ -63,7 +63,7 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     assert by_id["wechat-gh_000000000032"].endswith("搜狗微信搜索（按原始ID gh_000000000032）")
     assert "列出最新 — 合集页/主页（列出最新）" in by_id["wechat-006"]
     assert "单篇文章 1 篇及其所属合集；搜狗微信搜索（按名称）" in by_id["wechat-001"]
-    assert "暂无自动检查 — 暂无按抖音号查找主页的自动检查（抖音号 bjdy000bj，需填写主页链接）" in by_id["douyin-bjdy000bj"]
+    assert by_id["douyin-bjdy000bj"].endswith("（其他）：列出最新 — 抖音用户搜索（按抖音号 bjdy000bj）找到主页，读取页面自身加载的作品列表")
     assert "列出最新 — m.weibo.cn 资料与微博列表（UID）" in by_id["weibo-2710100013"]  # in the /p/ link
     assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-001"]  # a 个性域名 link
     assert "m.weibo.cn 资料与微博列表（按昵称查找UID）" in by_id["weibo-007"]

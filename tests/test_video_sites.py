@@ -76,6 +76,7 @@ def sites(emulator: Emulator) -> tuple[DouyinSite, BilibiliSite, list[Account]]:
     for account_id, user in BILIBILI.items():
         url = bilibili.add(emulator, user)
         accounts.append(web(account_id, ids={"bilibili": user.mid}) if account_id == "bl-by-id" else web(account_id, urls=[url]))
+    douyin.search("baojijingfang", [DOUYIN["dy-active"]])  # the 用户 tab lists the filed 抖音号
     accounts.append(web("dy-id-only", ids={"douyin": "baojijingfang"}))
     return douyin, bilibili, accounts
 
@@ -178,10 +179,11 @@ def test_an_unread_profile_is_for_review_though_the_posts_were_read(audited):
     assert item.observation.name is None and item.observation.newest_post_at == ago(1)
 
 
-def test_an_id_without_a_profile_link_is_for_review_with_the_reason(audited):
+def test_an_id_without_a_profile_link_is_found_through_the_user_search(audited):
     item = audited["dy-id-only"]
-    assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
-    assert "抖音号 baojijingfang 未报备主页链接" in item.judgement.findings[0].message
+    assert item.judgement.verdict == "pass", codes(item)
+    assert item.observation.identified_by.startswith("抖音用户搜索“baojijingfang”：平安宝鸡（抖音号 baojijingfang")
+    assert item.observation.newest_post_at == audited["dy-active"].observation.newest_post_at
 
 
 def test_the_api_refuses_calls_without_the_pages_token_and_nmaudit_made_none(emulator, sites, audited):
@@ -220,7 +222,7 @@ def test_coverage_shows_the_real_proof_level(sites):
     accounts = {account.id: account for account in sites[2]}
     assert account_coverage(accounts["dy-active"]).proof == "listed"
     assert account_coverage(accounts["bl-by-id"]).proof == "listed"
-    assert account_coverage(accounts["dy-id-only"]).proof == "none"
+    assert account_coverage(accounts["dy-id-only"]).proof == "listed"  # through the user search
 
 
 # -- pure parts, against the real captured answers ----------------------------------------------

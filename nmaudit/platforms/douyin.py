@@ -11,6 +11,9 @@ When the page renders its grid without nmaudit seeing the post call, the rendere
 time in Unix seconds (a real sample: 15 s before its ``create_time``). That is an estimate, and
 the grid shows pinned videos first without saying which are pinned, so those dates are lower
 bounds: they prove an update, never idleness.
+
+An account filed by its 抖音号 without a profile link is first found through Douyin's own user
+search (douyin_search.py), then its profile is read the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 from ..dates import from_unix
 from ..models import Account, Observation
 from .base import Fetch, record_source
+from .douyin_search import SEARCH_KEY, find_profile
 from .loaded import json_of, loaded, note_dated, page_problem
 
 PROFILE_CALL = r"/aweme/v1/web/user/profile/other/"
@@ -54,29 +58,44 @@ def verification(user: dict[str, Any]) -> str:
     return str(user.get("custom_verify") or user.get("enterprise_verify_reason") or "").strip()
 
 
+def searched(account: Account) -> bool:
+    """Found through Douyin's user search: filed by its 抖音号, without a profile link."""
+    return not douyin_urls(account) and bool((account.ids.douyin or "").strip())
+
+
 class DouyinAdapter:
     site = "douyin"
     sources = ("抖音主页（www.douyin.com/user/…）：读取页面自身加载的用户资料（名称、认证）与作品列表"
-               "（发布时间、置顶）；未加载作品列表时，按页面上作品链接的编号估算上传时间（仅证明有更新）")
+               "（发布时间、置顶）；未加载作品列表时，按页面上作品链接的编号估算上传时间（仅证明有更新）；"
+               "仅有抖音号时，经抖音网页版用户搜索（页面自身加载的搜索结果，须显示该抖音号）找到主页")
 
     def handles(self, account: Account) -> bool:
         return account.extract is None and (bool(douyin_urls(account)) or account.site_key == "douyin")
 
     def hosts(self, account: Account) -> list[str]:
-        return ["www.douyin.com"]
+        # The search's own key, so that the scheduler leaves these accounts to an endpoint whose
+        # search has not met a wall (Scheduler._backlog).
+        return ["www.douyin.com", SEARCH_KEY] if searched(account) else ["www.douyin.com"]
 
     def coverage(self, account: Account) -> tuple[list[str], str]:
         if douyin_urls(account):
             return ["抖音主页（页面自身加载的作品列表）"], "listed"
-        return [f"暂无按抖音号查找主页的自动检查（抖音号 {account.ids.douyin or '未填'}，需填写主页链接）"], "none"
+        if searched(account):
+            return [f"抖音用户搜索（按抖音号 {account.ids.douyin.strip()}）找到主页，读取页面自身加载的作品列表"], "listed"
+        return ["未填写抖音号或主页链接，无从查找"], "none"
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         urls = douyin_urls(account)
+        if searched(account):
+            found = await find_profile(account, observation, fetch)
+            if found is None:
+                return  # why is a signal already: not found, a wall, deferred
+            urls = [found]
         if not urls:
             observation.checks = []
             observation.add_signal("unsupported", (
-                f"抖音号 {account.ids.douyin or '（未填）'} 未报备主页链接：抖音网页版的用户搜索由页面签名请求加载、"
-                "常要求登录，暂不按抖音号查找；请在登记表 urls 中填写主页链接（https://www.douyin.com/user/…）"))
+                "未报备抖音主页链接，也未填写抖音号：请在登记表 urls 中填写主页链接（https://www.douyin.com/user/…）"
+                "或在 ids.douyin 中填写抖音号"))
             return
         for url in urls:
             await self._observe_page(url, observation, fetch)

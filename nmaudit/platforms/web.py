@@ -151,7 +151,7 @@ class WebAdapter:
     """Pages read with the registry's extract rules; checks only what the rules declare."""
 
     platform = "web"
-    sources = ("抖音（www.douyin.com/user/…）、哔哩哔哩（space.bilibili.com/UID）、今日头条（www.toutiao.com/c/user/token/…）、"
+    sources = ("抖音（www.douyin.com/user/…；仅有抖音号时经抖音用户搜索找到主页）、哔哩哔哩（space.bilibili.com/UID）、今日头条（www.toutiao.com/c/user/token/…）、"
                "快手（www.kuaishou.com/profile/…，网页版不显示认证）：打开主页，读取页面自身加载的资料与作品列表；"
                "小红书主页仅读名称（笔记发布时间需登录，需人工核查）；"
                "其他页面按登记表 extract 规则读取（服务器返回的HTML、渲染后的页面或页面加载的数据；自建客户端页面等）")
