@@ -31,8 +31,8 @@ bench: setup
 	$(PY) -m bench.run --accounts $(or $(N),200)
 
 # The browser pool: K local browser servers (default 3) against one, default host pacing, N accounts
-# behind the visitor wall (three paced requests each)
-# on one host; the last line is the ratio of accounts per second.
+# on one host behind the visitor wall (three paced requests each); the last line is the ratio of
+# accounts per second once the browsers are up.
 bench-pool: setup
 	$(PY) -m bench.run --endpoints $(or $(K),3) --accounts $(or $(N),90)
 
