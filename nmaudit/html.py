@@ -1,9 +1,9 @@
 """A page's HTML as a browser parses it, and CSS selectors over it (selectolax's lexbor engine).
 
 Pure: adapters read fetched bodies with it, and the registry checks `extract` selectors with it.
-Parsing follows the HTML standard (implied <html>/<head>/<body>, unclosed <li> and <p>, stray end
-tags), so what a selector finds here is what it finds in Chromium's DOM of the same HTML; selectors
-are the CSS selectors staff know from a browser (see `SUPPORTED_CSS`).
+Parsing follows the HTML standard as browsers do (implied <html>/<head>/<body>, unclosed <li> and
+<p>, stray end tags), so a selector finds here what it finds in Chromium's DOM of the same HTML;
+selectors are the CSS selectors staff know from a browser (see `SUPPORTED_CSS`).
 """
 
 from __future__ import annotations
