@@ -286,3 +286,35 @@ def test_a_page_nested_ten_thousand_deep_parses_without_recursionerror():
     assert outermost.parent.tag == "body" and "宝鸡发布" in outermost.text()
     assert document.title == "深"
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>" + "</div>" * 40_000,
+    "<div><b>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # never closed
+    "<span>" * 40_000 + "</div>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # stray end tags
+    "<ul><li>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",
+], ids=["balanced", "unclosed", "stray-end-tags", "lists"])
+def test_pages_nested_forty_thousand_deep_parse_in_linear_time(html):
+    """Lexbor walks the open elements for many tags: uncapped, 40,000 nested divs took 14 s."""
+    from nmaudit.html import MAX_DEPTH, Document
+
+    started = time.monotonic()
+    document = Document(html)
+    assert document.select("span[data-ts]", "data-ts") == ["1790000000"]
+    assert document.select("span[data-ts]") == ["宝鸡发布"]
+    span = document.select_elements("span[data-ts]")[0]
+    depth = 0
+    while span.parent is not None:
+        span, depth = span.parent, depth + 1
+    assert depth <= MAX_DEPTH + 3  # html, body, the document
+    assert time.monotonic() - started < 5
+
+
+def test_a_page_just_under_the_depth_cap_keeps_its_structure():
+    from nmaudit.html import Document, bounded
+
+    html = "<div>" * 500 + "<p>宝鸡<span>发布</span></p>" + "</div>" * 500 + "<h1>平安宝鸡</h1>"
+    assert bounded(html) is html
+    document = Document(html)
+    assert document.select("div > p > span") == ["发布"]
+    assert document.select("body > h1") == ["平安宝鸡"]
