@@ -178,7 +178,8 @@ def bounded(html: str) -> str:
     """`html` with nesting past `MAX_DEPTH` flattened, for lexbor; as it is when not that deep.
 
     The depth is followed over the tags as a browser nests them, closely enough: void elements,
-    raw text, <li>/<p>/<td>... closing their like, end tags closing up to their element. Past the
+    raw text, <li>/<p>/<td>... closing their like, end tags closing up to their element (a
+    stray one closes nothing), "/>" closing only in SVG and MathML. Past the
     cap, each start tag first closes the element opened there before it, and end tags there are
     dropped, so what lies deeper keeps its tags and text, one level deep.
     """
@@ -216,7 +217,8 @@ def bounded(html: str) -> str:
             close = _RAW_TEXT_END[tag].search(html, position)
             position = len(html) if close is None else close.start()
             continue
-        if tag in VOID_TAGS or html[end - 1] == "/":
+        # "<div/>" opens a div as any <div> does; only in SVG and MathML does "/>" close.
+        if tag in VOID_TAGS or (html[end - 1] == "/" and (opened.get("svg") or opened.get("math"))):
             continue
         if flattened or len(stack) >= MAX_DEPTH:
             if deep is not None:

@@ -293,7 +293,8 @@ def test_a_page_nested_ten_thousand_deep_parses_without_recursionerror():
     "<div><b>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # never closed
     "<span>" * 40_000 + "</div>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # stray end tags
     "<ul><li>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",
-], ids=["balanced", "unclosed", "stray-end-tags", "lists"])
+    "<div/>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # "/>" closes nothing in HTML
+], ids=["balanced", "unclosed", "stray-end-tags", "lists", "slash"])
 def test_pages_nested_forty_thousand_deep_parse_in_linear_time(html):
     """Lexbor walks the open elements for many tags: uncapped, 40,000 nested divs took 14 s."""
     from nmaudit.html import MAX_DEPTH, Document
@@ -313,8 +314,10 @@ def test_pages_nested_forty_thousand_deep_parse_in_linear_time(html):
 def test_a_page_just_under_the_depth_cap_keeps_its_structure():
     from nmaudit.html import Document, bounded
 
-    html = "<div>" * 500 + "<p>宝鸡<span>发布</span></p>" + "</div>" * 500 + "<h1>平安宝鸡</h1>"
+    html = ("<div>" * 500 + "<p>宝鸡<span>发布</span></p>" + "</div>" * 500 + "<h1>平安宝鸡</h1>"
+            + "<svg>" + "<path d='M0 0'/>" * 600 + "</svg><ul>" + "<li><br><img src=x.png>" * 600 + "</ul>")
     assert bounded(html) is html
     document = Document(html)
     assert document.select("div > p > span") == ["发布"]
     assert document.select("body > h1") == ["平安宝鸡"]
+    assert len(document.select("body > svg > path")) == 600 and len(document.select("body > ul > li")) == 600
