@@ -321,3 +321,14 @@ def test_a_page_just_under_the_depth_cap_keeps_its_structure():
     assert document.select("div > p > span") == ["发布"]
     assert document.select("body > h1") == ["平安宝鸡"]
     assert len(document.select("body > svg > path")) == 600 and len(document.select("body > ul > li")) == 600
+
+
+def test_a_select_of_forty_thousand_options_parses_in_linear_time():
+    """Lexbor revisits a select's options for each one added: 20,000 took 5 s uncapped."""
+    from nmaudit.html import Document
+
+    started = time.monotonic()
+    document = Document("<form><select name=town>" + "<option value=1>宝鸡</option>" * 40_000 + "</select></form><p>完</p>")
+    assert len(document.select("form > select > option")) == 40_000
+    assert document.select("body > p") == ["完"]
+    assert time.monotonic() - started < 5
