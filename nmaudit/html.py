@@ -31,6 +31,17 @@ _COMBINATORS = ">+~"
 _CLOSING = {"[": "]", "(": ")"}
 
 
+def _chars(source: str, begin: int = 0, end: Optional[int] = None) -> Iterator[tuple[int, str]]:
+    """The characters of source[begin:end] with their positions, escaped ones ("\\]") left out."""
+    position, end = begin, len(source) if end is None else end
+    while position < end:
+        if source[position] == "\\":
+            position += 2
+            continue
+        yield position, source[position]
+        position += 1
+
+
 def _accepted(css: str) -> bool:
     try:
         _PROBE.css(css)
@@ -55,7 +66,7 @@ def parse_selector(text: str) -> str:
 def _unclosed(source: str) -> str:
     """Where a bracket, parenthesis or quote is closed without being opened, or never closed."""
     opened: list[tuple[int, str]] = []
-    for position, char in enumerate(source):
+    for position, char in _chars(source):
         if opened and opened[-1][1] in "'\"":
             if char == opened[-1][1]:
                 opened.pop()
@@ -83,7 +94,7 @@ def _where(source: str) -> str:
     joints: list[tuple[int, str]] = []  # combinators and commas between them: (position, char)
     opened: list[tuple[int, str]] = []  # brackets, parentheses and a quote not closed yet
     start: Optional[int] = None
-    for position, char in enumerate(source):
+    for position, char in _chars(source):
         if opened and opened[-1][1] in "'\"":
             if char == opened[-1][1]:
                 opened.pop()
@@ -121,8 +132,7 @@ def _first_refused(source: str, begin: int, end: int) -> int:
     """Where, in the compound source[begin:end], the first simple selector lexbor refuses starts
     (each simple selector, "div", ".a", "[x=y]", ":nth-child(2)", is a selector on its own)."""
     starts, depth, quote = [begin], 0, ""
-    for position in range(begin + 1, end):
-        char = source[position]
+    for position, char in _chars(source, begin + 1, end):
         if quote:
             quote = "" if char == quote else quote
         elif char in "'\"":

@@ -130,7 +130,8 @@ def test_what_is_not_a_selector_is_refused_saying_where(css, message):
 
 
 @pytest.mark.parametrize("css", ["div:nth-child(2)", "h1, h2", "li ~ span", "a[href^=x]", ".a div.b span",
-                                 "ul > li:not(.ad):nth-of-type(2n+1)", ":is(h1, h2) + p"])
+                                 "ul > li:not(.ad):nth-of-type(2n+1)", ":is(h1, h2) + p",
+                                 r'[title="say \"hi\"]"]', r".md\:flex"])  # escapes are not brackets or quotes
 def test_selectors_a_browser_reads_are_accepted(css):
     assert parse_selector(f"  {css} ") == css
 
