@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, urlsplit
 
 import trustme
@@ -152,17 +152,30 @@ class Emulator:
             def log_message(self, *args: object) -> None:
                 pass
 
+        authority = trustme.CA()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        authority.issue_cert("localhost", "*.weibo.cn", "*.weibo.com").configure_cert(context)
+
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+
+            def finish_request(self, request: Any, client_address: Any) -> None:
+                # The TLS handshake runs here, in the connection's own thread, not in accept():
+                # a client that connects and then stalls (a frozen browser server) would
+                # otherwise hold the accepting loop, and stop() would wait for it forever.
+                try:
+                    tls = context.wrap_socket(request, server_side=True)
+                except OSError:
+                    return  # browsers drop connections mid-handshake
+                try:
+                    super().finish_request(tls, client_address)
+                finally:
+                    tls.close()
 
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # browsers drop connections mid-handshake; that is not the test's business
 
         server = Server(("127.0.0.1", 0), RequestHandler)
-        authority = trustme.CA()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        authority.issue_cert("localhost", "*.weibo.cn", "*.weibo.com").configure_cert(context)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return self

@@ -50,7 +50,7 @@ POSTS = [
 ]
 LONG = [
     Post(at(4), text="长文一...全文", long_text="长文一：报名请致电13912345678。"),
-    Post(at(5), text="长文二...全文", long_text="长文二：无问题。"),
+    Post(at(5), text="长文二...全文", long_text="长文二：无问题。<br /><br />附：<b>宝鸡</b>发布"),
     Post(at(6), text="长文三...全文", long_text="长文三：联系人身份证号11010519491231002X。"),
 ]
 
@@ -155,6 +155,8 @@ def test_content_opens_at_most_n_newest_long_posts_per_account(site, emulator, t
     assert len(requests) == 3
     long = by_id(result)["long"]
     assert [text.full for text in long.observation.texts] == [True, True, False]
+    # Lines apart stay apart in the kept text (once glued: "长文二：无问题。附：宝鸡发布").
+    assert long.observation.texts[1].text == "长文二：无问题。 附：宝鸡发布"
     assert summary(long) == [("mobile", "139****5678")]
     assert summary(by_id(result)["one"]) == [("mobile", "139****5678")]
     assert by_id(result)["long"].judgement.verdict == "pass"

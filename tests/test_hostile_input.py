@@ -282,6 +282,53 @@ def test_a_page_nested_ten_thousand_deep_parses_without_recursionerror():
     assert document.select("span", "data-ts") == ["1790000000"]
     assert document.select("div span") == ["宝鸡发布"]
     assert document.select("section span") == []
-    assert "宝鸡发布" in document.elements[1].text()  # the outermost div
+    outermost = next(element for element in document.elements if element.tag == "div")
+    assert outermost.parent.tag == "body" and "宝鸡发布" in outermost.text()
     assert document.title == "深"
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>" + "</div>" * 40_000,
+    "<div><b>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # never closed
+    "<span>" * 40_000 + "</div>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # stray end tags
+    "<ul><li>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",
+    "<div/>" * 40_000 + "<span data-ts='1790000000'>宝鸡发布</span>",  # "/>" closes nothing in HTML
+], ids=["balanced", "unclosed", "stray-end-tags", "lists", "slash"])
+def test_pages_nested_forty_thousand_deep_parse_in_linear_time(html):
+    """Lexbor walks the open elements for many tags: uncapped, 40,000 nested divs took 14 s."""
+    from nmaudit.html import MAX_DEPTH, Document
+
+    started = time.monotonic()
+    document = Document(html)
+    assert document.select("span[data-ts]", "data-ts") == ["1790000000"]
+    assert document.select("span[data-ts]") == ["宝鸡发布"]
+    span = document.select_elements("span[data-ts]")[0]
+    depth = 0
+    while span.parent is not None:
+        span, depth = span.parent, depth + 1
+    assert depth <= MAX_DEPTH + 3  # html, body, the document
+    assert time.monotonic() - started < 5
+
+
+def test_a_page_just_under_the_depth_cap_keeps_its_structure():
+    from nmaudit.html import Document, bounded
+
+    html = ("<div>" * 500 + "<p>宝鸡<span>发布</span></p>" + "</div>" * 500 + "<h1>平安宝鸡</h1>"
+            + "<svg>" + "<path d='M0 0'/>" * 600 + "</svg><ul>" + "<li><br><img src=x.png>" * 600 + "</ul>")
+    assert bounded(html) is html
+    document = Document(html)
+    assert document.select("div > p > span") == ["发布"]
+    assert document.select("body > h1") == ["平安宝鸡"]
+    assert len(document.select("body > svg > path")) == 600 and len(document.select("body > ul > li")) == 600
+
+
+def test_a_select_of_forty_thousand_options_parses_in_linear_time():
+    """Lexbor revisits a select's options for each one added: 20,000 took 5 s uncapped."""
+    from nmaudit.html import Document
+
+    started = time.monotonic()
+    document = Document("<form><select name=town>" + "<option value=1>宝鸡</option>" * 40_000 + "</select></form><p>完</p>")
+    assert len(document.select("form > select > option")) == 40_000
+    assert document.select("body > p") == ["完"]
     assert time.monotonic() - started < 5

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nmaudit.errors import RegistryError, UsageError
+from nmaudit.html import SUPPORTED_CSS
 from nmaudit.models import Account, Extract, Extractor, Policy
 from nmaudit.registry import Registry, load_registry
 
@@ -587,27 +588,27 @@ CASES = [
         id="extractor with empty values",
     ),
     pytest.param(
-        WEB + "    extract:\n      name:\n        css: 'div.user:first-child h1'\n"
-        "      certification: {css: 'ul li, p'}\n      posts: {css: 'li ~ span'}\n",
+        WEB + "    extract:\n      name:\n        css: 'div.user:frist-child h1'\n"
+        "      certification: {css: 'ul li,'}\n      posts: {css: 'li ~'}\n",
         [
-            "10: accounts[0].extract.name.css: unsupported CSS selector 'div.user:first-child h1' at "
-            "':first-child h1' (supported: tag, *, .class, #id, [attr], [attr=value], descendant (space) "
-            "and child (>) combinators)",
-            "11: accounts[0].extract.certification.css: unsupported CSS selector 'ul li, p' at ', p' (supported: "
-            "tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
-            "12: accounts[0].extract.posts.css: unsupported CSS selector 'li ~ span' at '~ span' (supported: "
-            "tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
+            f"10: accounts[0].extract.name.css: invalid CSS selector 'div.user:frist-child h1' at "
+            f"':frist-child h1' (supported: {SUPPORTED_CSS})",
+            f"11: accounts[0].extract.certification.css: invalid CSS selector 'ul li,': it ends with a comma "
+            f"(supported: {SUPPORTED_CSS})",
+            f"12: accounts[0].extract.posts.css: invalid CSS selector 'li ~': it ends with a combinator "
+            f"(supported: {SUPPORTED_CSS})",
         ],
-        id="css outside the supported subset",
+        id="css that is not a selector",
     ),
     pytest.param(
-        WEB + "    extract:\n      name: {css: 'div >'}\n      posts: {css: \"a[href^='x']\"}\n",
+        WEB + "    extract:\n      name: {css: 'div > > h1'}\n      posts: {css: \"a[href^='/video/' li\"}\n",
         [
-            "9: accounts[0].extract.name.css: unsupported CSS selector 'div >': it ends with a combinator",
-            "10: accounts[0].extract.posts.css: unsupported CSS selector 'a[href^='x']' at '[href^='x']' "
-            "(supported: tag, *, .class, #id, [attr], [attr=value], descendant (space) and child (>) combinators)",
+            f"9: accounts[0].extract.name.css: invalid CSS selector 'div > > h1' at '> > h1': > > in a row "
+            f"(supported: {SUPPORTED_CSS})",
+            f"10: accounts[0].extract.posts.css: invalid CSS selector 'a[href^='/video/' li' at "
+            f"'[href^='/video/' li': '[' is never closed (supported: {SUPPORTED_CSS})",
         ],
-        id="css ending in a combinator, unsupported attribute operator",
+        id="css with two combinators in a row, an unclosed bracket",
     ),
     pytest.param(
         WEB + "    extract:\n      name: {regex: '平安(宝鸡'}\n      posts: {css: li, regex: '[0-9'}\n",

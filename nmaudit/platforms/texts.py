@@ -72,7 +72,7 @@ def note_wechat_album(observation: Observation, document: Document, source: str)
     """The album's items: titles only (the articles are opened with `--content`)."""
     for item in (e for e in document.elements if e.tag == "li" and "data-link" in e.attrs):
         title = item.attrs.get("data-title") or item.text()
-        stamps = [e.text() for e in document.elements if e.parent is item or _within(e, item)
+        stamps = [e.text() for e in item.descendants()
                   if "js_article_create_time" in e.attrs.get("class", "").split()]
         posted = from_unix(stamps[0]) if stamps and stamps[0].isdigit() else None
         note_text(observation, "wechat-album-title", title, url=item.attrs["data-link"] or None, title=title,
@@ -89,15 +89,6 @@ def note_wechat_list(observation: Observation, items: list[Any], source: str) ->
         note_text(observation, "wechat-list-item", f"{title}\n{digest}".strip(), url=str(item.get("link") or "") or None,
                   title=title or None, source=source, posted_at=from_unix(stamp) if stamp.isdigit() else None,
                   full=False)
-
-
-def _within(element: Any, container: Any) -> bool:
-    ancestor = element.parent
-    while ancestor is not None:
-        if ancestor is container:
-            return True
-        ancestor = ancestor.parent
-    return False
 
 
 def wechat_article(document: Document) -> tuple[str, str, list[str]]:

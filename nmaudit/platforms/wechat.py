@@ -118,16 +118,8 @@ def visible_text(document: Document) -> str:
 
 
 def inside(document: Document, container: Element) -> list[Element]:
-    """The elements within `container`, in document order (they follow it contiguously)."""
-    found = []
-    for element in document.elements[document.elements.index(container) + 1:]:
-        ancestor = element.parent
-        while ancestor is not None and ancestor is not container:
-            ancestor = ancestor.parent
-        if ancestor is None:
-            break
-        found.append(element)
-    return found
+    """The elements within `container`, in document order."""
+    return container.descendants()  # lexbor walks the subtree: no climbing of deep pages
 
 
 def has_class(element: Element, name: str) -> bool:
