@@ -70,3 +70,25 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not candidates:
         pytest.fail("no Chromium: run 'nmaudit install' (make test does)")
     return {**browser_type_launch_args, "executable_path": candidates[0], "args": QUIET_FLAGS}
+
+
+
+#: What a replay must give again, account by account, for the sites read from what pages load.
+REPLAYED_FIELDS = ("name", "certification", "newest_post_at", "newest_post_source", "pinned_post_at")
+
+
+def replayed_alike(emulator: Emulator, accounts: list[Account], live: dict[str, Any], har: Path, folder: Path,
+                   hosts: tuple[str, ...], as_of: Any) -> dict[str, Any]:
+    """Replay `har`; check it asked the `hosts` nothing and gave every account the same verdict,
+    findings (codes and messages) and observation as the `live` run. The replayed results."""
+    asked = sum(len(emulator.requests_to(host)) for host in hosts)
+    replayed = by_id(run_audit(emulator, accounts, folder, as_of=as_of, replay_har=str(har)))
+    assert sum(len(emulator.requests_to(host)) for host in hosts) == asked, "a replay asks nothing"
+    for account_id, item in live.items():
+        again = replayed[account_id]
+        assert again.judgement.verdict == item.judgement.verdict, account_id
+        assert [(f.code, f.message) for f in again.judgement.findings] == [
+            (f.code, f.message) for f in item.judgement.findings], account_id
+        for name in REPLAYED_FIELDS:
+            assert getattr(again.observation, name) == getattr(item.observation, name), (account_id, name)
+    return replayed

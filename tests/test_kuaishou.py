@@ -24,7 +24,7 @@ from nmaudit.dates import BEIJING
 from nmaudit.models import Account
 from nmaudit.platforms.kuaishou import CALLS, GRAPHQL, operation_of, photo_time, profile_urls, refusal
 from nmaudit.platforms.web import site_adapter
-from tests.conftest import by_id, codes, run_audit
+from tests.conftest import by_id, codes, replayed_alike, run_audit
 from tests.emulator import Emulator
 from tests.kuaishou_site import CAPTCHA_RESULT, MILLISECONDS, KuaishouSite, KuaishouUser
 
@@ -217,19 +217,8 @@ def test_replay_gives_the_same_verdicts_without_asking_the_site(emulator, site, 
     bodies = {call["postData"]["text"] for call in calls}
     assert len(bodies) == len(calls) == 2 * 10
     assert all(any(h["name"].lower() == "ks-sign" for h in call["headers"]) for call in calls)
-    asked = len(emulator.requests_to(HOST))
     # The replayed page signs with its own clock: headers never recorded, bodies as recorded.
-    replayed = by_id(run_audit(emulator, site[1], tmp_path, as_of=AS_OF, replay_har=str(har)))
-    assert len(emulator.requests_to(HOST)) == asked, "a replay asks nothing"
-    for account_id, item in live.items():
-        again = replayed[account_id]
-        assert again.judgement.verdict == item.judgement.verdict, account_id
-        assert codes(again) == codes(item), account_id
-        assert [f.message for f in again.judgement.findings] == [f.message for f in item.judgement.findings], account_id
-        assert again.observation.name == item.observation.name, account_id
-        assert again.observation.newest_post_at == item.observation.newest_post_at, account_id
-        assert again.observation.newest_post_source == item.observation.newest_post_source, account_id
-        assert again.observation.pinned_post_at == item.observation.pinned_post_at, account_id
+    replayed = replayed_alike(emulator, site[1], live, har, tmp_path, (HOST,), AS_OF)
     # each POST got its own answer: the profile's name and the photo list's videos
     assert replayed["ks-renamed"].observation.name == "宝鸡交警"
     assert replayed["ks-active"].observation.posts_seen == 3

@@ -23,7 +23,7 @@ from nmaudit.models import Account
 from nmaudit.platforms.toutiao import identity, is_pinned, profile_urls, publish_time, refusal
 from nmaudit.platforms.web import site_adapter
 from nmaudit.platforms.xiaohongshu import profile_urls as xhs_urls
-from tests.conftest import by_id, codes, run_audit
+from tests.conftest import by_id, codes, replayed_alike, run_audit
 from tests.emulator import Emulator
 from tests.toutiao_profile_site import ToutiaoAccount, ToutiaoProfileSite
 from tests.xiaohongshu_site import XiaohongshuAccount, XiaohongshuSite
@@ -209,19 +209,9 @@ def test_a_xiaohongshu_login_or_captcha_redirect_is_blocked(audited, account_id,
 
 def test_replay_gives_the_same_verdicts_without_asking_the_sites(emulator, sites, recorded, tmp_path):
     live, har = recorded
-    hosts = ("www.toutiao.com", "verify.snssdk.com", "www.xiaohongshu.com")
-    asked = sum(len(emulator.requests_to(host)) for host in hosts)
-    replayed = by_id(run_audit(emulator, sites[2], tmp_path, as_of=AS_OF, replay_har=str(har)))
-    assert sum(len(emulator.requests_to(host)) for host in hosts) == asked, "a replay asks nothing"
-    for account_id, item in live.items():
-        again = replayed[account_id]
-        assert again.judgement.verdict == item.judgement.verdict, account_id
-        assert codes(again) == codes(item), account_id
-        assert again.observation.newest_post_at == item.observation.newest_post_at, account_id
-        assert again.observation.name == item.observation.name, account_id
-        assert again.observation.certification == item.observation.certification, account_id
-        # the replayed page signed its call anew: the recorded call that answered it is named
-        assert again.observation.newest_post_source == item.observation.newest_post_source, account_id
+    replayed = replayed_alike(emulator, sites[2], live, har, tmp_path,
+                              ("www.toutiao.com", "verify.snssdk.com", "www.xiaohongshu.com"), AS_OF)
+    # the replayed page signed its call anew: the recorded call that answered it is named
     assert "_signature=" in replayed["tt-active"].observation.newest_post_source
 
 

@@ -21,7 +21,7 @@ from nmaudit.models import Account
 from nmaudit.platforms.bilibili import official, space_urls
 from nmaudit.platforms.douyin import upload_time
 from tests.bilibili_site import BilibiliSite, BilibiliUser
-from tests.conftest import by_id, codes, run_audit
+from tests.conftest import by_id, codes, replayed_alike, run_audit
 from tests.douyin_site import DouyinSite, DouyinUser
 from tests.emulator import Emulator
 
@@ -203,18 +203,9 @@ def test_the_api_refuses_calls_without_the_pages_token_and_nmaudit_made_none(emu
 
 def test_replay_gives_the_same_verdicts_without_asking_the_sites(emulator, sites, recorded, tmp_path):
     live, har = recorded
-    hosts = ("www.douyin.com", "space.bilibili.com", "api.bilibili.com")
-    asked = sum(len(emulator.requests_to(host)) for host in hosts)
-    replayed = by_id(run_audit(emulator, sites[2], tmp_path, as_of=AS_OF, replay_har=str(har)))
-    assert sum(len(emulator.requests_to(host)) for host in hosts) == asked, "a replay asks nothing"
-    for account_id, item in live.items():
-        again = replayed[account_id]
-        assert again.judgement.verdict == item.judgement.verdict, account_id
-        assert codes(again) == codes(item), account_id
-        assert again.observation.newest_post_at == item.observation.newest_post_at, account_id
-        assert again.observation.certification == item.observation.certification, account_id
-        # a call the replayed page signed anew is the recorded call that answered it
-        assert again.observation.newest_post_source == item.observation.newest_post_source, account_id
+    replayed = replayed_alike(emulator, sites[2], live, har, tmp_path,
+                              ("www.douyin.com", "space.bilibili.com", "api.bilibili.com"), AS_OF)
+    # a call the replayed page signed anew is the recorded call that answered it
     assert "wts=" in replayed["bl-active"].observation.newest_post_source
 
 
