@@ -73,6 +73,12 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 
+def recorded_run(emulator: Emulator, accounts: list[Account], folder: Path, as_of: Any) -> tuple[dict[str, Any], Path]:
+    """A live audit recorded to a HAR in `folder`: the results by account id, and the HAR."""
+    har = folder / "live.har"
+    return by_id(run_audit(emulator, accounts, folder, as_of=as_of, record_har=str(har))), har
+
+
 #: What a replay must give again, account by account, for the sites read from what pages load.
 REPLAYED_FIELDS = ("name", "certification", "newest_post_at", "newest_post_source", "pinned_post_at")
 

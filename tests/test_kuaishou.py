@@ -24,7 +24,7 @@ from nmaudit.dates import BEIJING
 from nmaudit.models import Account
 from nmaudit.platforms.kuaishou import CALLS, GRAPHQL, operation_of, photo_time, profile_urls, refusal
 from nmaudit.platforms.web import site_adapter
-from tests.conftest import by_id, codes, replayed_alike, run_audit
+from tests.conftest import codes, recorded_run, replayed_alike
 from tests.emulator import Emulator
 from tests.kuaishou_site import CAPTCHA_RESULT, MILLISECONDS, KuaishouSite, KuaishouUser
 
@@ -80,9 +80,7 @@ def site(emulator: Emulator) -> tuple[KuaishouSite, list[Account]]:
 
 @pytest.fixture(scope="module")
 def recorded(emulator: Emulator, site, tmp_path_factory) -> tuple[dict[str, Any], Path]:
-    folder = tmp_path_factory.mktemp("kuaishou-live")
-    har = folder / "kuaishou.har"
-    return by_id(run_audit(emulator, site[1], folder, as_of=AS_OF, record_har=str(har))), har
+    return recorded_run(emulator, site[1], tmp_path_factory.mktemp("kuaishou-live"), AS_OF)
 
 
 @pytest.fixture(scope="module")

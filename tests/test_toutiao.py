@@ -23,7 +23,7 @@ from nmaudit.models import Account
 from nmaudit.platforms.toutiao import identity, is_pinned, profile_urls, publish_time, refusal
 from nmaudit.platforms.web import site_adapter
 from nmaudit.platforms.xiaohongshu import profile_urls as xhs_urls
-from tests.conftest import by_id, codes, replayed_alike, run_audit
+from tests.conftest import codes, recorded_run, replayed_alike
 from tests.emulator import Emulator
 from tests.toutiao_profile_site import ToutiaoAccount, ToutiaoProfileSite
 from tests.xiaohongshu_site import XiaohongshuAccount, XiaohongshuSite
@@ -82,9 +82,7 @@ def sites(emulator: Emulator) -> tuple[ToutiaoProfileSite, XiaohongshuSite, list
 
 @pytest.fixture(scope="module")
 def recorded(emulator: Emulator, sites, tmp_path_factory) -> tuple[dict[str, Any], Path]:
-    folder = tmp_path_factory.mktemp("toutiao-live")
-    har = folder / "toutiao.har"
-    return by_id(run_audit(emulator, sites[2], folder, as_of=AS_OF, record_har=str(har))), har
+    return recorded_run(emulator, sites[2], tmp_path_factory.mktemp("toutiao-live"), AS_OF)
 
 
 @pytest.fixture(scope="module")

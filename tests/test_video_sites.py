@@ -21,7 +21,7 @@ from nmaudit.models import Account
 from nmaudit.platforms.bilibili import official, space_urls
 from nmaudit.platforms.douyin import upload_time
 from tests.bilibili_site import BilibiliSite, BilibiliUser
-from tests.conftest import by_id, codes, replayed_alike, run_audit
+from tests.conftest import codes, recorded_run, replayed_alike
 from tests.douyin_site import DouyinSite, DouyinUser
 from tests.emulator import Emulator
 
@@ -83,9 +83,7 @@ def sites(emulator: Emulator) -> tuple[DouyinSite, BilibiliSite, list[Account]]:
 
 @pytest.fixture(scope="module")
 def recorded(emulator: Emulator, sites, tmp_path_factory) -> tuple[dict[str, Any], Path]:
-    folder = tmp_path_factory.mktemp("video-live")
-    har = folder / "video.har"
-    return by_id(run_audit(emulator, sites[2], folder, as_of=AS_OF, record_har=str(har))), har
+    return recorded_run(emulator, sites[2], tmp_path_factory.mktemp("video-live"), AS_OF)
 
 
 @pytest.fixture(scope="module")
