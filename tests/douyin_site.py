@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply
 
@@ -128,6 +128,9 @@ class DouyinSite:
         self.refused_calls = 0
         self.results: dict[str, list[DouyinUser]] = {}  # keyword (casefolded) -> users listed
         self.searches = 0  # search pages served
+        #: keyword (casefolded) -> the number of the search whose page was served last for it: a
+        #: page served before the wall has its call answered even when the wall comes meanwhile
+        self.served_as: dict[str, int] = {}
         self.search_wall_after: Optional[int] = None  # searches answered before the wall; None: no wall
         self.search_wall = "captcha"  # captcha | login
         emulator.add("https://www.douyin.com/aweme/v1/web/user/profile/other/", self._profile)
@@ -144,11 +147,15 @@ class DouyinSite:
         self.emulator.add(url, self._search_page)
         return url
 
-    def walled(self) -> bool:
-        return self.search_wall_after is not None and self.searches > self.search_wall_after
+    def walled(self, search: Optional[int] = None) -> bool:
+        """Whether the site walls off the visitor by the `search`-th search (default: the last)."""
+        search = self.searches if search is None else search
+        return self.search_wall_after is not None and search > self.search_wall_after
 
     def _search_page(self, request: Request) -> Reply:
         self.searches += 1
+        keyword = unquote(request.path[len("/search/"):]).strip().casefold()
+        self.served_as[keyword] = self.searches
         if self.walled() and self.search_wall == "captcha":
             return html_reply(CAPTCHA_PAGE)
         return html_reply(SEARCH_PAGE.replace("__KEY__", PAGE_KEY))
@@ -158,7 +165,7 @@ class DouyinSite:
         if request.query.get("a_bogus") != fnv1a(keyword + PAGE_KEY) or not request.query.get("msToken"):
             self.refused_calls += 1
             return Reply(status=200, body=b"", content_type="application/json; charset=utf-8")
-        if self.walled():
+        if self.walled(self.served_as.get(keyword.strip().casefold(), self.searches)):
             return json_reply({"status_code": 2483, "status_msg": "请登录后再试", "user_list": None,
                                "log_pb": {"impr_id": "2026112110000009"}})
         users = self.results.get(keyword.strip().casefold(), [])
