@@ -9,7 +9,7 @@ m.weibo.cn for both phases; host pacing is off, since this measures the engine, 
    account, the profile m.weibo.cn/u/<uid> opened until the network is idle, a full-page PNG,
    the two API answers the page loaded read as JSON, the context closed.
 
-Each phase is timed from browser launch to browser close. Every 100 ms a thread sums the RSS
+Each phase is timed from browser launch to browser close. Every second a thread sums the PSS
 of this process and all its descendants (Chromium, Playwright's driver) and keeps the largest
 sum, and notes the CPU time of each, so the summary can say where the time went. Both phases
 are checked to have done all their work. The last stdout line is
@@ -59,7 +59,7 @@ from tests.emulator import Emulator
 from tests.weibo_site import API_PATH, Post, WeiboAccount, WeiboSite, days_before, posts_at
 
 FIRST_UID = 3_000_000_000
-SAMPLE_EVERY = 0.5  # seconds between two samples (reading PSS costs CPU: not too often)
+SAMPLE_EVERY = 1.0  # seconds between two samples (reading PSS costs CPU and holds the GIL: not too often)
 MIB = 1024 * 1024
 #: Above this share of the machine's CPU used by other processes, a phase's figures are suspect.
 CONTENDED = 0.10

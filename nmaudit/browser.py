@@ -55,6 +55,8 @@ RETRY_STATUSES = {418, 429, 432, 500, 502, 503, 504}
 #: The largest answer read whole (a platform's page or JSON is far smaller): a larger
 #: Content-Length is refused, a longer stream is cut off, and the account is 待复核.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds between two readings of the browser's memory for memory_limit_mb.
+MEMORY_CHECK_EVERY = 10.0
 #: Seconds for the calls that should take none: opening, probing and closing a page.
 QUICK_CALL = 10.0
 #: Seconds a page close may take before the page's target is closed through the browser.
@@ -62,7 +64,8 @@ CLOSE_WAIT = 5.0
 #: Seconds a page may take to render the answers capture() waited for, before its screenshot.
 CAPTURE_SETTLE = 0.3
 #: Resolves after the page has painted two more frames.
-TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done())))"
+#: Resolves with the document's title once the page has painted twice.
+TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(document.title))))"
 #: The most of a rendered DOM kept (capture(keep_dom=True)), in characters.
 MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
@@ -497,10 +500,14 @@ class BrowserSession:
         self._downloads: list[str] = []  # navigations that became downloads, for the HAR
         self._devtools: dict[Page, CDPSession] = {}  # one DevTools session per page, for screenshots
         self._targets: dict[Page, str] = {}  # the page's DevTools target, to close it from the browser
+        self._context_id: Optional[str] = None  # the context's id in DevTools, once a page told it
+        self._memory_read: Optional[tuple[float, Optional[float]]] = None  # (time.monotonic(), MiB)
+        self._opening = asyncio.Lock()  # one page opened in its own window at a time
         self._dialogs: dict[Page, list[dict[str, str]]] = {}  # dialogs seen since the page was last kept
         self._suspect: set[Page] = set()  # pages that stopped answering or crashed: to be replaced
         self._oversize: dict[Page, str] = {}  # why the page's current load was cut off
         self._received: dict[Page, dict[str, int]] = {}  # bytes received per request of the current load
+        self._watchers: dict[Page, list[Callable[[Response], None]]] = {}  # told of each response (_watch)
         self._pending_downloads: set[asyncio.Future] = set()
 
     async def __aenter__(self) -> "BrowserSession":
@@ -554,6 +561,8 @@ class BrowserSession:
             **record,
         )
         self._context.set_default_timeout(self.options.timeout * 1000)
+        self._context_id = None
+        self._memory_read = None  # a fresh browser is measured afresh
         if self.options.replay_har:
             await self._context.route_from_har(self.options.replay_har, not_found="abort")
             if self.har_times is not None and self.har_times.has_calls:
@@ -594,6 +603,7 @@ class BrowserSession:
         self._suspect.clear()
         self._oversize.clear()
         self._received.clear()
+        self._watchers.clear()
         await self._launch()
 
     async def close(self) -> None:
@@ -654,14 +664,15 @@ class BrowserSession:
         oversized answers noticed. BrowserCrashed when the browser is gone."""
         assert self._context is not None, "BrowserSession used outside 'async with'"
         try:
-            page = await asyncio.wait_for(self._context.new_page(), QUICK_CALL)
+            page, session, target = await asyncio.wait_for(self._page_in_own_window(), QUICK_CALL)
             page.on("dialog", lambda dialog: self._on_dialog(page, dialog))
+            # One listener for the page's life: adding and removing one per load would each
+            # cost a round trip to Playwright's driver (its event subscription).
+            page.on("response", lambda response: self._on_response(page, response))
             page.on("crash", lambda crashed: self._suspect.add(crashed))
             page.on("close", self._forget)
-            session = await asyncio.wait_for(self._context.new_cdp_session(page), QUICK_CALL)
             self._devtools[page] = session
-            info = await asyncio.wait_for(session.send("Target.getTargetInfo"), QUICK_CALL)
-            self._targets[page] = info["targetInfo"]["targetId"]
+            self._targets[page] = target
             # Our own view of the network, to cut off answers past the size cap as they arrive.
             await asyncio.wait_for(session.send("Network.enable", {"maxTotalBufferSize": 1,
                                                                    "maxResourceBufferSize": 1}), QUICK_CALL)
@@ -677,6 +688,37 @@ class BrowserSession:
             raise
         return page
 
+    async def _page_in_own_window(self) -> tuple[Page, CDPSession, str]:
+        """A page of the context opened in a window of its own, its DevTools session and target.
+
+        Pages opened with context.new_page() are tabs of one window, and in headless Chromium
+        tabs sharing a window now and then wait a whole second for a frame (measured: a third
+        of the screenshots and paint waits at six pages; none with a window each). Asked one at
+        a time, so that the page the context announces is told apart from a page's popup by
+        its target id."""
+        assert self._context is not None and self._browser_devtools is not None
+        async with self._opening:
+            if self._context_id is None:  # the context's first page opens its first window
+                page = await self._context.new_page()
+                session = await self._context.new_cdp_session(page)
+                info = (await session.send("Target.getTargetInfo"))["targetInfo"]
+                self._context_id = info["browserContextId"]
+                return page, session, info["targetId"]
+            announced: asyncio.Queue[Page] = asyncio.Queue()
+            self._context.on("page", announced.put_nowait)
+            try:
+                created = await self._browser_devtools.send("Target.createTarget", {
+                    "url": "about:blank", "browserContextId": self._context_id, "newWindow": True})
+                while True:
+                    page = await announced.get()
+                    session = await self._context.new_cdp_session(page)
+                    info = await session.send("Target.getTargetInfo")
+                    if info["targetInfo"]["targetId"] == created["targetId"]:
+                        return page, session, created["targetId"]
+                    await session.detach()  # a popup of another page, opened meanwhile
+            finally:
+                self._context.remove_listener("page", announced.put_nowait)
+
     async def _serve_blank(self, session: CDPSession, event: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(session.send("Fetch.fulfillRequest", {
@@ -687,9 +729,22 @@ class BrowserSession:
             pass  # the page went away meanwhile
 
     def _forget(self, page: Page) -> None:
-        for table in (self._devtools, self._targets, self._dialogs, self._oversize, self._received):
+        for table in (self._devtools, self._targets, self._dialogs, self._oversize, self._received, self._watchers):
             table.pop(page, None)
         self._suspect.discard(page)
+
+    def _on_response(self, page: Page, response: Response) -> None:
+        for watcher in list(self._watchers.get(page, ())):
+            watcher(response)
+
+    def _watch(self, page: Page, watcher: Callable[[Response], None]) -> None:
+        """Call `watcher` with each response the page receives, until _unwatch."""
+        self._watchers.setdefault(page, []).append(watcher)
+
+    def _unwatch(self, page: Page, watcher: Callable[[Response], None]) -> None:
+        watchers = self._watchers.get(page, [])
+        if watcher in watchers:
+            watchers.remove(watcher)
 
     def needs_replacing(self, page: Page) -> bool:
         """The page stopped answering, crashed or was cut off mid-load: replace it."""
@@ -800,6 +855,7 @@ class BrowserSession:
         compiled = [re.compile(pattern) for pattern in [*patterns, *(also or [])]]
         required = compiled[:len(patterns)]
         seen: list[Response] = []
+        title: Optional[str] = None  # the document's title as the page painted its answers
         answered = asyncio.Event()  # every required pattern has an answer
 
         def on_response(response: Response) -> None:
@@ -813,7 +869,7 @@ class BrowserSession:
             answered.clear()
             return await self._navigate(page, url)
 
-        page.on("response", on_response)
+        self._watch(page, on_response)
         try:
             fetched = await self._with_retries(url, attempt)
             if not fetched.error and page not in self._suspect:
@@ -827,19 +883,20 @@ class BrowserSession:
                     if answered.is_set() and not idle.done():
                         # The answers came: let the page's script render them, so the
                         # screenshot shows the profile rather than its empty frame.
-                        await self._rendered(page, [r for r in seen if any(asks_for(p, r) for p in required)])
+                        title = await self._rendered(page, [r for r in seen if any(asks_for(p, r) for p in required)])
                 finally:
                     for waiter in waiters:
                         waiter.cancel()
                     await asyncio.gather(*waiters, return_exceptions=True)
         finally:
-            page.remove_listener("response", on_response)
+            self._unwatch(page, on_response)
         for response in list(seen):
             fetched.captured.append(await self._captured(response))
         if page not in self._suspect and not page.is_closed():
             fetched.landed_url = page.url
             try:
-                fetched.rendered_title = await asyncio.wait_for(page.title(), QUICK_CALL)
+                # The title read as the page painted its answers, or asked now.
+                fetched.rendered_title = title if title is not None else await asyncio.wait_for(page.title(), QUICK_CALL)
                 if keep_dom:
                     fetched.rendered_html = (await asyncio.wait_for(page.content(), QUICK_CALL))[:MAX_DOM_CHARS]
             except (PlaywrightError, asyncio.TimeoutError):
@@ -858,18 +915,20 @@ class BrowserSession:
             fetched.evidence.append(evidence.save(f"{stem}.rendered.html", fetched.rendered_html.encode(), "body"))
         return fetched
 
-    async def _rendered(self, page: Page, answers: list[Response]) -> None:
+    async def _rendered(self, page: Page, answers: list[Response]) -> Optional[str]:
         """Wait, at most CAPTURE_SETTLE, until the answers' bodies have arrived and the page
         has painted twice since: the frame after its script handled them shows them. Faster
-        than waiting for the network to go quiet, which a page's trackers may never let happen."""
-        async def settle() -> None:
+        than waiting for the network to go quiet, which a page's trackers may never let happen.
+        The document's title then; None when the page did not paint in time."""
+        async def settle() -> Any:
             await asyncio.gather(*(answer.finished() for answer in answers), return_exceptions=True)
-            await page.evaluate(TWO_FRAMES)
+            return await page.evaluate(TWO_FRAMES)
 
         try:
-            await asyncio.wait_for(settle(), CAPTURE_SETTLE)
+            title = await asyncio.wait_for(settle(), CAPTURE_SETTLE)
         except (PlaywrightError, asyncio.TimeoutError):
-            pass  # not painted in time: the screenshot shows what there is
+            return None  # not painted in time: the screenshot shows what there is
+        return title if isinstance(title, str) else None
 
     async def _captured(self, response: Response) -> Fetched:
         """One answer the page fetched, as a Fetched (its body read within the timeout)."""
@@ -1006,12 +1065,12 @@ class BrowserSession:
             self._pending_downloads.add(task)
             task.add_done_callback(self._pending_downloads.discard)
 
-        page.on("response", on_response)
+        self._watch(page, on_response)
         page.on("download", on_download)
         try:
             response, error = await self._goto(page, url)
         finally:
-            page.remove_listener("response", on_response)
+            self._unwatch(page, on_response)
             page.remove_listener("download", on_download)
         await self._settle_downloads()
         if (cut := self._oversize.get(page)) is not None:
@@ -1163,11 +1222,20 @@ class BrowserSession:
             return f"{every} accounts"
         if self.remote:
             return None  # a server's browser is not ours to measure; it is fresh per connection
-        if self.options.memory_limit_mb and self.accounts_since_launch and self.accounts_since_launch % 10 == 0:
-            memory = self.memory_mb()
+        if self.options.memory_limit_mb and self.accounts_since_launch:
+            memory = self._memory_reading()
             if memory is not None and memory > self.options.memory_limit_mb:
                 return f"{memory:.0f} MB"
         return None
+
+    def _memory_reading(self) -> Optional[float]:
+        """memory_mb(), read again at most every MEMORY_CHECK_EVERY seconds: a reading walks
+        the page tables of every Chromium process (tens of ms, blocking the event loop), and
+        every worker asks after every account."""
+        moment = time.monotonic()
+        if self._memory_read is None or moment - self._memory_read[0] >= MEMORY_CHECK_EVERY:
+            self._memory_read = (moment, self.memory_mb())
+        return self._memory_read[1]
 
 
 async def _cancel_download(download: Download) -> None:

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -30,7 +31,7 @@ from nmaudit.models import Policy
 from nmaudit.registry import Registry
 from nmaudit.store import Store
 from tests.conftest import by_id, codes
-from tests.emulator import Emulator
+from tests.emulator import Emulator, Reply
 from tests.fault_site import FaultSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -148,15 +149,26 @@ def test_a_run_that_must_stop_names_resume_and_resume_finishes_it(faults, tmp_pa
     controls = [account for account in site.accounts if account.id.startswith("control-")][:6]
     registry = Registry(path="faults.yaml", version=1, policy=Policy(), accounts=controls, sha256="faults")
     monkeypatch.setattr(audit_module, "MAX_RELAUNCHES", 0)  # the first crash stops the run
+    # The browser dies as it asks for the fourth control's page: always mid-run, with accounts
+    # left that only a browser can do, however fast or slow the machine is.
+    victim = urlsplit(controls[3].urls[0])
+    route = (victim.hostname, victim.path)
+    healthy = emulator.routes[route]
+    killed: list[int] = []
 
-    def finished(result) -> None:
-        if not finished.killed:
-            finished.killed = kill_browser()
+    def crash(request):
+        if not killed:
+            killed.append(kill_browser())
+        return Reply(status=503, body=b"")
 
-    finished.killed = 0
-    with pytest.raises(RunInterrupted) as stopped:
-        in_thread(lambda: audit_accounts(registry, controls, options(emulator, tmp_path),
-                                         Store(tmp_path / "nmaudit.db"), Progress(finished_account=finished)))
+    emulator.routes[route] = crash
+    try:
+        with pytest.raises(RunInterrupted) as stopped:
+            in_thread(lambda: audit_accounts(registry, controls, options(emulator, tmp_path),
+                                             Store(tmp_path / "nmaudit.db")))
+    finally:
+        emulator.routes[route] = healthy
+    assert killed
     store = Store(tmp_path / "nmaudit.db")
     message = str(stopped.value)
     assert "\n" not in message and f"nmaudit audit --resume {stopped.value.run_id}" in message
