@@ -108,3 +108,46 @@ def test_a_download_link_is_followed_across_hosts_and_read_in_part(download_serv
     offline = BrowserOptions(browser_args=["--host-resolver-rules=MAP * 127.0.0.1:9"], replay_har=str(har))
     again, _ = in_thread(downloads(offline, tmp_path / "replay", urls))
     assert (again.status, again.final_url, again.body) == (apk.status, apk.final_url, apk.body)
+
+
+def test_pages_open_in_windows_of_their_own_and_a_popup_is_not_taken_for_one(served):
+    """Tabs sharing a window wait now and then a whole second for a frame (README, Speed):
+    every page nmaudit opens has its own window, even while another page opens a popup."""
+    served.add("https://popup.example.gov.cn/", Reply(
+        body="<html><body><script>window.open('/other')</script></body></html>"))
+    served.add("https://popup.example.gov.cn/other", Reply(body="<html><title>弹窗</title></html>"))
+
+    async def scenario():
+        async with BrowserSession(BrowserOptions(browser_args=served.browser_args, pace=0)) as browser:
+            first = await browser.new_page()
+            opening = asyncio.ensure_future(first.goto("https://popup.example.gov.cn/"))
+            pages = [first, *await asyncio.gather(*(browser.new_page() for _ in range(3)))]
+            await opening
+            devtools = await first.context.browser.new_browser_cdp_session()
+            windows = [(await devtools.send("Browser.getWindowForTarget", {"targetId": browser._targets[page]}))
+                       ["windowId"] for page in pages]
+            return windows, len(set(pages)), [page.url for page in pages[1:]]
+
+    windows, distinct, urls = in_thread(scenario())
+    assert distinct == 4 and len(set(windows)) == 4
+    assert urls == ["about:blank"] * 3  # none of them is the popup
+
+
+def test_the_memory_limit_is_read_at_most_every_few_seconds(served, monkeypatch):
+    import nmaudit.browser as browser_module
+
+    async def scenario():
+        options = BrowserOptions(browser_args=served.browser_args, pace=0, memory_limit_mb=1, recycle_every=0)
+        async with BrowserSession(options) as browser:
+            await browser.new_page()
+            readings = []
+            measure = browser.memory_mb
+            monkeypatch.setattr(browser, "memory_mb", lambda: readings.append(1) or measure())
+            browser.accounts_since_launch = 1
+            first, second = browser.recycle_due(), browser.recycle_due()
+            monkeypatch.setattr(browser_module, "MEMORY_CHECK_EVERY", 0.0)
+            third = browser.recycle_due()
+            return first, second, third, len(readings)
+
+    first, second, third, readings = in_thread(scenario())
+    assert first and first.endswith(" MB") and second == first and third and readings == 2
