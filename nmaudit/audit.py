@@ -30,6 +30,7 @@ from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
 from .platforms.texts import read_newest
+from .platforms.web import site_adapter
 from .pool import Endpoint, lane_har_path, merge_hars, playwright_proxy, redact
 from .registry import Registry
 from .rules import judge
@@ -230,9 +231,13 @@ async def observe_account(browser: BrowserSession, page: Page, account: Account,
 
 def finish_observation(account: Account, observation: Observation) -> None:
     adapter = PLATFORMS[account.platform]
+    shown = (*adapter.checks, *adapter.unchecked)
+    if account.platform == "web" and (account.site_key in SITES or site_adapter(account) is not None):
+        # A video or news site's account has nothing to download: 可下载可用 is for apps' pages.
+        shown = tuple(indicator for indicator in shown if indicator != "availability")
     # What the platform can show, less what was checked for this account (an adapter may drop
     # an indicator for one account, e.g. an app filed only as download links shows no name).
-    observation.not_checked = [i for i in (*adapter.checks, *adapter.unchecked) if i not in observation.checks]
+    observation.not_checked = [i for i in shown if i not in observation.checks]
     observation.finished_at = now()
 
 

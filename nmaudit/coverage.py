@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Optional
 from urllib.parse import urlsplit
 
 from .models import IDENTITY_LABELS, PLATFORM_LABELS, PLATFORMS, SITES, Account
-from .platforms.web import site_adapter
+from .platforms.web import SITE_ADAPTERS, site_adapter
 from .platforms.wechat import page_kind, uses_sogou, wechat_urls
 from .platforms.weibo_resolve import uid_from_url
 
@@ -99,6 +99,29 @@ def _web(account: Account) -> tuple[list[str], Proof]:
 
 
 _BY_PLATFORM = {"wechat": _wechat, "weibo": _weibo, "app": _app, "web": _web}
+
+
+def site_of(account: Account) -> Optional[str]:
+    """The site (SITES) a 其他 account is on: filed as `site`, named by its ids, or the one whose
+    adapter reads its links; None for other platforms and for pages read by extract rules."""
+    if account.platform != "web":
+        return None
+    if account.site_key in SITES:
+        return account.site_key
+    return next((key for key, adapter in SITE_ADAPTERS.items() if adapter.handles(account)), None)
+
+
+def type_label(account: Account) -> str:
+    """The account's type as staff read it in summaries: 微信, 微博, 移动客户端, 其他（抖音）..."""
+    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    site = site_of(account)
+    return f"{label}（{SITES[site]}）" if site else label
+
+
+def site_sources(account: Account) -> Optional[str]:
+    """What the account's site adapter reads, as staff read it; None without one."""
+    site = site_of(account)
+    return SITE_ADAPTERS[site].sources if site in SITE_ADAPTERS else None
 
 
 def account_coverage(account: Account) -> Coverage:

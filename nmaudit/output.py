@@ -21,6 +21,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from .coverage import type_label
 from .sanitize import spreadsheet, visible
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
@@ -494,13 +495,13 @@ def render_table(result: RunResult, console: Console) -> None:
 
 def not_checked_lines(results: Iterable[AccountResult]) -> list[str]:
     """What the machine could not see, by platform, for staff to check by hand."""
-    by_platform: dict[str, dict[str, None]] = {}
+    by_type: dict[str, dict[str, None]] = {}
     for r in results:
         for indicator in r.observation.not_checked:
-            by_platform.setdefault(r.account.platform, {})[INDICATOR_LABELS[indicator]] = None
-    if not by_platform:
+            by_type.setdefault(type_label(r.account), {})[INDICATOR_LABELS[indicator]] = None
+    if not by_type:
         return []
-    parts = [f"{PLATFORM_LABELS.get(p, p)}：{'、'.join(labels)}" for p, labels in by_platform.items()]
+    parts = [f"{label}：{'、'.join(labels)}" for label, labels in by_type.items()]
     return [f"未经机器检查、需人工核查的指标——{'；'.join(parts)}"]
 
 

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from . import rankings as ranking_module
 from .rankings import Rankings
+from .coverage import site_sources, type_label
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult, CONTENT_STATUS_LABELS,
@@ -324,18 +325,21 @@ def _problem_groups(results: Sequence[AccountResult]) -> list[ProblemGroup]:
 
 
 def _not_checked(results: Sequence[AccountResult], capabilities: Sequence[dict[str, Any]]) -> list[NotCheckedRow]:
+    """What the machine could not see, by type of account: a 其他 account's site is a type of
+    its own (what Douyin's adapter leaves to staff is not what an unsupported site leaves)."""
     sources = {row["platform"]: str(row["sources"]) for row in capabilities}
-    by_platform: dict[str, tuple[int, dict[str, None]]] = {}
+    by_type: dict[str, tuple[int, dict[str, None], str]] = {}
     for item in results:
         if not item.observation.not_checked:
             continue
-        count, indicators = by_platform.get(item.account.platform, (0, {}))
+        label = type_label(item.account)
+        count, indicators, read = by_type.get(
+            label, (0, {}, site_sources(item.account) or sources.get(item.account.platform, "")))
         indicators.update(dict.fromkeys(item.observation.not_checked))
-        by_platform[item.account.platform] = (count + 1, indicators)
+        by_type[label] = (count + 1, indicators, read)
     return [
-        NotCheckedRow(_platform(platform), count, "、".join(INDICATOR_LABELS.get(i, i) for i in indicators),
-                      sources.get(platform, ""))
-        for platform, (count, indicators) in by_platform.items()
+        NotCheckedRow(label, count, "、".join(INDICATOR_LABELS.get(i, i) for i in indicators), read)
+        for label, (count, indicators, read) in by_type.items()
     ]
 
 

@@ -20,7 +20,9 @@ import pypdf
 import pytest
 
 from nmaudit import report
+from nmaudit.coverage import type_label
 from nmaudit.models import Finding, RecheckItem, RunResult
+from nmaudit import output
 from nmaudit.output import fmt_date
 from nmaudit.store import Store
 from tests.demo_site import ROOT
@@ -122,11 +124,33 @@ def test_review_accounts_and_indicators_left_to_staff(demo: Demo):
     reviewed = sorted(r.account.name for r in demo.result.results if r.judgement.verdict == "review")
     assert sorted(row.name for row in notice.reviews) == reviewed
     assert all(row.reasons and row.reasons != "—" for row in notice.reviews)
-    unchecked = Counter(r.account.platform for r in demo.result.results if r.observation.not_checked)
-    assert {row.platform: row.accounts for row in notice.not_checked} == {
-        PLATFORM_NAMES[p]: n for p, n in unchecked.items()}
+    unchecked = Counter(type_label(r.account) for r in demo.result.results if r.observation.not_checked)
+    assert {row.platform: row.accounts for row in notice.not_checked} == dict(unchecked)
     app = next(row for row in notice.not_checked if row.platform == "移动客户端")
     assert (app.indicators, app.sources) == ("内容更新、互动功能", "App Store")
+
+
+def test_indicators_left_to_staff_are_told_per_site_not_merged_across_other_platforms():
+    douyin = make_result("dy", "宝鸡发布", "pass", [], platform="web")
+    douyin.account.ids.douyin = "baojifabu"
+    douyin.observation.not_checked = ["interaction"]
+    unsupported = make_result("sph", "宝鸡发布视频号", "review", [], platform="web")
+    unsupported.account.site = "channels"
+    unsupported.observation.not_checked = ["update", "name", "certification", "interaction"]
+    page = make_result("page", "宝鸡政务", "pass", [], platform="web")  # read by extract rules
+    page.observation.not_checked = ["certification"]
+    result = sample_run()
+    result.results = [douyin, unsupported, page]
+    rows = {row.platform: row for row in report.build_report(
+        result, capabilities=[{"platform": "web", "sources": "页面（按提取规则）"}]).not_checked}
+    assert {label: (row.accounts, row.indicators) for label, row in rows.items()} == {
+        "其他（抖音）": (1, "互动功能"),
+        "其他（微信视频号）": (1, "内容更新、账号名称、认证主体、互动功能"),
+        "其他": (1, "认证主体"),
+    }
+    assert rows["其他（抖音）"].sources.startswith("抖音主页") and rows["其他"].sources == "页面（按提取规则）"
+    line = output.not_checked_lines(result.results)[0]
+    assert "其他（抖音）：互动功能；" in line and line.endswith("其他：认证主体")
 
 
 def test_rate_is_undefined_when_nothing_was_decided():

@@ -101,6 +101,8 @@ def test_active_accounts_pass_with_name_verification_and_newest_post(audited):
     assert bilibili.observation.certification == f"{VERIFIED}（政府认证）"
     assert bilibili.observation.newest_post_at == ago(1)
     assert audited["bl-by-id"].judgement.verdict == "pass"  # filed by its mid alone
+    # Left to staff: the interaction only; a video account has nothing to download.
+    assert douyin.observation.not_checked == bilibili.observation.not_checked == ["interaction"]
 
 
 def test_the_screenshot_shows_the_rendered_profile_and_the_json_is_kept_beside(audited):
