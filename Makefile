@@ -26,9 +26,9 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
-# nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally.
+# nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally; EXE=PATH: another Chromium.
 bench: setup
-	$(PY) -m bench.run --accounts $(or $(N),200)
+	$(PY) -m bench.run --accounts $(or $(N),200) $(if $(EXE),--executable $(EXE))
 
 # The browser pool: K local browser servers (default 3) against one, default host pacing, N accounts
 # on one host behind the visitor wall (three paced requests each); the last line is the ratio of
@@ -39,7 +39,7 @@ bench-pool: setup
 # Memory over a long run: N synthetic accounts (default 5,000), memory sampled throughout; fails
 # when the last quarter's median is more than 15% above the second quarter's.
 soak: setup
-	$(PY) -m bench.run --soak --accounts $(or $(N),5000)
+	$(PY) -m bench.run --soak --accounts $(or $(N),5000) $(if $(EXE),--executable $(EXE))
 # Content screening: a million characters against a 10,000-entry dictionary, Aho–Corasick against str.find.
 bench-content: setup
 	$(PY) -m bench.content

@@ -9,7 +9,9 @@ m.weibo.cn for both phases; host pacing is off, since this measures the engine, 
    account, the profile m.weibo.cn/u/<uid> opened until the network is idle, a full-page PNG,
    the two API answers the page loaded read as JSON, the context closed.
 
-Each phase is timed from browser launch to browser close. Every second a thread sums the PSS
+Both phases launch the same Chromium: the one nmaudit picks (as `nmaudit install` reports),
+or `--executable PATH`; the log's first line names it. Each phase is timed from browser
+launch to browser close. Every second a thread sums the PSS
 of this process and all its descendants (Chromium, Playwright's driver) and keeps the largest
 sum, and notes the CPU time of each, so the summary can say where the time went. Both phases
 are checked to have done all their work. The last stdout line is
@@ -48,7 +50,7 @@ import psutil
 from playwright.async_api import async_playwright
 
 from nmaudit.audit import AuditOptions, Progress, audit_accounts
-from nmaudit.browser import BrowserOptions, launch_chromium
+from nmaudit.browser import BrowserOptions, launch_chromium, launch_chromium_described
 from nmaudit.dates import now
 from nmaudit.errors import NmauditError
 from nmaudit.models import Account, AccountResult, Policy
@@ -297,11 +299,11 @@ def measure(name: str, accounts: int, work: Callable[[], Awaitable[T]],
 
 
 def run_nmaudit(synthetic: Synthetic, emulator: Emulator, folder: Path, concurrency: int,
-                soak: Optional["Soak"] = None) -> Phase:
+                soak: Optional["Soak"] = None, executable: Optional[str] = None) -> Phase:
     """nmaudit with its defaults, but no pacing and Chromium pointed at the emulator."""
     options = AuditOptions(
         db=str(folder / "bench.db"), snapshots=str(folder / "snapshots"), concurrency=concurrency,
-        browser=BrowserOptions(pace=0.0, browser_args=emulator.browser_args),
+        browser=BrowserOptions(pace=0.0, browser_args=emulator.browser_args, executable=executable),
     )
     accounts = synthetic.registry.accounts
     tick = progress_logger("nmaudit", len(accounts))
@@ -356,13 +358,13 @@ def check_nmaudit(results: list[AccountResult], expected: dict[str, str], option
 
 
 async def naive_loop(uids: list[str], browser_args: list[str], folder: Path,
-                     tick: Callable[[], None]) -> dict[str, list[dict]]:
+                     tick: Callable[[], None], executable: Optional[str] = None) -> dict[str, list[dict]]:
     """The obvious script for the same evidence: sequential, a fresh context per account, the
     profile opened and left to settle (networkidle), a full-page PNG, the API answers it loaded."""
     folder.mkdir(parents=True, exist_ok=True)
     documents: dict[str, list[dict]] = {}
     async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright, None, browser_args)
+        browser = await launch_chromium(playwright, executable, browser_args)
         try:
             for uid in uids:
                 context = await browser.new_context()
@@ -381,10 +383,11 @@ async def naive_loop(uids: list[str], browser_args: list[str], folder: Path,
     return documents
 
 
-def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path) -> Phase:
+def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path, executable: Optional[str] = None) -> Phase:
     uids = [account.uid for account in synthetic.served]
     tick = progress_logger("naive", len(uids))
-    documents, phase = measure("naive", len(uids), lambda: naive_loop(uids, emulator.browser_args, folder, tick))
+    documents, phase = measure("naive", len(uids),
+                               lambda: naive_loop(uids, emulator.browser_args, folder, tick, executable))
     # Done means both documents of an account parsed and were the real data, not an error answer.
     complete = [uid for uid in uids if [document.get("ok") for document in documents.get(uid, [])] == [1, 1]]
     if len(complete) != len(uids):
@@ -438,6 +441,16 @@ class Soak:
 
 class BenchFailure(Exception):
     """A phase did not do all of its work; its figures would mean nothing."""
+
+
+def browser_description(executable: Optional[str]) -> str:
+    """Which Chromium the phases will launch: 'Chromium 156.0.8078.108 (/usr/bin/chromium-headless-shell)'."""
+    async def probe() -> str:
+        async with async_playwright() as playwright:
+            browser, description = await launch_chromium_described(playwright, executable, [])
+            await browser.close()
+            return description
+    return asyncio.run(probe())
 
 
 def api_requests(emulator: Emulator) -> int:
@@ -537,6 +550,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=AuditOptions().concurrency,
                         help="nmaudit's pages at once (default: nmaudit's default, %(default)s)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    parser.add_argument("--executable", metavar="PATH",
+                        help="the Chromium both phases launch (default: the one nmaudit picks, as 'nmaudit install' "
+                             "reports)")
     parser.add_argument("--soak", action="store_true",
                         help="nmaudit alone, memory sampled through the run: the last quarter's median must "
                              f"be within {SOAK_TOLERANCE:.0%} of the second quarter's (make soak: 5,000 accounts)")
@@ -568,11 +584,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         WeiboSite(emulator, synthetic.served)
         folder = Path(scratch)
         try:
+            log(f"browser: {browser_description(args.executable)}")
             log(f"nmaudit: {args.accounts} accounts, concurrency {args.concurrency}, pace 0, in-process")
-            nmaudit = run_nmaudit(synthetic, emulator, folder / "nmaudit", args.concurrency)
+            nmaudit = run_nmaudit(synthetic, emulator, folder / "nmaudit", args.concurrency,
+                                  executable=args.executable)
             after_nmaudit = api_requests(emulator)
             log("naive: sequential, a new context per account, full-page PNGs")
-            naive = run_naive(synthetic, emulator, folder / "naive")
+            naive = run_naive(synthetic, emulator, folder / "naive", args.executable)
             # Both sides must have asked the server for the same documents, no more, no less.
             counts = (after_nmaudit, api_requests(emulator) - after_nmaudit)
             if counts != (2 * args.accounts, 2 * args.accounts):
@@ -599,8 +617,10 @@ def soak(args: argparse.Namespace) -> int:
     with Emulator() as emulator, TemporaryDirectory(prefix="nmaudit-soak-") as scratch:
         WeiboSite(emulator, synthetic.served)
         try:
+            log(f"browser: {browser_description(args.executable)}")
             log(f"soak: {args.accounts} accounts, concurrency {args.concurrency}, pace 0, in-process")
-            phase = run_nmaudit(synthetic, emulator, Path(scratch) / "nmaudit", args.concurrency, record)
+            phase = run_nmaudit(synthetic, emulator, Path(scratch) / "nmaudit", args.concurrency, record,
+                                args.executable)
         except (BenchFailure, NmauditError) as failure:
             log(f"FAILED: {failure}")
             return 1

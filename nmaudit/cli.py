@@ -25,7 +25,7 @@ from .dates import parse_as_of
 from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
-from .install import manual_steps
+from .install import faster_step, manual_steps
 from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
 from .models import INDICATOR_LABELS, PLATFORM_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
@@ -759,6 +759,8 @@ def install(executable: Optional[str]) -> None:
     if not readiness.ready:
         for step in manual_steps(readiness):
             click.echo(f"  {step}")
+    if (hint := faster_step(readiness)) is not None:
+        click.echo(f"  {hint}")
     if readiness.browser is None:
         sys.exit(EXIT_NO_BROWSER)
 

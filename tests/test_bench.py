@@ -31,6 +31,15 @@ def test_make_bench_checks_both_sides_and_prints_the_speedup(tmp_path):
     assert phases["nmaudit"]["done"] == phases["naive"]["done"] == 5
     assert phases["nmaudit"]["detail"] == "pass 4, fail 1"  # the shapes' verdicts, checked by the bench
     assert figures["speedup"] == pytest.approx(phases["nmaudit"]["accounts_per_s"] / phases["naive"]["accounts_per_s"])
+    assert re.search(r"^\[bench\] browser: Chromium [\d.]+ \(", done.stderr, re.MULTILINE), done.stderr[:500]
+
+
+def test_make_bench_says_so_when_the_browser_asked_for_is_missing(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--accounts", "2", "--executable", "/nonexistent/chrome"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "FAILED: --executable /nonexistent/chrome: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_make_bench_pool_compares_endpoints_once_the_browsers_are_up(tmp_path):

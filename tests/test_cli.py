@@ -173,7 +173,7 @@ def test_usage_errors_exit_2(site, workdir, args, message):
 def test_no_browser_exits_3_and_says_how_to_get_one(site, workdir):
     done = nmaudit(*audit_args(site, "--executable", "/nonexistent/chrome"), cwd=workdir)
     assert done.returncode == 3
-    assert "nmaudit install" in done.stderr and "apt-get install -y chromium fonts-noto-cjk" in done.stderr
+    assert "nmaudit install" in done.stderr and "apt-get install -y chromium-headless-shell chromium fonts-noto-cjk" in done.stderr
 
 
 def test_record_then_replay_judges_the_same(site, workdir):
