@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from nmaudit.browser import BrowserOptions, BrowserSession
+from playwright.async_api import async_playwright
+
+from nmaudit.browser import BrowserOptions, BrowserSession, launch_chromium_described
 from nmaudit.snapshots import AccountEvidence
 from tests.emulator import Reply, json_reply
 
@@ -110,15 +113,24 @@ def test_a_download_link_is_followed_across_hosts_and_read_in_part(download_serv
     assert (again.status, again.final_url, again.body) == (apk.status, apk.final_url, apk.body)
 
 
-def test_pages_open_in_windows_of_their_own_and_a_popup_is_not_taken_for_one(served):
+#: The system's Chromium builds present here: the headless build nmaudit prefers, and the full
+#: browser it falls back to (a window per page matters there; README, Speed).
+BUILDS = [pytest.param(path, id=name) for name in ("chromium-headless-shell", "chromium")
+          if (path := shutil.which(name))]
+
+
+@pytest.mark.parametrize("executable", BUILDS)
+def test_pages_open_in_windows_of_their_own_and_a_popup_is_not_taken_for_one(served, executable):
     """Tabs sharing a window wait now and then a whole second for a frame (README, Speed):
-    every page nmaudit opens has its own window, even while another page opens a popup."""
+    every page nmaudit opens has its own window, even while another page opens a popup;
+    with the full browser and with the headless build."""
     served.add("https://popup.example.gov.cn/", Reply(
         body="<html><body><script>window.open('/other')</script></body></html>"))
     served.add("https://popup.example.gov.cn/other", Reply(body="<html><title>弹窗</title></html>"))
 
     async def scenario():
-        async with BrowserSession(BrowserOptions(browser_args=served.browser_args, pace=0)) as browser:
+        options = BrowserOptions(browser_args=served.browser_args, pace=0, executable=executable)
+        async with BrowserSession(options) as browser:
             first = await browser.new_page()
             opening = asyncio.ensure_future(first.goto("https://popup.example.gov.cn/"))
             pages = [first, *await asyncio.gather(*(browser.new_page() for _ in range(3)))]
@@ -131,6 +143,21 @@ def test_pages_open_in_windows_of_their_own_and_a_popup_is_not_taken_for_one(ser
     windows, distinct, urls = in_thread(scenario())
     assert distinct == 4 and len(set(windows)) == 4
     assert urls == ["about:blank"] * 3  # none of them is the popup
+
+
+@pytest.mark.skipif(not (shutil.which("chromium-headless-shell") and shutil.which("chromium")),
+                    reason="needs both of Debian's Chromium builds")
+def test_the_headless_build_is_preferred_to_the_full_browser():
+    async def described() -> str:
+        async with async_playwright() as playwright:
+            browser, description = await launch_chromium_described(playwright, None, [])
+            await browser.close()
+            return description
+
+    description = in_thread(described())
+    if description.endswith("(Playwright build)"):
+        pytest.skip("Playwright's own build is installed, and comes first")
+    assert description.endswith(f"({shutil.which('chromium-headless-shell')})")
 
 
 def test_the_memory_limit_is_read_at_most_every_few_seconds(served, monkeypatch):
