@@ -86,13 +86,14 @@ def faster_step(readiness: Readiness) -> Optional[str]:
 
 
 def manual_steps(readiness: Readiness) -> list[str]:
-    packages = [APT_PACKAGES[k] for k, missing in
-                (("browser", readiness.browser is None), ("fonts", not readiness.cjk_fonts)) if missing]
-    if readiness.browser is None:
-        packages.insert(0, HEADLESS_PACKAGE)
+    fonts = [APT_PACKAGES["fonts"]] if not readiness.cjk_fonts else []
     steps = []
-    if packages:
-        steps.append(f"Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y {' '.join(packages)}")
+    if readiness.browser is None:
+        steps.append("Debian: sudo apt-get update && sudo apt-get install -y "
+                     + " ".join([HEADLESS_PACKAGE, APT_PACKAGES["browser"], *fonts]))
+        steps.append("Ubuntu: sudo apt-get update && sudo apt-get install -y " + " ".join(["chromium-browser", *fonts]))
+    elif fonts:
+        steps.append(f"Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y {fonts[0]}")
     if readiness.browser is None:
         steps.append("with internet access: python -m playwright install --with-deps chromium")
         steps.append("or use any Chromium or Chrome: nmaudit audit ... --executable /path/to/chrome")

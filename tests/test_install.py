@@ -74,7 +74,11 @@ def test_the_hint_names_the_package_only_for_a_full_browser():
 
 def test_manual_steps_name_both_browsers_when_none_starts():
     steps = manual_steps(Readiness(None, "no usable Chromium", False))
-    assert f"apt-get install -y {HEADLESS_PACKAGE} chromium fonts-noto-cjk" in steps[0]
+    assert steps[0] == f"Debian: sudo apt-get update && sudo apt-get install -y {HEADLESS_PACKAGE} chromium fonts-noto-cjk"
+    assert steps[1] == "Ubuntu: sudo apt-get update && sudo apt-get install -y chromium-browser fonts-noto-cjk"
+    assert manual_steps(Readiness(FULL, None, False))[0] == (
+        "Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y fonts-noto-cjk")
+    assert manual_steps(Readiness(SHELL, None, True)) == []
 
 
 def test_apt_offers_reads_the_candidate(fake_apt):
