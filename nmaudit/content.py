@@ -38,12 +38,21 @@ from .models import ContentHit, Observation, SeenText
 # -- folding ---------------------------------------------------------------------------------
 
 
+#: Line breaks: each folds to "\n", which no term and no number pattern contains, so that a
+#: match never spans two lines or paragraphs (texts keep a line per block: html.node_text).
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_OTHER_BREAKS = re.compile("[" + LINE_BREAKS[1:] + "]")
+
+
 def _fold_char(char: str, keep_space: bool) -> str:
-    """One character folded: NFKC (full-width to half-width), lower case; whitespace dropped
-    (or made a plain space with `keep_space`), invisible format characters (zero-width space, BOM) dropped."""
+    """One character folded: NFKC (full-width to half-width), lower case; a line break made "\n",
+    other whitespace dropped (or made a plain space with `keep_space`), invisible format
+    characters (zero-width space, BOM) dropped."""
     out = []
     for piece in unicodedata.normalize("NFKC", char).lower():
-        if piece.isspace():
+        if piece in LINE_BREAKS:
+            out.append("\n")
+        elif piece.isspace():
             if keep_space:
                 out.append(" ")
         elif unicodedata.category(piece) != "Cf":
@@ -74,7 +83,7 @@ def _fold_tables(keep_space: bool) -> tuple[dict[int, str], re.Pattern, re.Patte
     return table, re.compile("[" + "".join(dropped) + "]"), re.compile("[" + "".join(expanded) + "]")
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = re.compile(r"[^\S\n]")  # whitespace but the line break (the others are "\n" by then)
 
 
 class _AroundDropped(Sequence[int]):
@@ -110,6 +119,7 @@ def fold(text: str, keep_space: bool = False) -> tuple[str, Sequence[int]]:
     if len(lower) == len(text) and "\u03a3" not in text and unicodedata.is_normalized("NFKC", text):
         # Every character is its own NFKC form: folding is lower case, spaces and format
         # characters handled, in C (the common case: Chinese text with half-width punctuation).
+        lower = _OTHER_BREAKS.sub("\n", lower)
         plain = dropped.sub("", _SPACE.sub(" ", lower) if keep_space else lower)
     else:
         plain = text.translate(table)
@@ -474,9 +484,10 @@ def hit_key(rule: str, text: str, matched: str, occurrence: int) -> str:
 
 
 def snippet(masked: str, start: int, end: int) -> str:
+    """The hit with some text either side, on one line."""
     before = max(0, start - SNIPPET_CONTEXT)
     after = min(len(masked), end + SNIPPET_CONTEXT)
-    return ("…" if before else "") + masked[before:after] + ("…" if after < len(masked) else "")
+    return ("…" if before else "") + " ".join(masked[before:after].splitlines()) + ("…" if after < len(masked) else "")
 
 
 def screen(texts: list[SeenText], screener: Screener, today: Optional[date] = None) -> tuple[list[SeenText], list[ContentHit]]:
@@ -489,7 +500,9 @@ def screen(texts: list[SeenText], screener: Screener, today: Optional[date] = No
         masked_texts.append(item.model_copy(update={
             "text": masked, "title": mask(item.title, today) if item.title else item.title}))
         occurrences: dict[tuple[str, str], int] = {}
-        normalised = folded(item.text)
+        # Without its line breaks: keys stay what they were when blocks were joined by spaces
+        # (folded away), so staff decisions on earlier runs' hits still apply.
+        normalised = folded(item.text).replace("\n", "")
         for raw in screener.screen_text(item.text, item.links, today):
             shown = masked[raw.start:raw.end] if raw.end else raw.matched
             counted = (raw.rule, folded(raw.matched))

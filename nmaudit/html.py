@@ -260,10 +260,14 @@ def bounded(html: str) -> str:
     return "".join(pieces) + html[copied:]
 
 
-def node_text(node: LexborNode) -> str:
-    """What a reader sees of `node`, whitespace collapsed (script text only for a script itself)."""
+def node_text(node: LexborNode, lines: bool = False) -> str:
+    """What a reader sees of `node`, whitespace collapsed (script text only for a script itself).
+    The texts of separate blocks (paragraphs, list items, cells, `<br>`) are kept apart by a
+    space, or with `lines` by a line break (content screening: a term never spans two blocks)."""
     if node.tag in RAW_TEXT_TAGS:
         return " ".join(node.text(deep=False).split())
+    # A NUL never reaches the tree (`bounded`), so it can mark where a block starts and ends.
+    mark = "\x00" if lines else " "
     parts: list[str] = []
     # Children iterators on a stack, not recursion: pages can nest thousands deep.
     stack: list[tuple[Iterator[LexborNode], bool]] = [(node.iter(include_text=True), False)]
@@ -273,15 +277,17 @@ def node_text(node: LexborNode) -> str:
         if child is None:
             stack.pop()
             if separate:
-                parts.append(" ")
+                parts.append(mark)
         elif child.is_text_node:
             parts.append(child.text_content or "")
         elif child.is_element_node and child.tag not in RAW_TEXT_TAGS:
             separate = child.tag in SEPARATE_TAGS
             if separate:
-                parts.append(" ")
+                parts.append(mark)
             stack.append((child.iter(include_text=True), separate))
-    return " ".join("".join(parts).split())
+    if not lines:
+        return " ".join("".join(parts).split())
+    return "\n".join(line for block in "".join(parts).split(mark) if (line := " ".join(block.split())))
 
 
 class Element:
@@ -315,8 +321,8 @@ class Element:
         next(nodes, None)  # the element itself
         return [self._document.wrap(node) for node in nodes if node.is_element_node]
 
-    def text(self) -> str:
-        return node_text(self.node)
+    def text(self, lines: bool = False) -> str:
+        return node_text(self.node, lines)
 
     def __repr__(self) -> str:
         return f"<Element {self.tag} {self.attrs}>"

@@ -146,6 +146,36 @@ def test_screen_masks_texts_and_hits_and_keys_survive_while_the_text_is_the_same
     assert changed[0].key != hits[0].key
 
 
+def test_a_match_never_spans_two_lines():
+    """Texts keep a line per paragraph; a term or a number split across two is not a hit
+    (the end of one paragraph and the start of the next are not one phrase)."""
+    screener = Screener(ScreeningConfig(sensitive=["某敏感词"]))
+    assert rules("上一段说到某\n敏感词", screener) == []
+    assert rules("某敏感\r\n词", screener) == []
+    assert rules("某敏感\u2028词", screener) == []
+    assert rules("某 敏感词", screener) == [("sensitive", "某 敏感词")]  # spacing within a line still folds
+    assert rules("编号139\n1234 5678") == []
+    assert rules("电话139 1234 5678") == [("mobile", "139 1234 5678")]
+
+
+def test_keys_and_snippets_are_the_same_for_blocks_on_lines_as_joined_by_spaces():
+    """Texts kept blocks apart by spaces before they kept them on lines: a hit's key (which
+    carries staff decisions across runs) does not change with that, and a snippet is one line."""
+    joined = SeenText(kind="weibo-post", text="第一段 联系 13800138000", url="https://m.weibo.cn/detail/1")
+    lines = joined.model_copy(update={"text": "第一段\n联系 13800138000"})
+    _, before = screen([joined], Screener(), TODAY)
+    _, after = screen([lines], Screener(), TODAY)
+    assert [hit.key for hit in after] == [hit.key for hit in before] and len(after) == 1
+    assert after[0].snippet == "第一段 联系 138****8000"
+
+
+def test_texts_seen_keep_a_line_per_block():
+    from nmaudit.platforms.texts import html_text
+
+    text, links = html_text('宝鸡<br />发布<p>平安<b>宝鸡</b> <a href="https://example.gov.cn/">链接</a></p>')
+    assert text == "宝鸡\n发布\n平安宝鸡 链接" and links == ["https://example.gov.cn/"]
+
+
 def test_content_never_changes_a_verdict():
     account = Account(id="a", name="平安宝鸡", platform="weibo", owner="宝鸡市公安局", urls=["https://weibo.com/u/1"])
     seen = Observation(account_id="a", platform="weibo", started_at=AS_OF, checks=["update", "name"],
@@ -227,7 +257,7 @@ def test_fold_positions_agree_with_folding_character_by_character():
     import random
 
     rng = random.Random(15)
-    alphabet = "aBΣ ＡＢ\u200b\u3000\t中文㈱½İ"
+    alphabet = "aBΣ ＡＢ\u200b\u3000\t\n\r\u2028中文㈱½İ"
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         for keep_space in (False, True):

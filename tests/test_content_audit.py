@@ -156,7 +156,7 @@ def test_content_opens_at_most_n_newest_long_posts_per_account(site, emulator, t
     long = by_id(result)["long"]
     assert [text.full for text in long.observation.texts] == [True, True, False]
     # Lines apart stay apart in the kept text (once glued: "长文二：无问题。附：宝鸡发布").
-    assert long.observation.texts[1].text == "长文二：无问题。 附：宝鸡发布"
+    assert long.observation.texts[1].text == "长文二：无问题。\n附：宝鸡发布"
     assert summary(long) == [("mobile", "139****5678")]
     assert summary(by_id(result)["one"]) == [("mobile", "139****5678")]
     assert by_id(result)["long"].judgement.verdict == "pass"

@@ -37,10 +37,10 @@ def note_text(observation: Observation, kind: str, text: str, *, url: Optional[s
 
 
 def html_text(fragment: str) -> tuple[str, list[str]]:
-    """The visible text of an HTML fragment and the links in it."""
+    """The visible text of an HTML fragment, a line per block (paragraph, `<br>`), and the links in it."""
     document = Document(f"<div>{fragment}</div>")
     root = next((element for element in document.elements if element.tag == "div"), None)
-    text = root.text() if root is not None else ""
+    text = root.text(lines=True) if root is not None else ""
     return text, [href for href in document.select("a", "href") if href.startswith(("http://", "https://"))]
 
 
@@ -92,9 +92,9 @@ def note_wechat_list(observation: Observation, items: list[Any], source: str) ->
 
 
 def wechat_article(document: Document) -> tuple[str, str, list[str]]:
-    """An article page's title, body text and the links in its body."""
+    """An article page's title, body text (a line per paragraph) and the links in its body."""
     title = next(iter(document.select("#activity-name")), "") or document.title
-    body = " ".join(document.select("#js_content"))
+    body = "\n".join(element.text(lines=True) for element in document.select_elements("#js_content"))
     links = [href for href in document.select("#js_content a", "href") if href.startswith(("http://", "https://"))]
     return title.strip(), body, links
 
@@ -147,7 +147,7 @@ def _whole_text(seen: SeenText, fetched: Fetched) -> Optional[tuple[str, list[st
     title, body, links = wechat_article(document)
     if not body:
         # Another site's article page: what a reader sees of it.
-        body = " ".join(element.text() for element in document.elements if element.tag == "body")
+        body = "\n".join(element.text(lines=True) for element in document.elements if element.tag == "body")
         links = [href for href in document.select("body a", "href") if href.startswith(("http://", "https://"))]
     if not body.strip():
         return None
