@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Literal, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +42,17 @@ FINDING_LABELS: dict[str, str] = {
 Indicator = Literal["update", "interaction", "name", "certification", "availability"]
 INDICATOR_LABELS = {
     "update": "内容更新", "interaction": "互动功能", "name": "账号名称", "certification": "认证主体",
-    "availability": "可下载可用",
+    "availability": "可下载可用", "account": "账号状态",
+}
+#: The order indicators are shown in.
+INDICATOR_ORDER = ("account", "update", "interaction", "availability", "name", "certification")
+#: Indicators whose violation is a veto (单项否决): the ones a verdict needs proven by default.
+VETO_INDICATORS = ("account", "update", "interaction", "availability")
+
+#: One indicator's state in one run (Judgement.indicators).
+IndicatorState = Literal["pass", "warn", "fail", "unconfirmed", "unchecked"]
+INDICATOR_STATE_LABELS = {
+    "pass": "合格", "warn": "警告", "fail": "不合格", "unconfirmed": "未能确认", "unchecked": "未检查",
 }
 
 
@@ -68,6 +78,10 @@ class Policy(BaseModel):
     red_idle_days: Optional[int] = Field(None, ge=1)
     #: Failed runs in a row (this one included) that raise a 连续不合格 warning.
     alert_failed_runs: int = Field(3, ge=1)
+    #: Indicators that must be proven for a 合格: one of these left 未能确认 makes the account
+    #: 待复核. By default the veto indicators; a province may add name or certification.
+    requires: list[Literal["update", "interaction", "name", "certification", "availability"]] = Field(
+        default_factory=lambda: ["update", "interaction", "availability"])
 
 
 class Extractor(BaseModel):
@@ -170,11 +184,17 @@ class Account(BaseModel):
 
 
 class Signal(BaseModel):
-    """A condition an adapter saw (blocked, gone, ...). The rules decide what it weighs."""
+    """A condition an adapter saw (blocked, gone, ...). The rules decide what it weighs.
+
+    `indicators`: what the source it came from would have shown (a failed Sogou search: the
+    update, name and certification; a failed interaction page: the interaction). Empty: the
+    rules' default for the code (nmaudit.rules.signal_indicators), as in runs stored before
+    signals said so."""
 
     code: str
     message: str
     evidence: list[str] = Field(default_factory=list)
+    indicators: list[str] = Field(default_factory=list)
 
 
 class SourceRecord(BaseModel):
@@ -240,8 +260,10 @@ class Observation(BaseModel):
     #: Texts seen (posts, article titles and bodies), for content screening; never judged.
     texts: list[SeenText] = Field(default_factory=list)
 
-    def add_signal(self, code: str, message: str, evidence: list[str] | None = None) -> None:
-        self.signals.append(Signal(code=code, message=message, evidence=list(evidence or [])))
+    def add_signal(self, code: str, message: str, evidence: list[str] | None = None,
+                   indicators: Sequence[str] = ()) -> None:
+        self.signals.append(Signal(code=code, message=message, evidence=list(evidence or []),
+                                   indicators=list(indicators)))
 
 
 class Finding(BaseModel):
@@ -249,6 +271,27 @@ class Finding(BaseModel):
     severity: Severity
     message: str
     evidence: list[str] = Field(default_factory=list)
+    #: The indicators the finding is about (Judgement.indicators).
+    indicators: list[str] = Field(default_factory=list)
+    #: A source that could not see, where another source proved what it would have shown:
+    #: kept with its evidence, weighs nothing (e.g. 搜狗搜索未能访问，不影响判定).
+    note: bool = False
+
+
+class IndicatorResult(BaseModel):
+    """One inspection indicator of one account in one run, from the best source that saw it."""
+
+    state: IndicatorState
+    #: Finding codes behind the state: the violation (fail, warn) or why nothing proved it.
+    codes: list[str] = Field(default_factory=list)
+    #: Where the state was proven (or sought): source URLs.
+    sources: list[str] = Field(default_factory=list)
+    #: What staff read: the proof (最新发布 2026-11-20，来自…) or every source's reason.
+    reasons: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return INDICATOR_STATE_LABELS[self.state]
 
 
 class Prior(BaseModel):
@@ -274,6 +317,15 @@ class Judgement(BaseModel):
     #: The longest stretch without a post seen so far, in days, from this and earlier runs.
     longest_gap_days: Optional[int] = None
     prior_run: Optional[str] = None  # the run the history findings compare with
+    #: Each inspection indicator's state (INDICATOR_ORDER); empty in runs stored before
+    #: indicators were judged apart (`nmaudit judge` fills it in).
+    indicators: dict[str, IndicatorResult] = Field(default_factory=dict)
+
+    def blocking(self) -> list[Finding]:
+        """The findings that decide the verdict: vetoes, or what left a required indicator
+        未能确认; never a note."""
+        return [f for f in self.findings if not f.note and (f.severity == "veto" if self.verdict == "fail"
+                                                             else f.severity == "review")]
 
 
 class RunInfo(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .dates import idle_days as compute_idle_days
 from .dates import to_beijing
-from .models import Account, Finding, Judgement, Observation, Prior, Severity
+from .models import INDICATOR_ORDER, Account, Finding, IndicatorResult, Judgement, Observation, Prior, Severity
 
 #: Every finding code and its weight (README documents the same table).
 SEVERITIES: dict[str, Severity] = {
@@ -34,12 +34,37 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+#: What a signal informs when its adapter did not say (runs stored before signals said so).
+SIGNAL_INDICATORS: dict[str, tuple[str, ...]] = {
+    "account-gone": ("account",),
+    "app-unavailable": ("availability",),
+    "no-interaction": ("interaction",),
+    "update-unverified": ("update",),
+}
+
+
+def signal_indicators(code: str, given: list[str], observation: Observation) -> list[str]:
+    """The indicators a signal is about: what its adapter said, else the code's own, else every
+    indicator the observation checks (a failed source may have been the one that would show any
+    of them), else the update (nothing was checked at all: unsupported, not found)."""
+    if given:
+        return list(given)
+    if code in SIGNAL_INDICATORS:
+        return list(SIGNAL_INDICATORS[code])
+    return list(observation.checks) or ["update"]
+
+
 def judge(account: Account, observation: Observation, as_of: datetime, prior: Prior | None = None) -> Judgement:
     """Apply the rules of inspection-rules.md to one observation at one check time; `prior`
-    (the account's previous run) adds what only history shows."""
+    (the account's previous run) adds what only history shows.
+
+    Each indicator is judged from the source that proved it (Judgement.indicators); a source
+    that could not see leaves its indicators 未能确认 only where nothing else proved them, and
+    is otherwise kept as a note that weighs nothing."""
     as_of = to_beijing(as_of)
     findings = [
-        Finding(code=s.code, severity=SEVERITIES.get(s.code, "review"), message=s.message, evidence=s.evidence)
+        Finding(code=s.code, severity=SEVERITIES.get(s.code, "review"), message=s.message, evidence=s.evidence,
+                indicators=signal_indicators(s.code, s.indicators, observation))
         for s in observation.signals
     ]
     gone = any(f.code in ("account-gone", "app-unavailable") for f in findings)
@@ -48,20 +73,135 @@ def judge(account: Account, observation: Observation, as_of: datetime, prior: Pr
         idle = compute_idle_days(observation.newest_post_at, as_of)
 
     if "update" in observation.checks and not gone:
-        findings.extend(_update_findings(account, observation, idle))
+        findings.extend(_update_findings(account, observation, idle, findings))
     findings.extend(_identity_findings(account, observation))
     if prior is not None:
         findings.extend(_change_findings(observation, prior))
 
-    severities = {f.severity for f in findings}
-    verdict = "fail" if "veto" in severities else "review" if "review" in severities else "pass"
+    indicators = judge_indicators(account, observation, findings, idle, gone)
+    for finding in findings:
+        # A source that could not see, where every indicator it would have shown was proven.
+        finding.note = finding.severity == "review" and all(
+            indicators[i].state not in ("unconfirmed",) for i in finding.indicators if i in indicators)
+    verdict = decide(account, observation, findings, indicators)
     streak = prior.consecutive_failures if prior is not None else 0
     streak = streak + 1 if verdict == "fail" else streak if verdict == "review" else 0
     gaps = [g for g in (prior.longest_gap_days if prior else None, _longest_gap(observation, as_of)) if g is not None]
     return Judgement(
         as_of=as_of, verdict=verdict, idle_days=idle, findings=findings, consecutive_failures=streak,
         longest_gap_days=max(gaps) if gaps else None, prior_run=prior.run_id if prior else None,
+        indicators=indicators,
     )
+
+
+def decide(account: Account, observation: Observation, findings: list[Finding],
+           indicators: dict[str, IndicatorResult]) -> str:
+    """不合格 if any veto was proven; 待复核 if an indicator the policy requires (or the
+    account's very existence) could not be confirmed, or nothing could be checked at all;
+    合格 otherwise (warnings may remain)."""
+    if any(f.severity == "veto" for f in findings):
+        return "fail"
+    required = {"account", *account.policy.requires}
+    if any(result.state == "unconfirmed" and name in required for name, result in indicators.items()):
+        return "review"
+    if not any(result.state in ("pass", "warn") for result in indicators.values()):
+        return "review"  # nothing proven at all (unsupported, not found): staff's
+    return "pass"
+
+
+def judge_indicators(account: Account, observation: Observation, findings: list[Finding], idle: int | None,
+                     gone: bool) -> dict[str, IndicatorResult]:
+    """Every indicator's state, in INDICATOR_ORDER: those the adapter checks, those a source
+    said something about, and those left to staff (未检查)."""
+    about: dict[str, list[Finding]] = {}
+    for finding in findings:
+        for indicator in finding.indicators:
+            about.setdefault(indicator, []).append(finding)
+    shown = {*observation.checks, *observation.not_checked, *about}
+    results: dict[str, IndicatorResult] = {}
+    for indicator in INDICATOR_ORDER:
+        if indicator not in shown:
+            continue
+        own = about.get(indicator, [])
+        result = _indicator(indicator, account, observation, own, idle)
+        if result is None:
+            result = _unproven(indicator, observation, own)
+        if gone and result.state in ("unconfirmed", "unchecked"):
+            continue  # moot: the account itself is gone
+        results[indicator] = result
+    return results
+
+
+def _indicator(indicator: str, account: Account, observation: Observation, own: list[Finding],
+               idle: int | None) -> IndicatorResult | None:
+    """The indicator's state where something proved it (violated or met); None where nothing did."""
+    violations = [f for f in own if f.severity in ("veto", "warn")]
+    vetoes = [f for f in violations if f.severity == "veto"]
+    if vetoes:
+        return _result("fail", vetoes, observation)
+    if indicator == "update":
+        if idle is None or "update" not in observation.checks:
+            return None
+        if not observation.newest_post_lists_newest and idle > account.policy.fail_idle_days:
+            return None  # an old lower bound proves nothing either way
+        newest = f"{to_beijing(observation.newest_post_at):%Y-%m-%d}"
+        how = "列出最新发布的来源" if observation.newest_post_lists_newest else "单篇或搜索结果（仅证明此前有更新）"
+        proof = f"最新发布 {newest}，距监测时间点{idle}天（{how}：{observation.newest_post_source or '—'}）"
+        return _proven(violations, observation, proof, observation.newest_post_source)
+    if indicator == "interaction":
+        if observation.interaction_ok is None:
+            return None
+        return _proven(violations, observation, f"报备的互动页面可以打开：{observation.interaction_url}",
+                       observation.interaction_url)
+    if indicator == "name":
+        if observation.name is None:
+            return None
+        return _proven(violations, observation, f"实际名称“{observation.name}”", observation.name_source)
+    if indicator == "certification":
+        if observation.certification is None:
+            return None
+        seen = observation.certification or "（未认证）"
+        return _proven(violations, observation, f"实际认证主体“{seen}”", observation.name_source)
+    if indicator == "availability":
+        if "availability" not in observation.checks:
+            return None
+        unresolved = [f for f in own if f.severity == "review"]
+        ok = [s for s in observation.sources if s.outcome == "ok" and s.kind not in ("interaction", "feed")]
+        if not ok or (unresolved and not any(s.kind.startswith("app") for s in ok)):
+            return None
+        return _proven(violations, observation, "应用页面可以打开", ok[0].url)
+    return None
+
+
+def _proven(violations: list[Finding], observation: Observation, proof: str, source: str | None) -> IndicatorResult:
+    if violations:
+        return _result("warn", violations, observation)
+    return IndicatorResult(state="pass", sources=[source] if source else [], reasons=[proof])
+
+
+def _result(state: str, findings: list[Finding], observation: Observation) -> IndicatorResult:
+    return IndicatorResult(state=state, codes=list(dict.fromkeys(f.code for f in findings)),
+                           sources=_finding_sources(findings, observation),
+                           reasons=[f.message for f in findings])
+
+
+def _unproven(indicator: str, observation: Observation, own: list[Finding]) -> IndicatorResult:
+    """Nothing proved the indicator: 未能确认 with every source's reason, or 未检查 when the
+    platform does not show it publicly and no source tried."""
+    reasons = [f for f in own if f.severity == "review"]
+    if not reasons and indicator in observation.not_checked and indicator not in observation.checks:
+        return IndicatorResult(state="unchecked", reasons=["公开页面无法查看，需人工核查"])
+    if not reasons:
+        what = {"name": "未读到账号名称", "certification": "未读到认证信息", "interaction": "未能确认互动页面",
+                "availability": "未能确认可以下载", "update": "未能确认最新发布时间"}.get(indicator, "未能确认")
+        return IndicatorResult(state="unconfirmed", reasons=[what])
+    return _result("unconfirmed", reasons, observation)
+
+
+def _finding_sources(findings: list[Finding], observation: Observation) -> list[str]:
+    """The URLs of the sources whose evidence the findings carry."""
+    paths = {path for finding in findings for path in finding.evidence}
+    return list(dict.fromkeys(s.url for s in observation.sources if paths & set(s.evidence)))
 
 
 def _longest_gap(observation: Observation, as_of: datetime) -> int | None:
@@ -81,12 +221,12 @@ def _change_findings(observation: Observation, prior: Prior) -> list[Finding]:
     evidence = _source_evidence(observation, observation.name_source)
     when = f"上次检查（批次 {prior.run_id}，{to_beijing(prior.as_of):%Y-%m-%d}）"
     findings = []
-    for label, before, after in (("账号名称", prior.name, observation.name),
-                                 ("认证主体", prior.certification, observation.certification)):
+    for key, label, before, after in (("name", "账号名称", prior.name, observation.name),
+                                      ("certification", "认证主体", prior.certification, observation.certification)):
         if before is not None and after is not None and normalise(before) != normalise(after):
             findings.append(_finding(
                 "changed-since-last-run", f"{label}较{when}发生变化：原为“{before or '（无）'}”，现为“{after or '（无）'}”",
-                evidence))
+                evidence, (key,)))
     return findings
 
 
@@ -110,20 +250,21 @@ def _identity_findings(account: Account, observation: Observation) -> list[Findi
     return findings
 
 
-def _update_findings(account: Account, observation: Observation, idle: int | None) -> list[Finding]:
+def _update_findings(account: Account, observation: Observation, idle: int | None,
+                     signals: list[Finding]) -> list[Finding]:
     """Idle days against the policy; only a source that lists the newest posts can prove idleness."""
     policy = account.policy
     evidence = _source_evidence(observation, observation.newest_post_source)
-    has_review = any(SEVERITIES.get(s.code, "review") == "review" for s in observation.signals)
+    explained = any(f.severity == "review" and "update" in f.indicators for f in signals)
     if idle is None:
-        if has_review:
+        if explained:
             return []  # already explained: blocked, unreachable, unparsed
         return [_finding("update-unverified", "未能确认最新发布时间（不能据此认定未更新）", evidence)]
     newest = to_beijing(observation.newest_post_at).strftime("%Y-%m-%d")
     if not observation.newest_post_lists_newest:
         # A lower bound proves activity; it can never prove idleness. Within the veto's window it
         # proves the indicator passes (whatever the exact idle days, they are no more than these).
-        if idle <= policy.fail_idle_days or has_review:
+        if idle <= policy.fail_idle_days or explained:
             return []
         message = f"仅见{newest}的发布（单篇来源，不能证明此后未更新），需人工核查"
         return [_finding("update-unverified", message, evidence)]
@@ -138,8 +279,16 @@ def _update_findings(account: Account, observation: Observation, idle: int | Non
     return findings
 
 
-def _finding(code: str, message: str, evidence: list[str]) -> Finding:
-    return Finding(code=code, severity=SEVERITIES[code], message=message, evidence=evidence)
+#: The indicator each finding the rules raise is about.
+FINDING_INDICATORS = {
+    "stale-14d": ("update",), "stale-7d": ("update",), "zombie": ("update",), "update-unverified": ("update",),
+    "name-mismatch": ("name",), "certification-mismatch": ("certification",),
+}
+
+
+def _finding(code: str, message: str, evidence: list[str], indicators: tuple[str, ...] = ()) -> Finding:
+    return Finding(code=code, severity=SEVERITIES[code], message=message, evidence=evidence,
+                   indicators=list(indicators or FINDING_INDICATORS.get(code, ())))
 
 
 def _source_evidence(observation: Observation, url: str | None) -> list[str]:

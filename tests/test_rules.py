@@ -72,9 +72,21 @@ def test_a_later_check_time_turns_a_pass_stale():
     (["blocked", "no-interaction"], "fail"),
 ])
 def test_signals(signals, verdict):
-    judgement = judge(account(), observed(2, signals=signals, name=None, certification=None), AS_OF)
+    judgement = judge(account(), observed(None, signals=signals, name=None, certification=None), AS_OF)
     assert judgement.verdict == verdict
-    assert [f.code for f in judgement.findings] == signals  # could-not-see adds no staleness
+    # Could-not-see adds no staleness; a failed interaction page says nothing of the posts.
+    unseen = [] if set(signals) & {"blocked", "unreachable", "unparsed", "unsupported"} else ["update-unverified"]
+    assert [f.code for f in judgement.findings] == signals + unseen
+
+
+@pytest.mark.parametrize("signal", ["blocked", "unreachable", "unparsed"])
+def test_a_source_that_could_not_see_does_not_undo_a_proof(signal):
+    """A listing proved a post 2 days ago: the failed source is a note, the account 合格."""
+    judgement = judge(account(), observed(2, signals=[signal]), AS_OF)
+    assert judgement.verdict == "pass"
+    assert [(f.code, f.note) for f in judgement.findings] == [(signal, True)]
+    assert judgement.indicators["update"].state == "pass"
+    assert judgement.blocking() == []
 
 
 def test_could_not_see_is_never_idle_even_with_an_old_date_from_before_the_block():
