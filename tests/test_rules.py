@@ -75,7 +75,8 @@ def test_signals(signals, verdict):
     judgement = judge(account(), observed(None, signals=signals, name=None, certification=None), AS_OF)
     assert judgement.verdict == verdict
     # Could-not-see adds no staleness; a failed interaction page says nothing of the posts.
-    unseen = [] if set(signals) & {"blocked", "unreachable", "unparsed", "unsupported"} else ["update-unverified"]
+    unseen = [] if set(signals) & {"blocked", "unreachable", "unparsed", "unsupported", "account-gone"} else [
+        "update-unverified"]
     assert [f.code for f in judgement.findings] == signals + unseen
 
 
