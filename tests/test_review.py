@@ -105,6 +105,7 @@ def test_an_attested_date_rejudges_with_the_normal_rules(days, verdict, finding_
 def test_an_attested_date_does_not_clear_a_problem_with_the_interaction_page():
     seen = observed(newest_post_at=AS_OF - timedelta(days=30), newest_post_lists_newest=False,
                     sources=[SourceRecord(kind="interaction", url="i", evidence=["i.jpg"])])
+    seen.checks.append("interaction")  # as check_interaction does for a declared page
     seen.add_signal("unreachable", "互动页面无法访问", ["i.jpg"])
     attest = decision("attest", post_at=AS_OF - timedelta(days=2))
     reviewed = apply_reviews(machine(account(), seen), [attest], [])

@@ -172,11 +172,17 @@ def test_the_rendered_grid_dates_posts_as_lower_bounds_when_the_post_call_is_abs
     assert any(path.endswith(".rendered.html") for path in item.observation.evidence)
 
 
-def test_an_unread_profile_is_for_review_though_the_posts_were_read(audited):
+def test_an_unread_profile_leaves_name_and_certification_unconfirmed_and_the_posts_decide(audited):
+    """The profile call failed, the posts call proved a post yesterday: the update is proven, the
+    name and certification (not vetoes) are 未能确认 with the profile's reason."""
     item = audited["dy-no-profile"]
-    assert item.judgement.verdict == "review" and codes(item) == ["unparsed"], codes(item)
+    assert item.judgement.verdict == "pass" and codes(item) == ["unparsed"], codes(item)
     assert "未能读取抖音用户资料（HTTP 200，空响应）" in item.judgement.findings[0].message
     assert item.observation.name is None and item.observation.newest_post_at == ago(1)
+    states = {name: result.state for name, result in item.judgement.indicators.items()}
+    assert states["update"] == "pass"
+    assert states["name"] == states["certification"] == "unconfirmed"
+    assert "未能读取抖音用户资料" in item.judgement.indicators["name"].reasons[0]
 
 
 def test_an_id_without_a_profile_link_is_found_through_the_user_search(audited):

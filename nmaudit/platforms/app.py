@@ -217,6 +217,10 @@ def read_yyb_page(document: Document, package: str) -> Optional[Listing]:
     return Listing(str(record["name"]), _text(record.get("developer")), _text(record.get("download_url")) or "")
 
 
+#: Statuses that say the file itself is not there (not that this visitor was refused).
+GONE_STATUSES = frozenset({404, 410})
+
+
 def page_problem(fetched: Fetched, document: Document, what: str, unlisted: str) -> Optional[Outcome]:
     """Why a store page shows no listing, before anything is parsed; None when it may have one.
     `unlisted` is what a missing page means ("应用宝未上架")."""
@@ -225,7 +229,7 @@ def page_problem(fetched: Fetched, document: Document, what: str, unlisted: str)
     if problem := network_problem(fetched):
         return Outcome("unreachable", f"{what}{problem}")
     status = fetched.status or 0
-    if status in (404, 410):
+    if status in GONE_STATUSES:
         return Outcome("unavailable", f"{unlisted}：页面不存在（HTTP {status}）：{fetched.url}")
     if status >= 400:
         return Outcome("blocked", f"{what}拒绝访问（HTTP {status}）：{fetched.url}")
@@ -247,8 +251,12 @@ def read_download(fetched: Fetched, what: str, expect_file: bool) -> Outcome:
     if problem := network_problem(fetched):
         return Outcome("unreachable", f"{what}{problem}")
     status, url = fetched.status or 0, fetched.url
-    if status >= 400:
+    if status in GONE_STATUSES:
         return Outcome("unavailable", f"{what}无法下载（HTTP {status}）：{url}")
+    if status >= 400:
+        # 401/403/407...: the server refused this visitor (a firewall, a proxy), which says
+        # nothing of whether the app can be downloaded.
+        return Outcome("blocked", f"{what}拒绝访问（HTTP {status}），不能据此认定无法下载，需人工核查：{url}")
     if fetched.body.startswith(ZIP_MAGIC):
         return Outcome()
     if "html" in fetched.content_type.lower() or fetched.body.lstrip()[:1] == b"<":

@@ -118,7 +118,7 @@ class BilibiliAdapter:
         for answer in answers[INFO_CALL]:
             self._read_info(answer, url, observation)
         if not answers[INFO_CALL]:
-            observation.add_signal("unparsed", f"哔哩哔哩空间页未加载用户信息，名称与认证需人工核查：{url}", page.evidence)
+            observation.add_signal("unparsed", f"哔哩哔哩空间页未加载用户信息，名称与认证需人工核查：{url}", page.evidence, indicators=("name", "certification"))
         pinned = []
         for answer in answers[PINNED_CALL]:
             document = json_of(answer)
@@ -128,7 +128,7 @@ class BilibiliAdapter:
         for answer in answers[POSTS_CALL]:
             self._read_posts(answer, pinned, observation)
         if not answers[POSTS_CALL]:
-            observation.add_signal("unparsed", f"哔哩哔哩空间页未加载投稿列表：{url}", page.evidence)
+            observation.add_signal("unparsed", f"哔哩哔哩空间页未加载投稿列表：{url}", page.evidence, indicators=("update",))
 
     def _read_info(self, answer: Fetched, url: str, observation: Observation) -> None:
         document = json_of(answer)
@@ -138,7 +138,7 @@ class BilibiliAdapter:
             return
         data = document.get("data") if isinstance(document, dict) and code == 0 else None
         if not isinstance(data, dict) or not data.get("name"):
-            observation.add_signal("unparsed", f"哔哩哔哩用户信息中没有名称（code {code}）：{url}", answer.evidence)
+            observation.add_signal("unparsed", f"哔哩哔哩用户信息中没有名称（code {code}）：{url}", answer.evidence, indicators=("name", "certification"))
             return
         if observation.name is None:
             observation.name = str(data["name"])
@@ -151,13 +151,13 @@ class BilibiliAdapter:
         listing = data.get("list") if isinstance(data, dict) else None
         vlist = listing.get("vlist") if isinstance(listing, dict) else None
         if not isinstance(vlist, list):
-            observation.add_signal("unparsed", f"哔哩哔哩投稿列表无法识别（{answer.url}）", answer.evidence)
+            observation.add_signal("unparsed", f"哔哩哔哩投稿列表无法识别（{answer.url}）", answer.evidence, indicators=("update",))
             return
         dated = [(from_unix(video["created"]), False) for video in vlist
                  if isinstance(video, dict) and isinstance(video.get("created"), int) and video["created"] > 0]
         # The list is newest first only when ordered by publication (the page's default).
         order = parse_qs(urlsplit(answer.url).query).get("order", ["pubdate"])[0]
         if not dated and not pinned:
-            observation.add_signal("unparsed", "哔哩哔哩投稿列表为空：可能确无投稿，需人工核查", answer.evidence)
+            observation.add_signal("unparsed", "哔哩哔哩投稿列表为空：可能确无投稿，需人工核查", answer.evidence, indicators=("update",))
             return
         note_dated(observation, dated + pinned, answer.url, lists_newest=order == "pubdate")

@@ -119,7 +119,7 @@ class DouyinAdapter:
             answers = loaded(page, PROFILE_CALL)
             why = self._why(answers[0]) if answers else "页面未请求用户资料"
             observation.add_signal("unparsed", f"未能读取抖音用户资料（{why}），名称与认证需人工核查：{url}",
-                                   page.evidence + (answers[0].evidence if answers else []))
+                                   page.evidence + (answers[0].evidence if answers else []), indicators=("name", "certification"))
         posts_answers = loaded(page, POSTS_CALL)
         posts = next((document for answer in posts_answers
                       if isinstance(document := json_of(answer), dict) and isinstance(document.get("aweme_list"), list)),
@@ -135,9 +135,9 @@ class DouyinAdapter:
         if posts_answers:
             # Douyin answers a call it refuses with an empty body (status 200) or a non-zero status_code.
             observation.add_signal("blocked", f"抖音未向页面返回作品列表（{self._why(posts_answers[0])}），可能触发风控：{url}",
-                                   page.evidence + posts_answers[0].evidence)
+                                   page.evidence + posts_answers[0].evidence, indicators=("update",))
         else:
-            observation.add_signal("unparsed", f"抖音主页未加载作品列表，页面上也未见作品：{url}", page.evidence)
+            observation.add_signal("unparsed", f"抖音主页未加载作品列表，页面上也未见作品：{url}", page.evidence, indicators=("update",))
 
     @staticmethod
     def _why(answer: Any) -> str:
@@ -153,7 +153,7 @@ class DouyinAdapter:
             if isinstance(aweme, dict) and isinstance(aweme.get("create_time"), (int, float)) and aweme["create_time"] > 0:
                 dated.append((from_unix(str(int(aweme["create_time"]))), bool(aweme.get("is_top"))))
         if not dated:
-            observation.add_signal("unparsed", "抖音作品列表为空：可能确无作品，也可能需要登录，需人工核查", evidence)
+            observation.add_signal("unparsed", "抖音作品列表为空：可能确无作品，也可能需要登录，需人工核查", evidence, indicators=("update",))
             return
         note_dated(observation, dated, source_url, lists_newest=True)
 

@@ -130,24 +130,24 @@ async def observe_feed(account: Account, observation: Observation, fetch: Fetch)
     if parsed is not None and parsed.kind == "error":
         record_source(observation, fetched, "feed", "unreachable")
         status = f"HTTP {fetched.status}，" if fetched.status else ""
-        observation.add_signal("unreachable", f"订阅源未能取得内容（{status}{url}）：{parsed.message}", fetched.evidence)
+        observation.add_signal("unreachable", f"订阅源未能取得内容（{status}{url}）：{parsed.message}", fetched.evidence, indicators=("update",))
         return
     if limited := rate_limited(fetched):
         record_source(observation, fetched, "feed", "blocked")
-        observation.add_signal("blocked", f"订阅源：{limited}", fetched.evidence)
+        observation.add_signal("blocked", f"订阅源：{limited}", fetched.evidence, indicators=("update",))
         return
     if problem := network_problem(fetched):
         record_source(observation, fetched, "feed", "unreachable")
-        observation.add_signal("unreachable", f"订阅源{problem}", fetched.evidence)
+        observation.add_signal("unreachable", f"订阅源{problem}", fetched.evidence, indicators=("update",))
         return
     if (fetched.status or 0) >= 400:
         record_source(observation, fetched, "feed", "unreachable")
-        observation.add_signal("unreachable", f"订阅源返回 HTTP {fetched.status}：{url}", fetched.evidence)
+        observation.add_signal("unreachable", f"订阅源返回 HTTP {fetched.status}：{url}", fetched.evidence, indicators=("update",))
         return
     if parsed is None or parsed.kind == "unparsed":
         record_source(observation, fetched, "feed", "unparsed")
         reason = parsed.message if parsed else "返回内容为空"
-        observation.add_signal("unparsed", f"订阅源无法解析（{url}）：{reason}", fetched.evidence)
+        observation.add_signal("unparsed", f"订阅源无法解析（{url}）：{reason}", fetched.evidence, indicators=("update",))
         return
     _read_items(parsed.items, fetched, observation)
 
@@ -156,7 +156,7 @@ def _read_items(items: list[FeedItem], fetched: Fetched, observation: Observatio
     source = record_source(observation, fetched, "feed")
     if not items:
         source.outcome = "unparsed"
-        observation.add_signal("unparsed", f"订阅源为空，无法确认更新：{fetched.url}", fetched.evidence)
+        observation.add_signal("unparsed", f"订阅源为空，无法确认更新：{fetched.url}", fetched.evidence, indicators=("update",))
         return
     for item in items:
         note_feed_item(observation, item.title, item.summary, item.link, item_time(item), fetched.url)
@@ -164,7 +164,7 @@ def _read_items(items: list[FeedItem], fetched: Fetched, observation: Observatio
     if not dated:
         source.outcome = "unparsed"
         observation.add_signal(
-            "unparsed", f"订阅源中{len(items)}个条目都没有可识别的发布时间：{fetched.url}", fetched.evidence)
+            "unparsed", f"订阅源中{len(items)}个条目都没有可识别的发布时间：{fetched.url}", fetched.evidence, indicators=("update",))
         return
     # An undated item might be the newest: then the feed gives a lower bound only.
     note_posts(observation, dated, fetched.url, lists_newest=len(dated) == len(items))

@@ -173,7 +173,7 @@ class KuaishouAdapter:
             self._read_profile(*by_operation[PROFILE_OP], url, observation)
         else:
             observation.add_signal("unparsed", f"快手主页未加载用户资料（{PROFILE_OP}），名称需人工核查：{url}",
-                                   page.evidence)
+                                   page.evidence, indicators=("name",))
         if PHOTOS_OP in by_operation:
             answer, result = by_operation[PHOTOS_OP]
             if self._read_photos(result, answer, url, observation):
@@ -183,7 +183,7 @@ class KuaishouAdapter:
                 source.outcome = "unparsed"
         else:
             source.outcome = "unparsed"
-            observation.add_signal("unparsed", f"快手主页未加载作品列表（{PHOTOS_OP}）：{url}", page.evidence)
+            observation.add_signal("unparsed", f"快手主页未加载作品列表（{PHOTOS_OP}）：{url}", page.evidence, indicators=("update",))
 
     @staticmethod
     def _read_profile(answer: Fetched, result: dict[str, Any], url: str, observation: Observation) -> None:
@@ -191,7 +191,7 @@ class KuaishouAdapter:
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         name = str(profile.get("user_name") or "").strip()
         if not name:
-            observation.add_signal("unparsed", f"快手用户资料中没有名称（user_name），名称需人工核查：{url}", answer.evidence)
+            observation.add_signal("unparsed", f"快手用户资料中没有名称（user_name），名称需人工核查：{url}", answer.evidence, indicators=("name",))
             return
         if observation.name is None:
             observation.name = name
@@ -203,7 +203,7 @@ class KuaishouAdapter:
         feeds = result.get("feeds")
         if not isinstance(feeds, list) or not feeds:
             observation.add_signal("unparsed", f"快手作品列表为空：可能确无作品，也可能需要登录，需人工核查：{url}",
-                                   answer.evidence)
+                                   answer.evidence, indicators=("update",))
             return False
         dated, unreadable = [], 0
         for feed in feeds:
@@ -214,7 +214,7 @@ class KuaishouAdapter:
                 dated.append((moment, bool(photo.get("profileUserTopPhoto"))))
         if not dated:
             observation.add_signal("unparsed", f"快手作品列表中没有可识别的发布时间（timestamp），需人工核查：{url}",
-                                   answer.evidence)
+                                   answer.evidence, indicators=("update",))
             return False
         # A video whose time could not be read might be the newest: the rest are then a lower bound.
         note_dated(observation, dated, url, lists_newest=not unreadable)

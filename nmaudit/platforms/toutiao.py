@@ -179,12 +179,12 @@ class ToutiaoAdapter:
         if not answers:
             source.outcome = "unparsed"
             self._name_from_title(page, url, observation)
-            observation.add_signal("unparsed", f"今日头条主页未加载文章列表，发布时间需人工核查：{url}", page.evidence)
+            observation.add_signal("unparsed", f"今日头条主页未加载文章列表，发布时间需人工核查：{url}", page.evidence, indicators=("update",))
             return
         if why := refusal(answers[0]):
             source.outcome = "blocked"
             observation.add_signal("blocked", f"今日头条未向页面返回文章列表（{why}），可能触发风控，需人工核查：{url}",
-                                   page.evidence + answers[0].evidence)
+                                   page.evidence + answers[0].evidence, indicators=("update",))
             return
         for answer in answers:
             self._read_feed(answer, page, url, observation)
@@ -196,7 +196,7 @@ class ToutiaoAdapter:
             # "success" with nothing in it: no posts, or a visitor shown nothing; never idle.
             self._name_from_title(page, url, observation)
             observation.add_signal("unparsed", f"今日头条文章列表为空：可能确无发文，也可能未向访客展示，需人工核查：{url}",
-                                   page.evidence + answer.evidence)
+                                   page.evidence + answer.evidence, indicators=("update",))
             return
         if observation.name is None and (seen := identity(items)):
             observation.name, observation.certification = seen
@@ -205,7 +205,7 @@ class ToutiaoAdapter:
                  if isinstance(item, dict) and (seconds := publish_time(item)) is not None]
         if not dated:
             observation.add_signal("unparsed", f"今日头条文章列表中没有可识别的发布时间（publish_time）：{answer.url}",
-                                   page.evidence + answer.evidence)
+                                   page.evidence + answer.evidence, indicators=("update",))
             return
         # The first page (max_behot_time=0) lists the newest; a later page only proves an update.
         first_page = parse_qs(urlsplit(answer.url).query).get("max_behot_time", ["0"])[0] == "0"

@@ -58,6 +58,8 @@ BLOCK_STATUSES = {403, 418, 429, 432}
 
 _JS_STRING = r"""(?P<quote>["'])(?P<value>(?:\\.|(?!(?P=quote)).)*)(?P=quote)"""
 NICKNAME = re.compile(rf"\bvar\s+nickname\s*=\s*(?:htmlDecode\(\s*)?{_JS_STRING}")
+#: The image-share (分享图片) and video-message (视频) templates name the account in their cgiData.
+CGI_NICKNAME = re.compile(rf"\bd\.nick_name\s*=\s*(?:htmlDecode\(\s*)?{_JS_STRING}")
 TRANSFER_TARGET = re.compile(rf"\btransferTargetLink\s*=\s*{_JS_STRING}")
 #: Where article pages put their creation time, tried in order (platforms.md).
 ARTICLE_TIMES = (
@@ -66,9 +68,12 @@ ARTICLE_TIMES = (
     ("var createTime", re.compile(
         r"""\bvar\s+createTime\s*=\s*["'](\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)["']""")),
     ("oriCreateTime", re.compile(r"""\boriCreateTime\s*=\s*["']?(\d{9,11})\b""")),
+    # The image-share and video-message templates: d.ct = "…"; d.create_time = "…"*1.
+    ("d.ct", re.compile(r"""\bd\.ct\s*=\s*["'](\d{9,11})["']""")),
+    ("create_time", re.compile(r"""\bcreate_time\s*=\s*["']?(\d{9,11})\b""")),
 )
 #: Account-name elements, best first. og:site_name is never one: it always says "微信公众平台".
-NAME_SELECTORS = ("#js_name", ".wx_follow_nickname", ".album__author-name")
+NAME_SELECTORS = ("#js_name", ".wx_follow_nickname", ".album__author-name", "strong.account_nickname_inner")
 _UNIX = re.compile(r"\d{9,11}")
 _SOGOU_TIME = re.compile(r"""timeConvert\(\s*['"]?(\d{9,11})""")
 _CERTIFIED_TERM = re.compile(r"认证[：:]\s*$")
@@ -93,9 +98,11 @@ def js_string(raw: str) -> str:
 
 def account_name(text: str, document: Document) -> Optional[str]:
     """The account's name: the page's `nickname` script variable, else the name elements."""
-    if (match := NICKNAME.search(text)) and (name := js_string(match.group("value"))):
-        return name
-    return next((found[0] for css in NAME_SELECTORS if (found := [v for v in document.select(css) if v])), None)
+    for pattern in (NICKNAME, CGI_NICKNAME):
+        if (match := pattern.search(text)) and (name := js_string(match.group("value"))):
+            return name
+    return next((found[0] for css in NAME_SELECTORS if (found := [v.strip() for v in document.select(css) if v.strip()])),
+                None)
 
 
 def article_time(text: str, document: Document, fetched_at: datetime) -> Optional[tuple[datetime, str]]:
@@ -420,7 +427,7 @@ class _Reading:
         """Record the source and what it dates; a source that dates nothing is unparsed."""
         source = record_source(self.observation, fetched, kind, "ok" if moments else "unparsed")
         if not moments:
-            self.observation.add_signal("unparsed", f"{missing}：{fetched.url}", fetched.evidence)
+            self.observation.add_signal("unparsed", f"{missing}：{fetched.url}", fetched.evidence, indicators=("update",))
             return
         note_posts(self.observation, moments, source.url, lists_newest)
 
@@ -477,7 +484,7 @@ class _Reading:
         note_wechat_article(self.observation, page.document, url, posted[0] if posted else None)
         # One article proves the account posted then, never that it has not posted since.
         self.posts(page.fetched, "wechat-article", [posted[0]] if posted else [], False,
-                   "文章页面中未找到发布时间（ct、createTime、oriCreateTime）")
+                   "文章页面中未找到发布时间（ct、createTime、oriCreateTime、create_time）")
 
     async def verify_info(self, url: str) -> None:
         # Certification only: when the page needs the WeChat client (it usually does), the
@@ -539,7 +546,7 @@ class _Reading:
             shown = "；".join(state.message for state in self.deleted)
             self.observation.add_signal(
                 "unparsed", f"报备的文章已被删除或无法查看（是文章不可见，并非账号注销），无法据此确认更新：{shown}",
-                self.deleted_evidence)
+                self.deleted_evidence, indicators=("update",))
 
 
 class WechatAdapter:

@@ -20,7 +20,15 @@ from .weibo_resolve import (  # noqa: F401 (uid_from_url and WEIBO_HOSTS are par
 )
 from .texts import note_weibo_post
 
-GONE_MARKERS = ("用户不存在", "20003")
+#: The words that say the audited account is gone ({"ok":0,"msg":"用户不存在"}, 该用户不存在). Never
+#: the bare code 20003: weibo.com's "sorry" page ends with the same code when it speaks of the
+#: viewer's own login account (VIEWER_MARKERS).
+GONE_MARKERS = ("用户不存在",)
+#: weibo.com's "sorry" page about the viewer: 抱歉，您的帐号存在异常，目前无法进行登录、查看。(20003).
+#: It says nothing of the audited account: blocked (访问受限).
+VIEWER_MARKERS = ("您的帐号存在异常", "您的账号存在异常", "帐号存在异常", "账号存在异常")
+_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
 EMPTY_MARKERS = ("这里还没有内容",)
 SOURCE_OUTCOMES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "gone"}
 SIGNAL_CODES = {"blocked": "blocked", "unreachable": "unreachable", "gone": "account-gone"}
@@ -49,7 +57,11 @@ def classify(fetched: Fetched) -> Outcome:
         text = fetched.text
         if "Sina Visitor System" in page_title(fetched):
             return Outcome("blocked", "遇到微博访客验证页（Sina Visitor System）")
-        if any(marker in text for marker in GONE_MARKERS):
+        # Only what the page says to a reader counts: scripts and styles may carry any words.
+        said = " ".join(_TAGS.sub(" ", _SCRIPTS.sub(" ", text)).split())
+        if any(marker in said for marker in VIEWER_MARKERS):
+            return Outcome("blocked", f"微博提示访问者的登录账号异常，无法查看（与被检查账号无关）：{said[:80]}")
+        if any(marker in said for marker in GONE_MARKERS):
             return Outcome("gone", "微博提示该用户不存在")
         return Outcome("unparsed", f"返回的不是微博数据（HTTP {fetched.status}，{fetched.content_type or '无类型'}）")
     ok, message = document.get("ok"), str(document.get("msg") or "")
@@ -57,6 +69,8 @@ def classify(fetched: Fetched) -> Outcome:
         return Outcome("ok", data=document.get("data") or {})
     if ok == -100:
         return Outcome("blocked", "微博要求登录后查看（ok:-100）")
+    if any(marker in message for marker in VIEWER_MARKERS):
+        return Outcome("blocked", f"微博提示访问者的登录账号异常（与被检查账号无关）：{message}")
     if any(marker in message for marker in GONE_MARKERS):
         return Outcome("gone", f"微博提示：{message}")
     if any(marker in message for marker in EMPTY_MARKERS):
@@ -162,7 +176,7 @@ class WeiboAdapter:
             record_source(observation, posts, "weibo-posts", "unparsed")
             observation.add_signal(
                 "unparsed", f"微博列表为空（“{outcome.message}”）：可能确无内容，也可能需要登录，需人工核查",
-                page.evidence + posts.evidence)
+                page.evidence + posts.evidence, indicators=("update",))
             return True
         self._read_posts(outcome.data.get("cards") or [], posts, observation)
         return True
@@ -192,8 +206,7 @@ class WeiboAdapter:
             observation.add_signal(
                 "unparsed",
                 f"微博列表为空（“{outcome.message}”）：可能确无内容，也可能需要登录，需人工核查",
-                posts.evidence,
-            )
+                posts.evidence, indicators=("update",))
             return
         if not self._usable(outcome, posts, "weibo-posts", observation):
             return
@@ -221,7 +234,7 @@ class WeiboAdapter:
         if not dated:
             source.outcome = "unparsed"
             detail = f"，无法识别的时间：{'、'.join(unreadable[:3])}" if unreadable else ""
-            observation.add_signal("unparsed", f"微博列表中未读到任何带时间的博文{detail}", fetched.evidence)
+            observation.add_signal("unparsed", f"微博列表中未读到任何带时间的博文{detail}", fetched.evidence, indicators=("update",))
             return
         pinned = [moment for moment, is_top in dated if is_top]
         if pinned:
