@@ -23,8 +23,9 @@ from rich.text import Text
 
 from .coverage import type_label
 from .sanitize import spreadsheet, visible
+from .indicators import note_text, ordered as ordered_indicators, problems as indicator_problems
 from .models import (
-    FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
+    FINDING_LABELS, INDICATOR_LABELS, INDICATOR_STATE_LABELS, PLATFORM_LABELS, RECHECK_LABELS, SEVERITY_LABELS, VERDICT_LABELS, AccountResult,
     RecheckItem, Review, RunResult, CONTENT_STATUS_LABELS, ContentHit,
 )
 
@@ -51,6 +52,12 @@ CSV_COLUMNS = (
     "idle_days",
     "findings",
     "messages",
+    "indicator_update",
+    "indicator_interaction",
+    "indicator_availability",
+    "indicator_name",
+    "indicator_certification",
+    "notes",
     "evidence",
     "machine_verdict",
     "review_action",
@@ -186,9 +193,16 @@ def account_record(r: AccountResult) -> dict[str, Any]:
         "consecutive_failures": jud.consecutive_failures,
         "longest_gap_days": jud.longest_gap_days,
         "findings": [
-            {"code": f.code, "severity": f.severity, "message": f.message, "evidence": list(f.evidence)}
+            {"code": f.code, "severity": f.severity, "message": f.message, "evidence": list(f.evidence),
+             "indicators": list(f.indicators), "note": f.note}
             for f in jud.findings
         ],
+        # Each inspection indicator: its state, the findings behind it, and where it was proven.
+        "indicators": {
+            key: {"state": result.state, "label": result.label, "codes": list(result.codes),
+                  "sources": list(result.sources), "reasons": list(result.reasons)}
+            for key, result in ordered_indicators(jud)
+        },
         "not_checked": list(obs.not_checked),
         "evidence": account_evidence(r),
         "content_hits": [content_hit_record(hit) for hit in r.content_hits],
@@ -262,8 +276,11 @@ def flat_record(record: dict[str, Any]) -> dict[str, str]:
         "newest_post_at": observed["newest_post_at"],
         "newest_post_source": observed["newest_post_source"],
         "idle_days": observed["idle_days"],
-        "findings": ";".join(f["code"] for f in findings),
-        "messages": "；".join(f["message"] for f in findings),
+        "findings": ";".join(f["code"] for f in findings if not f.get("note")),
+        "messages": "；".join(f["message"] for f in findings if not f.get("note")),
+        **{f"indicator_{key}": INDICATOR_STATE_LABELS[value["state"]]
+           for key, value in record["indicators"].items() if key != "account"},
+        "notes": "；".join(f["message"] for f in findings if f.get("note")),
         "evidence": ";".join(record["evidence"]),
         "machine_verdict": record["machine_verdict"],
     }
@@ -344,7 +361,7 @@ def _testcase(suite: ET.Element, r: AccountResult) -> None:
         time=f"{_seconds(r.observation.started_at, r.observation.finished_at):.3f}",
     )
     _properties(case, {k: flat[k] for k in ("verdict", "machine_verdict", "reviewer", "owner", "region",
-                                            "newest_post_at", "idle_days")})
+                                            "newest_post_at", "idle_days", *(c for c in flat if c.startswith("indicator_")))})
 
     verdict = record["verdict"]
     if verdict == "fail":
@@ -352,7 +369,7 @@ def _testcase(suite: ET.Element, r: AccountResult) -> None:
         message = vetoes[0]["message"] if vetoes else VERDICT_LABELS["fail"]
         _sub(case, "failure", _finding_lines(findings), message=message, type=flat["findings"] or "fail")
     elif verdict == "review":
-        reviews = [f for f in findings if f["severity"] == "review"] or findings
+        reviews = [f for f in findings if f["severity"] == "review" and not f.get("note")] or findings
         reasons = "；".join(f["message"] for f in reviews)
         _sub(case, "skipped", message=f"{VERDICT_LABELS['review']}: {reasons}" if reasons else VERDICT_LABELS["review"])
     if verdict != "fail":
@@ -449,8 +466,13 @@ def verdict_label(r: AccountResult) -> str:
 
 
 def problems_text(r: AccountResult) -> str:
-    """The findings as notices name them; a failure streak is said ("连续3次检查不合格")."""
-    text = "、".join(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in r.judgement.findings)) or NONE_MARK
+    """Each indicator not met, named with its problem ("内容更新：2周内未更新"), then the sources
+    that could not see but did not matter ("访问受限（不影响判定）"); a failure streak is said
+    ("连续3次检查不合格")."""
+    parts = indicator_problems(r.judgement)
+    if note := note_text(r.judgement):
+        parts.append(f"另：{note}")
+    text = "；".join(parts) or NONE_MARK
     if r.judgement.verdict == "fail" and r.judgement.consecutive_failures > 1:
         text += f"（连续{r.judgement.consecutive_failures}次检查不合格）"
     return text

@@ -50,12 +50,12 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
     ),
     "judgements": (
         {"run_id": str, "account_id": str, "as_of": str, "verdict": str, "idle_days": int,
-         "consecutive_failures": int, "longest_gap_days": int, "prior_run": str},
+         "consecutive_failures": int, "longest_gap_days": int, "prior_run": str, "indicators": str},
         ("run_id", "account_id"),
     ),
     "findings": (
         {"id": int, "run_id": str, "account_id": str, "code": str, "severity": str,
-         "message": str, "evidence": str},
+         "message": str, "evidence": str, "indicators": str, "note": int},
         "id",
     ),
     "evidence": (
@@ -234,12 +234,15 @@ class Store:
             "verdict": judgement.verdict, "idle_days": judgement.idle_days,
             "consecutive_failures": judgement.consecutive_failures,
             "longest_gap_days": judgement.longest_gap_days, "prior_run": judgement.prior_run,
+            "indicators": json.dumps({name: result.model_dump() for name, result in judgement.indicators.items()},
+                                     ensure_ascii=False),
         })
         self.db["findings"].insert_all(
             {
                 "run_id": run_id, "account_id": account_id, "code": finding.code,
                 "severity": finding.severity, "message": finding.message,
                 "evidence": json.dumps(finding.evidence, ensure_ascii=False),
+                "indicators": json.dumps(finding.indicators), "note": int(finding.note),
             }
             for finding in judgement.findings
         )
@@ -304,7 +307,8 @@ class Store:
         for row in self.db["findings"].rows_where(where, args, order_by="id"):
             findings.setdefault(row["account_id"], []).append(
                 {"code": row["code"], "severity": row["severity"], "message": row["message"],
-                 "evidence": json.loads(row["evidence"])}
+                 "evidence": json.loads(row["evidence"]), "indicators": json.loads(row.get("indicators") or "[]"),
+                 "note": bool(row.get("note"))}
             )
         observations = {
             row["account_id"]: Observation.model_validate_json(row["data"])
@@ -323,6 +327,8 @@ class Store:
                 findings=findings.get(account_id, []),
                 consecutive_failures=judged["consecutive_failures"] or 0,
                 longest_gap_days=judged["longest_gap_days"], prior_run=judged["prior_run"],
+                # Runs stored before indicators were judged apart have none: `nmaudit judge` adds them.
+                indicators=json.loads(judged.get("indicators") or "{}"),
             )
             results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement,
                                          content_hits=hits.get(account_id, [])))
