@@ -324,6 +324,8 @@ class Judgement(BaseModel):
     def blocking(self) -> list[Finding]:
         """The findings that decide the verdict: vetoes, or what left a required indicator
         未能确认; never a note."""
+        if self.verdict == "pass":
+            return []
         return [f for f in self.findings if not f.note and (f.severity == "veto" if self.verdict == "fail"
                                                              else f.severity == "review")]
 

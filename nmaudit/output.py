@@ -472,7 +472,8 @@ def problems_text(r: AccountResult) -> str:
     parts = indicator_problems(r.judgement)
     if note := note_text(r.judgement):
         parts.append(f"另：{note}")
-    text = "；".join(parts) or NONE_MARK
+    # A run stored before indicators were judged apart lists its findings' labels, as it did then.
+    text = ("；" if r.judgement.indicators else "、").join(parts) or NONE_MARK
     if r.judgement.verdict == "fail" and r.judgement.consecutive_failures > 1:
         text += f"（连续{r.judgement.consecutive_failures}次检查不合格）"
     return text

@@ -45,13 +45,14 @@ SIGNAL_INDICATORS: dict[str, tuple[str, ...]] = {
 
 def signal_indicators(code: str, given: list[str], observation: Observation) -> list[str]:
     """The indicators a signal is about: what its adapter said, else the code's own, else every
-    indicator the observation checks (a failed source may have been the one that would show any
-    of them), else the update (nothing was checked at all: unsupported, not found)."""
+    indicator the observation checks and the account's existence (a failed source may have been
+    the one that would show any of them), or the update when nothing was checked at all
+    (unsupported, not found)."""
     if given:
         return list(given)
     if code in SIGNAL_INDICATORS:
         return list(SIGNAL_INDICATORS[code])
-    return list(observation.checks) or ["update"]
+    return [*(observation.checks or ["update"]), "account"]
 
 
 def judge(account: Account, observation: Observation, as_of: datetime, prior: Prior | None = None) -> Judgement:
@@ -117,7 +118,7 @@ def judge_indicators(account: Account, observation: Observation, findings: list[
     for finding in findings:
         for indicator in finding.indicators:
             about.setdefault(indicator, []).append(finding)
-    shown = {*observation.checks, *observation.not_checked, *about}
+    shown = {*observation.checks, *observation.not_checked, *about, "account"}
     results: dict[str, IndicatorResult] = {}
     for indicator in INDICATOR_ORDER:
         if indicator not in shown:
@@ -139,6 +140,17 @@ def _indicator(indicator: str, account: Account, observation: Observation, own: 
     vetoes = [f for f in violations if f.severity == "veto"]
     if vetoes:
         return _result("fail", vetoes, observation)
+    if indicator == "account":
+        # The platform itself showed the account: its name, or a page of its own (a feed may be a
+        # bridge's cache, a search page may list others; neither shows the account is still open).
+        own_pages = [src for src in observation.sources if src.outcome == "ok" and src.kind not in ("feed", "interaction")
+                     and "search" not in src.kind]
+        if observation.name is not None:
+            return IndicatorResult(state="pass", sources=[observation.name_source] if observation.name_source else [],
+                                   reasons=[f"平台上可以查看该账号（“{observation.name}”）"])
+        if own_pages:
+            return IndicatorResult(state="pass", sources=[own_pages[0].url], reasons=["平台上可以查看该账号的页面"])
+        return None
     if indicator == "update":
         if idle is None or "update" not in observation.checks:
             return None
@@ -192,7 +204,7 @@ def _unproven(indicator: str, observation: Observation, own: list[Finding]) -> I
     if not reasons and indicator in observation.not_checked and indicator not in observation.checks:
         return IndicatorResult(state="unchecked", reasons=["公开页面无法查看，需人工核查"])
     if not reasons:
-        what = {"name": "未读到账号名称", "certification": "未读到认证信息", "interaction": "未能确认互动页面",
+        what = {"account": "未能在平台上看到该账号", "name": "未读到账号名称", "certification": "未读到认证信息", "interaction": "未能确认互动页面",
                 "availability": "未能确认可以下载", "update": "未能确认最新发布时间"}.get(indicator, "未能确认")
         return IndicatorResult(state="unconfirmed", reasons=[what])
     return _result("unconfirmed", reasons, observation)

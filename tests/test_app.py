@@ -357,7 +357,9 @@ def fetched(body: bytes, content_type: str, status: int = 200, url: str = f"{GOV
     (fetched(b"<html><title>x</title></html>", "text/html"), False, "unparsed"),
     (fetched("<html><title>提示</title><p>文件不存在</p></html>".encode(), "text/html"), False, "unavailable"),
     (fetched("<html><title>页面不存在</title></html>".encode("gbk"), "text/html; charset=GBK"), False, "unavailable"),
-    (fetched(b"", "", status=403), True, "unavailable"),
+    (fetched(b"", "", status=403), True, "blocked"),  # this visitor refused: not the file missing
+    (fetched(b"", "", status=404), True, "unavailable"),
+    (fetched(b"", "", status=410), True, "unavailable"),
     (fetched(b"", "", status=503), True, "unreachable"),
 ])
 def test_read_download(answer, expect_file, kind):

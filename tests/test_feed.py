@@ -301,8 +301,10 @@ def test_the_newest_post_of_platform_and_feed_counts(audited):
 def test_a_declared_feed_that_fails_is_reported_even_when_the_platform_was_read(audited):
     item = audited["weibo-fresh-feed-down"]
     assert item.observation.newest_post_lists_newest and item.judgement.idle_days == 1
-    assert item.judgement.verdict == "review" and codes(item) == ["unreachable"]
-    assert "RSSHub 报错" in item.judgement.findings[0].message
+    # The platform's own list proved the update: the failed feed is told, as a note.
+    assert item.judgement.verdict == "pass" and codes(item) == ["unreachable"]
+    assert "RSSHub 报错" in item.judgement.findings[0].message and item.judgement.findings[0].note
+    assert item.judgement.findings[0].indicators == ["update"]
 
 
 @pytest.mark.browser

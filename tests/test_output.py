@@ -193,13 +193,14 @@ def test_json_shape_and_values(run: RunResult) -> None:
         assert set(account) == {
             "id", "name", "platform", "owner", "region", "verdict", "machine_verdict", "review", "filings", "observed",
             "findings", "not_checked", "evidence", "consecutive_failures", "longest_gap_days", "content_hits",
+            "indicators",
         }
         assert account["machine_verdict"] == account["verdict"] and account["review"] is None  # not reviewed
         assert set(account["observed"]) == {
             "name", "certification", "newest_post_at", "newest_post_source", "idle_days",
         }
         for finding in account["findings"]:
-            assert set(finding) == {"code", "severity", "message", "evidence"}
+            assert set(finding) == {"code", "severity", "message", "evidence", "indicators", "note"}
 
     first, second, third, fourth = doc["accounts"]
     assert first["observed"] == {
@@ -217,6 +218,8 @@ def test_json_shape_and_values(run: RunResult) -> None:
         "severity": "veto",
         "message": "已 30 天未更新",
         "evidence": ["ev/gz-002/list.png"],
+        "indicators": [],  # a run stored before indicators were judged apart
+        "note": False,
     }
     assert third["region"] is None
     assert third["evidence"] == ["ev/gz-003/login.png"]  # signal evidence counts too
@@ -260,6 +263,9 @@ def test_csv_round_trip(run: RunResult) -> None:
         "idle_days": "30",
         "findings": "stale-14d;name-mismatch",
         "messages": "已 30 天未更新；名称与备案不一致：某市发布厅",
+        "indicator_update": "", "indicator_interaction": "", "indicator_availability": "",
+        "indicator_name": "", "indicator_certification": "",
+        "notes": "",
         "evidence": "ev/gz-002/list.png;ev/gz-002/timeline.json",
         "machine_verdict": "fail",
         "review_action": "",

@@ -296,7 +296,6 @@ def test_the_homepage_list_is_posted_as_a_form(audited):
     ("blocked-history-page", "暂不支持的链接类型）提示“请在微信客户端打开链接”"),
     ("homepage-list-throttled", "主页文章列表提示“操作频繁，请稍候再试”"),
     ("homepage-shell-blocked", "公众号主页提示“环境异常”"),
-    ("album-and-blocked-article", "文章页面提示“环境异常”"),
 ])
 def test_a_blocked_page_is_review_never_idle(audited, account_id, words):
     item = result(audited, account_id)
@@ -304,6 +303,18 @@ def test_a_blocked_page_is_review_never_idle(audited, account_id, words):
     assert codes(item) == ["blocked"]
     assert words in item.judgement.findings[0].message, item.judgement.findings[0].message
     assert item.judgement.findings[0].evidence, "a review finding carries its evidence"
+    assert "blocked" in [outcome for _, outcome in kinds(item)]
+
+
+def test_a_blocked_article_beside_an_album_that_proves_the_update_is_a_note(audited):
+    """The filed album lists a post 2 days old; the filed article met the 环境异常 wall. The
+    wall weighs nothing: every indicator it would have shown was proven by the album."""
+    item = result(audited, "album-and-blocked-article")
+    assert item.judgement.verdict == "pass", codes(item)
+    [finding] = item.judgement.findings
+    assert finding.code == "blocked" and finding.note and "文章页面提示“环境异常”" in finding.message
+    assert finding.evidence, "a note keeps its evidence"
+    assert item.judgement.indicators["update"].state == "pass"
     assert "blocked" in [outcome for _, outcome in kinds(item)]
 
 
@@ -427,13 +438,18 @@ def test_a_same_named_result_without_certification_is_not_taken_for_the_account(
     """Anyone can register a look-alike name: an exact name is the account only with its 认证主体."""
     item = result(audited, "sogou-not-certified")
     assert item.observation.certification is None
-    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    # Not the account: so Sogou found nothing; the filed article (2 days old) still proves the
+    # update and the name, so the account is 合格 and Sogou's miss a note; the 认证主体 is unconfirmed.
+    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"]
+    assert item.judgement.findings[0].note
+    assert item.judgement.indicators["certification"].state == "unconfirmed"
     assert "搜索结果：金台发布（微信号 baojifabu，未认证）" in item.judgement.findings[0].message
 
 
 def test_sogou_without_the_filed_account_is_review_with_the_candidates(audited):
     item = result(audited, "sogou-not-found")
-    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    # The filed article proves the update and the name: Sogou's miss is a note with its evidence.
+    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"] and item.judgement.findings[0].note
     message = item.judgement.findings[0].message
     assert message.startswith("搜狗微信搜索“岐山发布”未找到报备的公众号（按名称“岐山发布”与认证主体")
     assert f"搜索结果：岐山发布厅（微信号 baojifabu，认证：{SUBJECT}）；岐山县融媒体（" in message
