@@ -17,7 +17,8 @@ from typing import Optional
 from urllib.parse import quote
 
 from .dates import to_beijing
-from .models import FINDING_LABELS, PLATFORM_LABELS, AccountResult, Policy, RunResult
+from .indicators import review_reason
+from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, AccountResult, Finding, Judgement, Policy, RunResult
 
 #: Every stage, from all-clear to the worst; `ok` is no warning at all.
 STAGES = ("ok", "blue", "yellow", "red", "fail", "review")
@@ -149,13 +150,14 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
         reasons = [FINDING_LABELS.get(f.code, f.code) for f in judgement.findings if f.severity == "veto"]
     elif judgement.verdict == "review":
         stage = "review"
-        reasons = [_missing(f.code, f.message) for f in judgement.findings if f.severity == "review"]
+        # What left a required indicator 未能确认, named with it; a source whose indicators
+        # others proved (a note) is not a reason.
+        reasons = [_unseen(judgement, f, policy) for f in judgement.blocking()]
     elif idle is not None and not lower_bound:
         stage = idle_stage(idle, policy)
     else:
         stage = "ok"
-    problems = [FINDING_LABELS.get(f.code, f.code) for f in judgement.findings
-                if f.severity == {"fail": "veto", "review": "review"}.get(stage)]
+    problems = [FINDING_LABELS.get(f.code, f.code) for f in judgement.blocking()] if stage in ("fail", "review") else []
 
     if newest is not None and idle is not None:
         if lower_bound and stage == "review":
@@ -191,6 +193,12 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
 def run_statuses(run: RunResult, review_url: Optional[str] = None) -> list[AccountStatus]:
     """Every account of a run, in registry order."""
     return [account_status(item, review_url, run.run.id) for item in run.results]
+
+
+def _unseen(judgement: Judgement, finding: Finding, policy: Policy) -> str:
+    """"内容更新未能确认：访问受限，需人工核查（…）": the required indicators a 待复核 finding left
+    unproven, and what it says."""
+    return review_reason(judgement, finding, policy.requires, _missing(finding.code, finding.message))
 
 
 def _missing(code: str, message: str) -> str:

@@ -79,3 +79,19 @@ def unconfirmed(judgement: Judgement, required: tuple[str, ...] | list[str] | No
     """The indicators left 未能确认 (only the `required` ones when given)."""
     return [key for key, result in ordered(judgement)
             if result.state == "unconfirmed" and (required is None or key in required or key == "account")]
+
+
+def left_unconfirmed(judgement: Judgement, finding: Finding, requires: list[str] | tuple[str, ...]) -> list[str]:
+    """The labels of the required indicators a 待复核 finding left 未能确认 (the account's
+    existence named only when nothing else is)."""
+    keys = [key for key in finding.indicators if key in judgement.indicators
+            and judgement.indicators[key].state == "unconfirmed" and key in ("account", *requires)]
+    return [INDICATOR_LABELS.get(key, key) for key in ([k for k in keys if k != "account"] or keys)]
+
+
+def review_reason(judgement: Judgement, finding: Finding, requires: list[str] | tuple[str, ...],
+                  message: str | None = None) -> str:
+    """"内容更新未能确认：<message>"; the message alone for a run stored without indicators."""
+    left = left_unconfirmed(judgement, finding, requires)
+    text = finding.message if message is None else message
+    return f"{'、'.join(left)}未能确认：{text}" if left else text

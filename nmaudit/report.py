@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from . import rankings as ranking_module
 from .rankings import Rankings
 from .coverage import site_sources, type_label
+from .indicators import problems as indicator_problems, review_reason
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult, CONTENT_STATUS_LABELS,
@@ -290,7 +291,9 @@ def _sort_key(item: AccountResult) -> tuple[bool, str, str, str]:
 
 def _problems(item: AccountResult) -> str:
     """The findings, and the reviewer's reason when staff review made the verdict."""
-    text = problems_text(item)
+    # The violations, named with their indicators (内容更新：2周内未更新); a run stored before
+    # indicators were judged apart lists its findings as it did then.
+    text = "；".join(indicator_problems(item.judgement, states=("fail", "warn"))) or problems_text(item)
     if item.review is not None and item.review.action == "overrule":
         text += f"（人工复核改判：{item.review.reason}）"
     return text
@@ -416,7 +419,7 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
     review_results = sorted((r for r in results if r.judgement.verdict == "review"), key=_sort_key)
     reviews = [
         ReviewRow(number, _region(r), r.account.owner, r.account.name, _platform(r.account.platform),
-                  "；".join(f.message for f in r.judgement.findings if f.severity == "review")
+                  "；".join(review_reason(r.judgement, f, r.account.policy.requires) for f in r.judgement.blocking())
                   or problems_text(r))
         for number, r in enumerate(review_results, 1)
     ]

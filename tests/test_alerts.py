@@ -103,14 +103,14 @@ def test_an_old_lower_bound_is_review_saying_what_is_missing():
     found = status(days_after(16), observed(lists_newest=False))
     assert found.stage == "review"
     assert found.days_left is None
-    assert found.reasons == ("无法确认最新发布时间（仅见2026-11-01的发布（单篇来源，不能证明此后未更新），需人工核查）",)
+    assert found.reasons == ("内容更新未能确认：无法确认最新发布时间（仅见2026-11-01的发布（单篇来源，不能证明此后未更新），需人工核查）",)
 
 
 def test_blocked_is_review_never_idle():
     observation = observed(posted=None, signals=[("blocked", "微博访客验证页，未能读取账号主页")])
     found = status(days_after(20), observation)
     assert (found.stage, found.idle_days) == ("review", None)
-    assert found.describe() == "访问受限，需人工核查（微博访客验证页，未能读取账号主页）"
+    assert found.describe() == "内容更新未能确认：访问受限，需人工核查（微博访客验证页，未能读取账号主页）"
 
 
 @pytest.mark.parametrize("policy, expected", [

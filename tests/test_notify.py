@@ -116,7 +116,7 @@ def test_three_daily_runs_tell_each_change_once(tmp_path: Path, receivers, monke
     assert "金台学生资助" not in bodies(hook, "jintai")[0]
     assert bodies(hook, "taibai") == [
         "太白县：本次检查（2026-11-09 09:00）有1个账号预警状态变化：\n"
-        "1. 【待复核】太白发布（微博）：访问受限，需人工核查（微博访客验证页，未能读取账号主页）。"
+        "1. 【待复核】太白发布（微博）：内容更新未能确认：访问受限，需人工核查（微博访客验证页，未能读取账号主页）。"
         f"证据：{REVIEW}/runs/r1/accounts/t1\n批次 r1"]
     digest = mails_to(mail, "duban@example.gov.cn")
     assert len(digest) == 1
