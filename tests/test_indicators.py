@@ -5,6 +5,11 @@ where they exist."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +17,8 @@ import pytest
 
 from nmaudit.dates import BEIJING
 from nmaudit.models import Account
+from nmaudit.store import Store
+from nmaudit.webapp import create_app
 from tests.conftest import by_id, codes, run_audit, weibo_account
 from tests.emulator import Emulator, Reply, html_reply
 from tests.wechat_site import NAME, SUBJECT, Article, SogouAccount, WechatSite, sogou_wall
@@ -44,7 +51,7 @@ SOGOU_FAILS = {
 @pytest.fixture(scope="module")
 def wechat_pairs(tmp_path_factory):
     """One run per Sogou answer (a wall stops Sogou for the rest of its run)."""
-    audited = {}
+    audited, folders = {}, {}
     for position, (key, answer) in enumerate(SOGOU_FAILS.items()):
         accounts = []
         with Emulator() as emulator:
@@ -57,7 +64,9 @@ def wechat_pairs(tmp_path_factory):
                 else:
                     site.sogou_results(name, answer)
                 accounts.append(wechat(f"{key}-{suffix}", [url], name))
-            audited.update(by_id(run_audit(emulator, accounts, tmp_path_factory.mktemp(key), as_of=AS_OF)))
+            folders[key] = tmp_path_factory.mktemp(key)
+            audited.update(by_id(run_audit(emulator, accounts, folders[key], as_of=AS_OF)))
+    audited["folders"] = folders
     return audited
 
 
@@ -87,6 +96,49 @@ def test_an_old_article_with_sogou_failing_is_review_never_idle(wechat_pairs, ac
     assert item.judgement.indicators["update"].state == "unconfirmed"
     assert item.judgement.indicators["update"].reasons
     assert not [f for f in item.judgement.findings if f.code.startswith("stale")]
+
+
+def test_the_review_page_shows_a_row_per_indicator_with_its_evidence(wechat_pairs):
+    folder = wechat_pairs["folders"]["sogou-error"]
+    run_id = Store(folder / "nmaudit.db").resolve_run(None)
+    client = create_app(str(folder / "nmaudit.db")).test_client()
+    page = client.get(f"/runs/{run_id}/accounts/sogou-error-fresh", headers={"Host": "127.0.0.1:8787"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for key, state in (("update", "合格"), ("name", "合格"), ("certification", "未能确认"), ("account", "合格")):
+        row = html[html.index(f'id="indicator-{key}"'):]
+        row = row[:row.index("</tr>")]
+        assert f"<strong>{state}</strong>" in row, row
+    update = html[html.index('id="indicator-update"'):]
+    assert "最新发布" in update[:update.index("</tr>")] and "证据：" in update[:update.index("</tr>")]
+
+
+def test_a_run_stored_before_indicators_loads_and_judge_fills_them_in(wechat_pairs, tmp_path):
+    """Strip what this version stores (the indicator columns, the signals' indicators): the run
+    loads as it was, and `nmaudit judge` judges it again with indicators, without the network."""
+    source = wechat_pairs["folders"]["sogou-wall"] / "nmaudit.db"
+    db = tmp_path / "old.db"
+    shutil.copy(source, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update judgements set indicators = null")
+        conn.execute("update findings set indicators = null, note = null")
+        for account_id, data in conn.execute("select account_id, data from observations").fetchall():
+            observation = json.loads(data)
+            for signal in observation["signals"]:
+                signal.pop("indicators", None)
+            conn.execute("update observations set data = ? where account_id = ?", (json.dumps(observation), account_id))
+    store = Store(db)
+    run_id = store.resolve_run(None)
+    old = by_id(store.load_run(run_id))
+    assert old["sogou-wall-fresh"].judgement.indicators == {}
+    done = subprocess.run([sys.executable, "-m", "nmaudit", "judge", run_id, "--db", str(db), "--format", "json"],
+                          capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+    assert done.returncode == 0, done.stderr
+    judged = {a["id"]: a for a in json.loads(done.stdout)["accounts"]}
+    assert judged["sogou-wall-fresh"]["verdict"] == "pass"
+    assert judged["sogou-wall-fresh"]["indicators"]["update"]["state"] == "pass"
+    assert judged["sogou-wall-old"]["verdict"] == "review"
+    assert judged["sogou-wall-old"]["indicators"]["update"]["state"] == "unconfirmed"
 
 
 # -- real pages ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..dates import now
 from ..errors import ReviewError, StoreError
+from ..indicators import lines as indicator_lines
 from ..models import (
     FILED_FIELD_LABELS, FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS,
     VERDICT_LABELS, AccountResult, RunResult, CONTENT_DECISION_LABELS, CONTENT_STATUS_LABELS, TEXT_KIND_LABELS,
@@ -158,7 +159,23 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
         form=request.form if errors else {}, reviewer=session.get("reviewer", ""),
         content=content_blocks(item), content_trail=store().content_reviews(run_id, account_id),
         content_status=CONTENT_STATUS_LABELS, content_decision=CONTENT_DECISION_LABELS,
+        indicators=indicator_rows(item),
     ), status
+
+
+def indicator_rows(item: AccountResult) -> list[dict[str, Any]]:
+    """A row per inspection indicator: its state, why, and the evidence of the sources behind it
+    (the pages it was proven from, or the findings that left it unconfirmed)."""
+    rows = []
+    by_url = {source.url: source.evidence for source in item.observation.sources}
+    for line in indicator_lines(item.judgement):
+        paths = [path for url in line.sources for path in by_url.get(url, [])]
+        result = item.judgement.indicators[line.key]
+        paths += [path for finding in item.judgement.findings if finding.code in result.codes
+                  and (not finding.indicators or line.key in finding.indicators) for path in finding.evidence]
+        rows.append({"key": line.key, "label": line.label, "state": line.state, "state_label": line.state_label,
+                     "problems": line.problems, "reasons": line.reasons, "evidence": list(dict.fromkeys(paths))})
+    return rows
 
 
 def content_blocks(item: AccountResult) -> list[dict[str, Any]]:
