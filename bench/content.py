@@ -19,7 +19,8 @@ import argparse
 import random
 import time
 
-from nmaudit.content import ScreeningConfig, Screener, WordingEntry, fold, screen
+from nmaudit.content import ScreeningConfig, Screener, WordingEntry, screen
+from nmaudit.folding import fold
 from nmaudit.models import SeenText
 
 #: Common CJK characters (a contiguous block of the Unified Ideographs).

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nmaudit.content import (
-    ScreeningConfig, Screener, WordingEntry, default_wording, fold, load_config, luhn, mask, personal_information,
-    screen, valid_resident_id,
-)
+from nmaudit.content import ScreeningConfig, Screener, WordingEntry, default_wording, load_config, screen
+from nmaudit.folding import fold
+from nmaudit.personal import luhn, mask, personal_information, valid_resident_id
 from nmaudit.dates import BEIJING
 from nmaudit.errors import StoreError, UsageError
 from nmaudit.models import Account, ContentReview, Observation, RunInfo, SeenText
@@ -49,6 +48,31 @@ def test_the_checksum_rule_itself():
         changed = base[:position] + str((int(base[position]) + 1) % 10) + base[position + 1:]
         if valid_resident_id(changed, TODAY):
             pytest.fail(f"{changed} accepted")
+
+
+def iso7064_check(first17: str) -> str:
+    """The check character by the standard's own formula (not the table the code uses):
+    (12 - sum(digit * 2^(17-i) mod 11) mod 11) mod 11, 10 written X."""
+    total = sum(int(digit) * pow(2, 17 - i, 11) for i, digit in enumerate(first17))
+    value = (12 - total % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def test_every_check_character_is_accepted_where_it_is_right_and_only_there():
+    """Eleven numbers, one for each check character 0-9 and X (the sequence digits varied):
+    each valid with its own check character, invalid with any of the ten others."""
+    seen = {}
+    for sequence in range(1000):
+        first17 = f"11010519491231{sequence:03d}"
+        seen.setdefault(iso7064_check(first17), first17)
+        if len(seen) == 11:
+            break
+    assert sorted(seen) == sorted("0123456789X")
+    for check, first17 in seen.items():
+        assert valid_resident_id(first17 + check, TODAY), first17 + check
+        for other in "0123456789X":
+            if other != check:
+                assert not valid_resident_id(first17 + other, TODAY), first17 + other
 
 
 def test_luhn():
@@ -253,7 +277,7 @@ def test_a_dismissed_hit_stays_dismissed_while_the_text_is_the_same(tmp_path: Pa
 
 
 def test_fold_positions_agree_with_folding_character_by_character():
-    from nmaudit.content import _fold_char
+    from nmaudit.folding import _fold_char
     import random
 
     rng = random.Random(15)

@@ -196,3 +196,43 @@ def test_longest_gap_from_listed_posts_the_idle_stretch_and_the_past():
     assert judge(account(), observation, AS_OF, prior(longest_gap_days=40)).longest_gap_days == 40
     assert judge(account(), observed(20), AS_OF).longest_gap_days == 20  # the idle stretch itself
     assert judge(account(), observed(20, lists_newest=False), AS_OF).longest_gap_days is None
+
+
+@pytest.mark.parametrize("days", [8, 10, 14])
+def test_a_lower_bound_within_the_veto_window_proves_the_update_without_a_warning(days):
+    """A single article 8-14 days old: the account posted within two weeks (合格); whether it is
+    past 7 days is not proven (a newer post may exist), so no stale-7d either."""
+    judgement = judge(account(), observed(days, lists_newest=False), AS_OF)
+    assert judgement.verdict == "pass" and [f.code for f in judgement.findings] == []
+    assert judgement.indicators["update"].state == "pass"
+
+
+@pytest.mark.parametrize("days, verdict, codes", [(15, "review", ["update-unverified"]), (40, "review", ["update-unverified"])])
+def test_a_lower_bound_past_the_veto_window_proves_nothing(days, verdict, codes):
+    judgement = judge(account(), observed(days, lists_newest=False), AS_OF)
+    assert judgement.verdict == verdict and [f.code for f in judgement.findings] == codes
+    assert judgement.indicators["update"].state == "unconfirmed"
+
+
+def test_pinned_posts_take_no_part_in_the_longest_gap():
+    """Weibo's pinned post (60 days old) above posts 1, 2 and 3 days old: the longest gap is a
+    day, not the two months between the pinned post and the others."""
+    from nmaudit.platforms.base import note_posts
+
+    observation = observed(None, sources=[SourceRecord(kind="weibo-posts", url=FEED, evidence=["s/01.jpg"])])
+    posts = [AS_OF - timedelta(days=d) for d in (1, 2, 3)]
+    note_posts(observation, posts, FEED, True, out_of_order=[AS_OF - timedelta(days=60)])
+    judgement = judge(account(), observation, AS_OF)
+    assert judgement.longest_gap_days == 1
+    assert judgement.idle_days == 1 and observation.posts_seen == 4
+
+
+@pytest.mark.parametrize("requires, verdict", [
+    (["update", "interaction", "availability"], "pass"),
+    (["update", "interaction", "availability", "certification"], "review"),
+])
+def test_a_province_may_require_the_certification_proven(requires, verdict):
+    judgement = judge(account(policy=Policy(requires=requires)), observed(2, certification=None, signals=["blocked"]),
+                      AS_OF)
+    assert judgement.verdict == verdict
+    assert judgement.indicators["certification"].state == "unconfirmed"

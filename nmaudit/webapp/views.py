@@ -21,7 +21,7 @@ from ..models import (
     VERDICT_LABELS, AccountResult, RunResult, CONTENT_DECISION_LABELS, CONTENT_STATUS_LABELS, TEXT_KIND_LABELS,
     ContentReview,
 )
-from ..content import mask
+from ..personal import mask
 from ..output import fmt_date, fmt_minutes, summarize
 from ..review import new_review
 from ..snapshots import evidence_key
