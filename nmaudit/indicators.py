@@ -56,7 +56,23 @@ def problems(judgement: Judgement, *, states: tuple[str, ...] = ("fail", "warn",
     Falls back to the findings' labels for a run stored before indicators were judged apart."""
     if not judgement.indicators:
         return list(dict.fromkeys(FINDING_LABELS.get(f.code, f.code) for f in judgement.findings))
-    said = [problem(line) for line in lines(judgement) if line.state in states]
+    said: list[str] = []
+    unseen: dict[tuple[str, ...], list[str]] = {}  # one reason, the indicators it left unconfirmed
+    for line in lines(judgement):
+        if line.state not in states:
+            continue
+        if line.state == "unconfirmed":
+            if line.problems not in unseen:
+                unseen[line.problems] = []
+                said.append(f"\0{len(unseen) - 1}")  # where the group goes
+            unseen[line.problems].append(line.label)
+        else:
+            said.append(problem(line))
+    groups = list(unseen.items())
+    for position, part in enumerate(said):
+        if part.startswith("\0"):
+            reasons, labels = groups[int(part[1:])]
+            said[position] = f"{'、'.join(labels)}未能确认" + (f"（{'、'.join(reasons)}）" if reasons else "")
     covered = {code for result in judgement.indicators.values() for code in result.codes}
     # Findings about no indicator shown (a history finding on an indicator left out, say).
     said += [FINDING_LABELS.get(f.code, f.code) for f in judgement.findings
