@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench bench-pool soak bench-content sample screenshot clean
+.PHONY: setup browser demo test bench bench-pool soak bench-content sample screenshot mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ soak: setup
 # Content screening: a million characters against a 10,000-entry dictionary, Aho–Corasick against str.find.
 bench-content: setup
 	$(PY) -m bench.content
+
+# Mutation testing of the judging, the warning stages and the personal-information checks, in a
+# copy of the tree (.mutate/); fails when a mutant survives. Tens of minutes: not part of `make test`.
+mutate: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[mutate]'
+	$(PY) -m dev.mutate $(T)
 
 # Re-record snapshots/sample.har from the test fixtures.
 sample: setup
