@@ -27,6 +27,8 @@ GONE_MARKERS = ("用户不存在",)
 #: weibo.com's "sorry" page about the viewer: 抱歉，您的帐号存在异常，目前无法进行登录、查看。(20003).
 #: It says nothing of the audited account: blocked (访问受限).
 VIEWER_MARKERS = ("您的帐号存在异常", "您的账号存在异常", "帐号存在异常", "账号存在异常")
+#: weibo.com's throttling page ("sorry" template too): 抱歉，网络繁忙 请稍后再试.
+BUSY_MARKERS = ("网络繁忙",)
 _SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 EMPTY_MARKERS = ("这里还没有内容",)
@@ -59,6 +61,8 @@ def classify(fetched: Fetched) -> Outcome:
             return Outcome("blocked", "遇到微博访客验证页（Sina Visitor System）")
         # Only what the page says to a reader counts: scripts and styles may carry any words.
         said = " ".join(_TAGS.sub(" ", _SCRIPTS.sub(" ", text)).split())
+        if any(marker in said for marker in BUSY_MARKERS):
+            return Outcome("blocked", "微博提示“网络繁忙，请稍后再试”（限制访问频率）")
         if any(marker in said for marker in VIEWER_MARKERS):
             return Outcome("blocked", f"微博提示访问者的登录账号异常，无法查看（与被检查账号无关）：{said[:80]}")
         if any(marker in said for marker in GONE_MARKERS):
