@@ -81,7 +81,8 @@ def test_the_busy_page_is_blocked_and_the_viewer_page_too():
     busy = next(e for e in entries("weibo") if "busy" in e["file"])
     assert weibo.classify(answer("weibo", busy)).kind == "blocked"
     viewer = answer("weibo", busy)
-    viewer.body = viewer.body.replace("抱歉，网络繁忙".encode(), "抱歉，您的帐号存在异常，目前无法进行登录、查看。(20003)".encode())
+    viewer.body = viewer.body.replace("抱歉，网络繁忙".encode("gbk"), "抱歉，您的帐号存在异常，目前无法进行登录、查看。(20003)".encode("gbk"))
+    assert viewer.body != answer("weibo", busy).body
     outcome = weibo.classify(viewer)
     assert outcome.kind == "blocked" and "与被检查账号无关" in outcome.message
 

@@ -177,6 +177,11 @@ def decode_html(fetched: Fetched) -> str:
     meta = _META_CHARSET.search(fetched.body[:4096])
     charset = header.group(1) if header else meta.group(1).decode("ascii") if meta else "gb18030"
     try:
-        return fetched.body.decode(charset, errors="replace")
+        return fetched.body.decode(charset)
     except LookupError:  # a charset Python does not know
         return fetched.body.decode("gb18030", errors="replace")
+    except UnicodeDecodeError:  # declared wrongly (weibo.com's GBK "sorry" pages say utf-8)
+        try:
+            return fetched.body.decode("gb18030")
+        except UnicodeDecodeError:
+            return fetched.body.decode(charset, errors="replace")

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 from ..browser import Fetched
 from ..dates import parse_post_time
 from ..models import Account, Observation
-from .base import Fetch, network_problem, note_posts, page_title, record_source
+from .base import Fetch, decode_html, network_problem, note_posts, page_title, record_source
 from .weibo_resolve import (  # noqa: F401 (uid_from_url and WEIBO_HOSTS are part of this module's API)
     API, RATE_LIMIT_STATUSES, WALL_HOSTS, WEIBO_HOSTS, Resolver, account_leads, uid_from_url,
 )
@@ -56,7 +56,7 @@ def classify(fetched: Fetched) -> Outcome:
             return Outcome("blocked", f"被引导至登录或访客验证页面：{fetched.final_url}")
     document = fetched.json()
     if not isinstance(document, dict):
-        text = fetched.text
+        text = decode_html(fetched)  # weibo.com's "sorry" pages come in GBK
         if "Sina Visitor System" in page_title(fetched):
             return Outcome("blocked", "遇到微博访客验证页（Sina Visitor System）")
         # Only what the page says to a reader counts: scripts and styles may carry any words.
