@@ -75,6 +75,26 @@ def test_every_check_character_is_accepted_where_it_is_right_and_only_there():
                 assert not valid_resident_id(first17 + other, TODAY), first17 + other
 
 
+def test_every_weight_counts():
+    """A number without a 0 among its first 17 digits: any change to one weight of the checksum
+    moves the sum by that digit (1-9, never a multiple of 11), so the check character no longer
+    holds."""
+    for first17 in ("44252619891228123", "53312819771119987"):
+        assert "0" not in first17
+        assert valid_resident_id(first17 + iso7064_check(first17), TODAY)
+
+
+PROVINCES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+             61, 62, 63, 64, 65, 71, 81, 82, 83)
+
+
+@pytest.mark.parametrize("province", range(10, 100))
+def test_only_real_province_codes(province):
+    """GB/T 2260's province-level codes (and 71, 81-83 for the residence permits), and no other."""
+    first17 = f"{province}252619891228123"
+    assert valid_resident_id(first17 + iso7064_check(first17), TODAY) is (province in PROVINCES)
+
+
 def test_luhn():
     assert luhn("6222020200112233446") and not luhn("6222020200112233445")
     assert luhn("4111111111111111")
