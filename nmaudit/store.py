@@ -426,7 +426,8 @@ class Store:
         ))
         codes: dict[str, list[str]] = {}
         for row in self.db["findings"].rows_where("account_id = ?", [account_id], order_by="id"):
-            codes.setdefault(row["run_id"], []).append(row["code"])
+            if not row.get("note"):  # a source that did not matter is no problem of the account
+                codes.setdefault(row["run_id"], []).append(row["code"])
         for row in rows:
             row["findings"] = codes.get(row["run_id"], [])
             row["lists_newest"] = bool(row["lists_newest"])
@@ -440,7 +441,7 @@ class Store:
                 [item] = self.load_run(row["run_id"], only=account_id).results
                 row["verdict"] = item.judgement.verdict
                 row["idle_days"] = item.judgement.idle_days
-                row["findings"] = [f.code for f in item.judgement.findings]
+                row["findings"] = [f.code for f in item.judgement.findings if not f.note]
         return sorted(rows, key=lambda row: order[row["run_id"]])
 
     def list_runs(self) -> list[dict[str, Any]]:
