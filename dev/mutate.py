@@ -28,7 +28,7 @@ WORK = ROOT / ".mutate"
 TARGETS: dict[str, list[str]] = {
     "nmaudit/rules.py": ["tests/test_rules.py", "tests/test_review.py", "tests/test_output.py"],
     "nmaudit/alerts.py": ["tests/test_alerts.py"],
-    "nmaudit/personal.py": ["tests/test_content.py", "tests/test_hostile_text.py"],
+    "nmaudit/personal.py": ["tests/test_personal.py"],
 }
 
 

@@ -23,8 +23,7 @@ __all__ = ["RECHECK_LABELS", "RecheckItem", "compare_runs", "rejudge", "verify_r
 
 def _problem_codes(result: AccountResult) -> list[str]:
     """The findings that made the verdict: vetoes for a failure, review findings for 待复核."""
-    wanted = {"fail": "veto", "review": "review"}.get(result.judgement.verdict)
-    return [f.code for f in result.judgement.findings if f.severity == wanted]
+    return [f.code for f in result.judgement.blocking()]
 
 
 def recheck_status(before: AccountResult, after: Optional[AccountResult]) -> str:
