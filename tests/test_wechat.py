@@ -312,9 +312,11 @@ def test_a_blocked_article_beside_an_album_that_proves_the_update_is_a_note(audi
     item = result(audited, "album-and-blocked-article")
     assert item.judgement.verdict == "pass", codes(item)
     [finding] = item.judgement.findings
-    assert finding.code == "blocked" and finding.note and "文章页面提示“环境异常”" in finding.message
-    assert finding.evidence, "a note keeps its evidence"
-    assert item.judgement.indicators["update"].state == "pass"
+    assert finding.code == "blocked" and "文章页面提示“环境异常”" in finding.message and finding.evidence
+    assert item.judgement.indicators["update"].state == "pass" and item.judgement.blocking() == []
+    # Only the 认证主体 (shown by no other page here, and not required) is left to it.
+    unconfirmed = [k for k, r in item.judgement.indicators.items() if r.state == "unconfirmed"]
+    assert unconfirmed == ["certification"]
     assert "blocked" in [outcome for _, outcome in kinds(item)]
 
 
@@ -440,16 +442,17 @@ def test_a_same_named_result_without_certification_is_not_taken_for_the_account(
     assert item.observation.certification is None
     # Not the account: so Sogou found nothing; the filed article (2 days old) still proves the
     # update and the name, so the account is 合格 and Sogou's miss a note; the 认证主体 is unconfirmed.
-    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"]
-    assert item.judgement.findings[0].note
+    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"] and item.judgement.blocking() == []
     assert item.judgement.indicators["certification"].state == "unconfirmed"
+    assert item.judgement.indicators["update"].state == item.judgement.indicators["name"].state == "pass"
     assert "搜索结果：金台发布（微信号 baojifabu，未认证）" in item.judgement.findings[0].message
 
 
 def test_sogou_without_the_filed_account_is_review_with_the_candidates(audited):
     item = result(audited, "sogou-not-found")
     # The filed article proves the update and the name: Sogou's miss is a note with its evidence.
-    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"] and item.judgement.findings[0].note
+    assert item.judgement.verdict == "pass" and codes(item) == ["not-found"] and item.judgement.blocking() == []
+    assert item.judgement.indicators["certification"].reasons == [item.judgement.findings[0].message]
     message = item.judgement.findings[0].message
     assert message.startswith("搜狗微信搜索“岐山发布”未找到报备的公众号（按名称“岐山发布”与认证主体")
     assert f"搜索结果：岐山发布厅（微信号 baojifabu，认证：{SUBJECT}）；岐山县融媒体（" in message
