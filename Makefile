@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench bench-pool soak bench-content sample screenshot mutate clean
+.PHONY: setup browser demo test bench bench-pool bench-city soak bench-content sample screenshot mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench-pool: setup
 # when the last quarter's median is more than 15% above the second quarter's.
 soak: setup
 	$(PY) -m bench.run --soak --accounts $(or $(N),5000) $(if $(EXE),--executable $(EXE))
+# A city's night: the 125-account city export audited offline against emulated platforms that wall,
+# rate-limit and mislead as the real ones do, every verdict against the truth (docs/city-bench.md).
+# Sogou's pace is scaled by SCALE (default 0.1), the emulated Sogou's patience with it; QUICK=1: fewer accounts.
+bench-city: setup
+	$(PY) -m bench.city $(if $(SCALE),--scale $(SCALE)) $(if $(QUICK),--quick)
+
 # Content screening: a million characters against a 10,000-entry dictionary, Aho–Corasick against str.find.
 bench-content: setup
 	$(PY) -m bench.content

@@ -5,11 +5,16 @@ account in `.album__author-name`; the custom homepage is a shell whose list come
 (`action=appmsg_list`) answering `appmsg_list[]`; article pages carry their facts in script
 variables (`var ct`, `window.ct`, `var createTime`, `oriCreateTime`, `var nickname`) and fill
 `#publish_time` by script; walls and gone pages are WeUI message pages without `#js_content`.
+
+Sogou walls a client off by count (`sogou_wall_after` searches answered) or by pace
+(`sogou_patience`): a search sooner than that after the previous one meets the antispider
+page, and so does every search for `sogou_wall_for` seconds after it.
 """
 
 from __future__ import annotations
 
 import html
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional, Union
@@ -313,6 +318,14 @@ class WechatSite:
         self.sogou: dict[str, Reply] = {}
         self.sogou_wall_after: Optional[int] = None  # searches Sogou answers before its antispider wall
         self.sogou_searches = 0
+        #: Sogou's pace (seconds): a search that arrives sooner than this after the previous one
+        #: is walled, and so is every search for `sogou_wall_for` seconds after it. None: no pace.
+        self.sogou_patience: Optional[float] = None
+        self.sogou_wall_for = 600.0
+        self.sogou_walled = 0  # searches answered by the wall
+        self._sogou_last: Optional[float] = None
+        self._sogou_walled_until = float("-inf")
+        self._sogou_lock = threading.Lock()
         emulator.add("https://mp.weixin.qq.com/s",
                      lambda r: self.articles.get(r.query.get("sn", ""), UNKNOWN_LINK))
         emulator.add("https://mp.weixin.qq.com/mp/appmsgalbum",
@@ -358,9 +371,17 @@ class WechatSite:
     def _sogou(self, request: Request) -> Reply:
         """Known queries answer their results, unknown ones Sogou's "nothing found"; past
         `sogou_wall_after` searches every answer is the antispider wall, as Sogou does."""
-        self.sogou_searches += 1
         query = request.query.get("query", "")
-        if self.sogou_wall_after is not None and self.sogou_searches > self.sogou_wall_after:
+        with self._sogou_lock:
+            self.sogou_searches += 1
+            walled = self.sogou_wall_after is not None and self.sogou_searches > self.sogou_wall_after
+            if self.sogou_patience is not None:
+                if self._sogou_last is not None and request.at - self._sogou_last < self.sogou_patience:
+                    self._sogou_walled_until = request.at + self.sogou_wall_for
+                self._sogou_last = request.at
+                walled = walled or request.at < self._sogou_walled_until
+            self.sogou_walled += walled
+        if walled:
             return sogou_wall(query)
         return self.sogou.get(query) or html_reply(sogou_page(query, []))
 

@@ -14,6 +14,7 @@ and the header card are written after what those sources read, not copied from a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Optional, Union
@@ -267,6 +268,12 @@ class WeiboSite:
         self.accounts: dict[str, WeiboAccount] = {}
         self.searches: dict[str, Union[list[SearchUser], Reply]] = {}
         self._status_index: dict[str, int] = {}
+        #: Weibo's pace (seconds): an API call sooner than this after the previous one is
+        #: answered 418, as m.weibo.cn answers a client that asks too fast. None: no pace.
+        self.patience: Optional[float] = None
+        self.rate_limited = 0  # calls answered 418 for their pace
+        self._last_call: Optional[float] = None
+        self._pace_lock = threading.Lock()
         emulator.add(API_PATH, self.answer)
         emulator.add("https://passport.weibo.com/visitor/visitor", html_reply(VISITOR_PAGE))
         emulator.add("https://passport.weibo.com/sso/signin", html_reply(LOGIN_PAGE))
@@ -295,7 +302,19 @@ class WeiboSite:
         """What the user search lists for `query`, in order (or a Reply: a wall, an error)."""
         self.searches[query] = users
 
+    def too_fast(self, request: Request) -> bool:
+        """Whether the call came sooner than `patience` after the previous one (418 then)."""
+        if self.patience is None:
+            return False
+        with self._pace_lock:
+            early = self._last_call is not None and request.at - self._last_call < self.patience
+            self._last_call = request.at
+            self.rate_limited += early
+        return early
+
     def answer(self, request: Request) -> Reply:
+        if self.too_fast(request):
+            return Reply(status=418, body="<html><body>请求过于频繁</body></html>")
         if request.query.get("containerid", "").startswith("100103type=3&q="):
             query = request.query["containerid"].removeprefix("100103type=3&q=")
             found = self.searches.get(query)
