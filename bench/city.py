@@ -313,8 +313,10 @@ class Figures:
 
 
 def review_codes(item: AccountResult) -> list[str]:
-    """The finding codes that make an account 待复核, in order, once each."""
-    found = [f.code for f in item.judgement.findings if (f.severity or SEVERITIES.get(f.code)) == "review"]
+    """The finding codes that make an account 待复核, in order, once each (not those the judging
+    kept only as notes: a source that could not see where another proved its indicators)."""
+    found = [f.code for f in item.judgement.findings
+             if (f.severity or SEVERITIES.get(f.code)) == "review" and not getattr(f, "note", False)]
     return list(dict.fromkeys(found)) or ["（无）"]
 
 
