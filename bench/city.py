@@ -73,6 +73,8 @@ WEIBO_PATIENCE = 0.4
 #: Douyin's user search answers this many searches, then only its 验证码中间页.
 DOUYIN_ANSWERS = 2
 DECOY_SUBJECT = "某文化传媒有限公司"
+#: Accounts listed by name at most, of those a browser could decide and the night did not.
+SHOWN = 20
 
 #: Platform groups as the table shows them, in order.
 GROUPS = ("微信", "微博", "客户端", "抖音", "头条")
@@ -320,7 +322,7 @@ def review_codes(item: AccountResult) -> list[str]:
     return list(dict.fromkeys(found)) or ["（无）"]
 
 
-def audit(rows: list[Row], scale: float, sogou_pace: float, folder: Path, concurrency: int) -> tuple[list, Night, float, dict]:
+def audit(rows: list[Row], scale: float, sogou_pace: float, pace: float, folder: Path, concurrency: int) -> tuple[list, Night, float, dict]:
     """Import the export, audit it against the emulated night; the results in row order."""
     export = folder / "export.xlsx"
     write_xlsx(export)
@@ -337,7 +339,7 @@ def audit(rows: list[Row], scale: float, sogou_pace: float, folder: Path, concur
         night = build_night(emulator, rows, scale)
         options = AuditOptions(
             db=str(folder / "nmaudit.db"), snapshots=str(folder / "snapshots"), as_of=AS_OF, concurrency=concurrency,
-            browser=BrowserOptions(browser_args=emulator.browser_args, host_pace={SOGOU_HOST: sogou_pace * scale}))
+            browser=BrowserOptions(browser_args=emulator.browser_args, pace=pace, host_pace={SOGOU_HOST: sogou_pace * scale}))
         started = time.monotonic()
         result = asyncio.run(audit_accounts(registry, accounts, options, Store(options.db)))
         seconds = time.monotonic() - started
@@ -368,13 +370,15 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="multiplies Sogou's pace and the emulated Sogou's patience and wall (default 0.1)")
     parser.add_argument("--sogou-pace", type=float, default=SOGOU_PACE,
                         help=f"nmaudit's Sogou pace before scaling (default {SOGOU_PACE:g} s, the project's)")
+    parser.add_argument("--pace", type=float, default=BrowserOptions.pace,
+                        help=f"nmaudit's pace for every other host (default {BrowserOptions.pace:g} s, the project's)")
     parser.add_argument("--quick", action="store_true", help="a reduced night (the accounts with a state of their own)")
     parser.add_argument("--concurrency", type=int, default=AuditOptions.concurrency)
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     args = parser.parse_args(argv)
     rows = quick_rows() if args.quick else list(RUNNING)
     with TemporaryDirectory(prefix="nmaudit-city-") as folder:
-        items, night, seconds, counts = audit(rows, args.scale, args.sogou_pace, Path(folder), args.concurrency)
+        items, night, seconds, counts = audit(rows, args.scale, args.sogou_pace, args.pace, Path(folder), args.concurrency)
     figures = {name: Figures() for name in GROUPS}
     total = Figures()
     wrong, undecided = [], []
@@ -393,7 +397,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     scaled = args.scale != 1
     print(f"城市夜检基准：{len(rows)} 个账号（{'精简' if args.quick else '完整'}），检查时间 {AS_OF:%Y-%m-%d %H:%M}，"
           f"并发 {args.concurrency}")
-    print(f"节奏：微博等平台 0.5 秒（默认）；搜狗 {args.sogou_pace * args.scale:g} 秒"
+    print(f"节奏：微博等平台 {args.pace:g} 秒{'（默认）' if args.pace == BrowserOptions.pace else ''}；搜狗 {args.sogou_pace * args.scale:g} 秒"
           + (f"（{'默认 ' if args.sogou_pace == SOGOU_PACE else ''}{args.sogou_pace:g} 秒 × {args.scale:g}；模拟搜狗的容忍间隔与封禁时长同比缩放："
              f"{SOGOU_PATIENCE * args.scale:g} 秒、{SOGOU_WALL_FOR * args.scale:g} 秒，"
              f"对应真实的 {SOGOU_PATIENCE:g} 秒、{SOGOU_WALL_FOR:g} 秒）" if scaled else "")
@@ -405,7 +409,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         print("\n".join(wrong))
     if undecided:
         print("浏览器可判定而未判定（待复核）：")
-        print("\n".join(undecided))
+        print("\n".join(undecided[:SHOWN]))
+        if len(undecided) > SHOWN:
+            print(f"  ……另有 {len(undecided) - SHOWN} 个")
     print()
     print("\n".join(table({**figures, "合计": total})))
     print()

@@ -117,8 +117,9 @@ def test_a_reduced_night_has_no_false_fail_and_a_table_of_the_right_shape(tmp_pa
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_client_searching_faster_than_sogous_pace_is_walled_and_nothing_is_misjudged(tmp_path):
-    lines, figures = bench_city(tmp_path, "--sogou-pace", "4")  # 4 s a search where Sogou wants 10
+def test_a_client_faster_than_the_sites_pace_is_walled_and_refused_and_nothing_is_misjudged(tmp_path):
+    # Sogou every 4 s where Sogou wants 10; every other host every 0.1 s where Weibo wants 0.4.
+    lines, figures = bench_city(tmp_path, "--sogou-pace", "4", "--pace", "0.1")
     check_shape(lines, figures)
-    assert figures["counts"]["sogou_walled"] >= 1
+    assert figures["counts"]["sogou_walled"] >= 1 and figures["counts"]["weibo_418"] >= 1
     assert figures["platforms"]["微信"]["reasons"].get("blocked", 0) >= 1
