@@ -240,9 +240,10 @@ def toutiao_truth(position: int) -> Truth:
     return Truth("pass", decidable=False, note=note)
 
 
-def build_night(emulator: Emulator, rows: list[Row], scale: float) -> Night:
+def build_night(emulator: Emulator, rows: list[Row], scale: float, sogou_budget: Optional[int] = None) -> Night:
     wechat, weibo, apps, douyin = WechatSite(emulator), WeiboSite(emulator), AppSite(emulator), DouyinSite(emulator)
     wechat.sogou_patience, wechat.sogou_wall_for = SOGOU_PATIENCE * scale, SOGOU_WALL_FOR * scale
+    wechat.sogou_wall_after = sogou_budget
     weibo.patience = WEIBO_PATIENCE
     douyin.search_wall_after = DOUYIN_ANSWERS
     serve_apps(apps)
@@ -322,7 +323,8 @@ def review_codes(item: AccountResult) -> list[str]:
     return list(dict.fromkeys(found)) or ["（无）"]
 
 
-def audit(rows: list[Row], scale: float, sogou_pace: float, pace: float, folder: Path, concurrency: int) -> tuple[list, Night, float, dict]:
+def audit(rows: list[Row], scale: float, sogou_pace: float, pace: float, folder: Path, concurrency: int,
+          sogou_budget: Optional[int] = None) -> tuple[list, Night, float, dict]:
     """Import the export, audit it against the emulated night; the results in row order."""
     export = folder / "export.xlsx"
     write_xlsx(export)
@@ -336,7 +338,7 @@ def audit(rows: list[Row], scale: float, sogou_pace: float, pace: float, folder:
         raise SystemExit(f"the import gave {len(registry.accounts)} accounts, not {len(RUNNING)}")
     accounts = [imported[id(row)] for row in rows]
     with Emulator() as emulator:
-        night = build_night(emulator, rows, scale)
+        night = build_night(emulator, rows, scale, sogou_budget)
         options = AuditOptions(
             db=str(folder / "nmaudit.db"), snapshots=str(folder / "snapshots"), as_of=AS_OF, concurrency=concurrency,
             browser=BrowserOptions(browser_args=emulator.browser_args, pace=pace, host_pace={SOGOU_HOST: sogou_pace * scale}))
@@ -372,13 +374,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help=f"nmaudit's Sogou pace before scaling (default {SOGOU_PACE:g} s, the project's)")
     parser.add_argument("--pace", type=float, default=BrowserOptions.pace,
                         help=f"nmaudit's pace for every other host (default {BrowserOptions.pace:g} s, the project's)")
+    parser.add_argument("--sogou-wall-after", type=int, metavar="N", default=None,
+                        help="Sogou also walls the client off after N searches, whatever the pace (its budget for one address)")
     parser.add_argument("--quick", action="store_true", help="a reduced night (the accounts with a state of their own)")
     parser.add_argument("--concurrency", type=int, default=AuditOptions.concurrency)
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     args = parser.parse_args(argv)
     rows = quick_rows() if args.quick else list(RUNNING)
     with TemporaryDirectory(prefix="nmaudit-city-") as folder:
-        items, night, seconds, counts = audit(rows, args.scale, args.sogou_pace, args.pace, Path(folder), args.concurrency)
+        items, night, seconds, counts = audit(rows, args.scale, args.sogou_pace, args.pace, Path(folder), args.concurrency,
+                                              args.sogou_wall_after)
     figures = {name: Figures() for name in GROUPS}
     total = Figures()
     wrong, undecided = [], []
@@ -389,8 +394,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         line = (f"  {group(row)} {row.name}（{row.how}）：机器 {VERDICT_LABELS[verdict]}"
                 f"{' ' + '、'.join(review_codes(item)) if verdict == 'review' else ''}；"
                 f"实际 {VERDICT_LABELS[truth.verdict]}{' ' + truth.why if truth.why else ''}")
+        missed = [code for code in truth.warnings if code not in {f.code for f in item.judgement.findings}]
         if verdict != "review" and verdict != truth.verdict:
             wrong.append(line)
+        elif verdict != "review" and missed:
+            wrong.append(f"{line}；未报警告 {'、'.join(missed)}")
         elif verdict == "review" and truth.decidable:
             undecided.append(line)
     figures = {name: f for name, f in figures.items() if f.accounts}
@@ -401,7 +409,8 @@ def main(argv: Optional[list[str]] = None) -> int:
           + (f"（{'默认 ' if args.sogou_pace == SOGOU_PACE else ''}{args.sogou_pace:g} 秒 × {args.scale:g}；模拟搜狗的容忍间隔与封禁时长同比缩放："
              f"{SOGOU_PATIENCE * args.scale:g} 秒、{SOGOU_WALL_FOR * args.scale:g} 秒，"
              f"对应真实的 {SOGOU_PATIENCE:g} 秒、{SOGOU_WALL_FOR:g} 秒）" if scaled else "")
-          + f"；模拟微博对间隔不足 {WEIBO_PATIENCE:g} 秒的请求答 418")
+          + f"；模拟微博对间隔不足 {WEIBO_PATIENCE:g} 秒的请求答 418"
+          + (f"；模拟搜狗答满 {args.sogou_wall_after} 次搜索后封禁" if args.sogou_wall_after is not None else ""))
     print(f"模拟平台：搜狗搜索 {counts['sogou_searches']} 次（其中被反爬页拦下 {counts['sogou_walled']} 次），"
           f"微博答 418 {counts['weibo_418']} 次，抖音用户搜索 {counts['douyin_searches']} 次（第 {DOUYIN_ANSWERS} 次后出验证码）")
     if wrong:
