@@ -112,7 +112,7 @@ class Truth:
 class Night:
     """The emulated platforms of one night, and each row's truth."""
 
-    truths: list[Truth]  # one per row, in the export's order
+    truths: list[Truth]  # one per audited row, in order
     wechat: WechatSite
     weibo: WeiboSite
     douyin: DouyinSite
@@ -413,6 +413,10 @@ def main(argv: Optional[list[str]] = None) -> int:
           + (f"；模拟搜狗答满 {args.sogou_wall_after} 次搜索后封禁" if args.sogou_wall_after is not None else ""))
     print(f"模拟平台：搜狗搜索 {counts['sogou_searches']} 次（其中被反爬页拦下 {counts['sogou_walled']} 次），"
           f"微博答 418 {counts['weibo_418']} 次，抖音用户搜索 {counts['douyin_searches']} 次（第 {DOUYIN_ANSWERS} 次后出验证码）")
+    beyond = Counter(truth.note for truth in night.truths if not truth.decidable)
+    if beyond:
+        print(f"浏览器无法判定的 {sum(beyond.values())} 个：")
+        print("\n".join(f"  {n} 个：{note}" for note, n in beyond.most_common()))
     if wrong:
         print("判定与实际不符：")
         print("\n".join(wrong))
