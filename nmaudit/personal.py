@@ -41,7 +41,7 @@ def valid_resident_id(number: str, today: date) -> bool:
     born = id_birth_date(number)
     if born is None or not date(1900, 1, 1) <= born <= today:
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS))  # the first 17
     return _ID_CHECK[total % 11] == number[17]
 
 

@@ -4,7 +4,7 @@ what `make mutate` runs against the module: every mutant of it must fail one of 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -116,3 +116,71 @@ def test_a_bank_card_needs_a_card_prefix_and_luhn():
     assert rules("卡号 4111111111111111") == [("bank-card", "4111111111111111")]
 
 
+
+
+def with_check(first17: str) -> str:
+    return first17 + iso7064_check(first17)
+
+
+@pytest.mark.parametrize("born, valid", [
+    ("19000101", True),  # the first day counted
+    ("18991231", False),
+    (f"{TODAY:%Y%m%d}", True),  # born on the check day: still a real date of birth
+    (f"{TODAY + timedelta(days=1):%Y%m%d}", False),
+    ("19900210", True),  # day 10: both digits of the day count
+    ("19900229", False),  # no 29 February in 1990
+    ("19901131", False),
+    ("19921231", True),
+])
+def test_birth_dates_from_1900_to_the_check_day(born, valid):
+    assert valid_resident_id(with_check(f"440526{born}123"), TODAY) is valid
+
+
+@pytest.mark.parametrize("number", [
+    with_check("44052619900210123") + "1",  # 19 characters
+    with_check("44052619900210123")[:-2] + with_check("44052619900210123")[-1],  # 17 characters
+    "4405261990021a1234",  # a letter among the first 17
+])
+def test_only_eighteen_characters_seventeen_of_them_digits(number):
+    assert valid_resident_id(number, TODAY) is False
+
+
+def reference_luhn(digits: str) -> bool:
+    """Luhn by its definition: every second digit from the right doubled, the digits of the
+    products summed with the others; valid when the sum ends in 0."""
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += sum(int(d) for d in str(value))
+    return total % 10 == 0
+
+
+def test_luhn_agrees_with_its_definition_on_every_number_to_five_digits():
+    for number in range(100000):
+        digits = f"{number:05d}"
+        assert luhn(digits) is reference_luhn(digits), digits
+
+
+def card_number(prefix: str, body: str) -> str:
+    """`prefix` + `body` + the Luhn digit that makes it valid."""
+    return next(candidate for d in "0123456789" if reference_luhn(candidate := prefix + body + d))
+
+
+def test_an_eighteen_digit_number_that_reads_as_an_id_is_not_taken_for_a_card():
+    """Gansu's province code is also UnionPay's prefix: an 18-digit number with a real birth date
+    where an ID number has one is no bank card (its ID checksum may be wrong: it is a typo'd ID,
+    or nothing); the same digits with an impossible date may be a card."""
+    like_id = card_number("62", "052619900210123")
+    assert len(like_id) == 18 and reference_luhn(like_id)
+    assert [rule for rule, _ in rules(f"号码 {like_id} 。")] in ([], ["id-card"])
+    not_a_date = card_number("62", "052619901310123")  # month 13
+    assert [rule for rule, _ in rules(f"号码 {not_a_date} 。")] == ["bank-card"]
+
+
+def test_an_id_number_ending_in_x_looks_like_one():
+    from nmaudit.personal import looks_like_resident_id
+
+    assert looks_like_resident_id("44052619900210123X")
+    assert not looks_like_resident_id("440526199002101234X")  # 19 characters
+    assert not looks_like_resident_id("440526199013101234")  # month 13
+    assert not looks_like_resident_id("100526199002101234")  # no province 10
