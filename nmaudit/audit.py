@@ -281,6 +281,10 @@ def carried(last: LastCheck, run: RunInfo) -> tuple[Observation, Judgement]:
     judgement, marked with the run and time that proved it (上次核验)."""
     judgement = last.judgement.model_copy(update={
         "as_of": run.as_of, "carried_from": last.checked_in, "carried_as_of": last.checked_at})
+    if judgement.verdict == "fail":
+        # The run shows it 不合格 (as last proved): one more failed run in a row, as a daily
+        # audit would count it, so a 连续不合格 warning is not raised later for checking less.
+        judgement.consecutive_failures += 1
     return last.observation.model_copy(update={"deferred": []}), judgement
 
 

@@ -123,8 +123,14 @@ class NightPlan:
 HORIZON = 14
 
 
+#: Which goes first when a night cannot hold everything: a line crossed tonight would make a
+#: warning or failure late; an identity check a day late stays within what the policy shows
+#: (名称、认证 checked every N days); a 待复核 or 不合格 account waits for the budget.
+URGENCY = {"update": 0, "new": 1, "filed": 1, "identity": 2, "review": 3, "fail": 3}
+
+
 def _rank(item: DueCheck) -> tuple:
-    return (0 if item.hard else 2, item.deadline, item.last_checked or date.min, item.account.id)
+    return (URGENCY[item.reason], item.deadline, item.last_checked or date.min, item.account.id)
 
 
 def plan_night(checks: Iterable[DueCheck], night: date, budgets: dict[str, int],
