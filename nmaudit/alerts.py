@@ -5,7 +5,10 @@ Stages rise with idle days proved by a source that lists the newest posts: 蓝 /
 the idle days exceed the policy's lines (default 7 / 10 / 12), 不合格 when the verdict is
 不合格 (idle beyond fail_idle_days, or any other veto). A source that shows only some posts
 gives a lower bound: it may prove activity, never idleness, so it never raises a stage; its
-days left are worded "至少". 待复核 accounts say what could not be seen.
+days left are worded "至少". Past a stage's line it raises a possible warning (疑似, alert
+maybe-<stage>), worded "如已更新请忽略；距2周期限至多还剩N天", never 不合格. 待复核 accounts say
+what could not be seen. An account an `audit --due` run carried over says the date of the
+check that proved its state (上次核验).
 """
 
 from __future__ import annotations

@@ -589,6 +589,8 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
         label = VERDICT_LABELS[row["verdict"]]
         if row["machine_verdict"] != row["verdict"]:
             label += f"（原{VERDICT_LABELS[row['machine_verdict']]}）"
+        if row.get("carried_from"):
+            label += f"（上次核验 {fmt_date(datetime.fromisoformat(row['carried_as_of']))}）"
         verdict = Text(label, style=VERDICT_STYLES[row["verdict"]])
         table.add_row(
             Text(visible(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else ""))),

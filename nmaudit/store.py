@@ -488,8 +488,8 @@ class Store:
         order = {row["id"]: position for position, row in enumerate(self._ordered_runs())}
         rows = list(self.db.query(
             """select j.run_id, r.as_of, r.recheck_of, j.verdict, j.idle_days, j.consecutive_failures,
-                      j.longest_gap_days, o.name, o.certification, o.newest_post_at, o.newest_post_source,
-                      o.lists_newest
+                      j.longest_gap_days, j.carried_from, j.carried_as_of, o.name, o.certification,
+                      o.newest_post_at, o.newest_post_source, o.lists_newest
                from judgements j join runs r on r.id = j.run_id
                join observations o on o.run_id = j.run_id and o.account_id = j.account_id
                where j.account_id = ?""",
