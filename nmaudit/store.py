@@ -282,7 +282,7 @@ class Store:
         for row in self.db.query(
             """select j.run_id, j.account_id, r.as_of as run_as_of, r.started_at, j.as_of, j.verdict, j.idle_days,
                       j.consecutive_failures, j.longest_gap_days, j.prior_run, j.carried_from, j.carried_as_of,
-                      o.data
+                      j.indicators, o.data
                from judgements j join runs r on r.id = j.run_id
                join observations o on o.run_id = j.run_id and o.account_id = j.account_id
                where j.run_id != ?""",
@@ -306,7 +306,8 @@ class Store:
                 as_of=row["as_of"], verdict=row["verdict"], idle_days=row["idle_days"],
                 findings=findings.get((row["run_id"], account_id), []),
                 consecutive_failures=row["consecutive_failures"] or 0, longest_gap_days=row["longest_gap_days"],
-                prior_run=row["prior_run"], carried_from=row["carried_from"], carried_as_of=row["carried_as_of"])
+                prior_run=row["prior_run"], carried_from=row["carried_from"], carried_as_of=row["carried_as_of"],
+                indicators=json.loads(row["indicators"] or "{}"))
             checks[account_id] = LastCheck(run_id=row["run_id"], observation=Observation.model_validate_json(row["data"]),
                                            judgement=judgement)
         # The account as filed when it was last checked: a filing changed since is due at once.
