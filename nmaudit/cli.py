@@ -211,9 +211,9 @@ def audit_options(command):
                    "veto line reached, the identity check due, 待复核/不合格/new); the others keep their last "
                    "check's state in this run, shown with its date (上次核验).")
 @click.option("--budget", "budgets", multiple=True, metavar="HOST=N",
-              help="With --due: at most N requests to HOST per egress (each browser endpoint, else this machine) "
-                   "this night (repeatable; sogou names Sogou WeChat search). What is due beyond it waits, most "
-                   "urgent first; a crowded night ahead is partly checked earlier.")
+              help="With --due: at most N accounts that ask HOST (a Sogou search each) per egress (each browser "
+                   "endpoint, else this machine) this night (repeatable; sogou names Sogou WeChat search). What is "
+                   "due beyond it waits, most urgent first; a crowded night ahead is partly checked earlier.")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)

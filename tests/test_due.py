@@ -175,3 +175,18 @@ def test_the_lower_bound_warning_is_worded_as_possible_and_carried_with_its_date
         assert nights[number]["accounts"]["sogou"]["verdict"] == "pass"
     # The carried idle account's warning says when it was proved only when it was carried.
     assert "【不合格】渭滨发布（微博）：已32天未更新" in third
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--budget", "sogou=300"], "--budget applies to --due runs"),
+    (["--due", "--budget", "sogou"], "'sogou': expected HOST=N (e.g. sogou=300)"),
+    (["--due", "--budget", "sogou=0"], "expected a whole number of requests >= 1"),
+    (["--due", "--resume"], "--resume continues a stored run as it was started"),
+])
+def test_budget_and_due_usage_errors_exit_2_and_touch_nothing(tmp_path, args, message):
+    (tmp_path / "accounts.yaml").write_text(REGISTRY, encoding="utf-8")
+    registry = [] if "--resume" in args else ["accounts.yaml"]
+    done = nmaudit("audit", *registry, *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert not (tmp_path / "nmaudit.db").exists()

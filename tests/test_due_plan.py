@@ -141,3 +141,33 @@ def test_the_province_simulation_small():
     assert figures.over_budget > 0  # the budget bound: 待复核/不合格 rechecks waited
     assert figures.per_account_day(figures.requests_due) <= figures.per_account_day(figures.requests_full) / 5, lines
     assert ok, lines
+
+
+def test_the_identity_interval_is_set_in_the_registry(tmp_path):
+    from nmaudit.errors import RegistryError
+    from nmaudit.registry import load_registry
+
+    text = """version: 1
+policy:
+  identity_check_days: 3
+accounts:
+  - id: a
+    name: 平安宝鸡
+    platform: weibo
+    owner: 宝鸡市公安局
+    urls: [https://weibo.com/u/3400000001]
+    policy: {identity_check_days: 5}
+  - id: b
+    name: 宝鸡发布
+    platform: weibo
+    owner: 宝鸡市公安局
+    urls: [https://weibo.com/u/3400000002]
+"""
+    path = tmp_path / "accounts.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [a.policy.identity_check_days for a in load_registry(str(path)).accounts] == [5, 3]
+    path.write_text(text.replace("identity_check_days: 5", "identity_check_days: 0"), encoding="utf-8")
+    with pytest.raises(RegistryError) as error:
+        load_registry(str(path))
+    assert error.value.problems == [
+        f"{path}:10: accounts[0].policy.identity_check_days: expected a whole number >= 1"]
