@@ -171,3 +171,29 @@ accounts:
         load_registry(str(path))
     assert error.value.problems == [
         f"{path}:10: accounts[0].policy.identity_check_days: expected a whole number >= 1"]
+
+
+def test_a_carried_row_points_at_its_proof_and_keeps_it_from_pruning(tmp_path):
+    from nmaudit.audit import carried
+    from nmaudit.models import RunInfo
+    from nmaudit.store import Store
+
+    store = Store(tmp_path / "nmaudit.db")
+    account = weibo()
+    proof = last_check(account, 2)
+    first = RunInfo(id="r1", as_of=CHECKED, registry="r.yaml", started_at=CHECKED)
+    store.start_run(first, [account], registry_sha256="x", tool_version="t", browser="b", options={})
+    store.save_account("r1", proof.observation, proof.judgement, [])
+    second = RunInfo(id="r2", as_of=CHECKED + timedelta(days=1), registry="r.yaml", started_at=CHECKED + timedelta(days=1))
+    store.start_run(second, [account], registry_sha256="x", tool_version="t", browser="b", options={})
+    [(account_id, last)] = store.last_checks([account.id], second).items()
+    assert (account_id, last.run_id, last.checked_in, last.account) == ("a", "r1", "r1", account)
+    store.carry_accounts("r2", [carried(last, second)])
+    later = RunInfo(id="r3", as_of=CHECKED + timedelta(days=2), registry="r.yaml", started_at=CHECKED + timedelta(days=2))
+    again = store.last_checks([account.id], later)["a"]
+    assert (again.run_id, again.checked_in, again.checked_at) == ("r2", "r1", CHECKED)
+    assert again.judgement.indicators == proof.judgement.indicators  # carried whole
+    [row] = store.load_run("r2").results
+    assert (row.judgement.carried_from, row.judgement.carried_as_of, row.judgement.as_of) == (
+        "r1", CHECKED, CHECKED + timedelta(days=1))
+    assert store.latest_run_of_each_account() == {"r1", "r2"}  # r1 holds the carried row's proof
