@@ -36,6 +36,7 @@ import selectors
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Optional
@@ -292,10 +293,15 @@ def night_duration(accounts: list[Account], hosts: dict[str, tuple[str, ...]], e
     async def night() -> None:
         await asyncio.gather(*(worker(index) for index in range(egresses) for _ in range(pages)))
 
-    try:
-        loop.run_until_complete(night())
-    finally:
-        loop.close()
+    def run() -> None:
+        try:
+            loop.run_until_complete(night())
+        finally:
+            loop.close()
+
+    # A thread of its own: the caller's thread may hold a running loop (pytest-playwright's sync API).
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(run).result()
     return finished
 
 
