@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench bench-pool bench-city soak bench-content sample screenshot mutate clean
+.PHONY: setup browser demo test bench bench-pool bench-city soak bench-content bench-schedule sample screenshot mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ bench-content: setup
 mutate: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[mutate]'
 	$(PY) -m dev.mutate $(T)
+
+# Due checks against a daily full audit: N synthetic accounts (default 10,000) in a province's
+# platform mix over DAYS simulated days (default 90), platforms emulated in-process, 3 egresses,
+# --budget sogou=500 per egress and night; fails when a warning or failure is late or missed,
+# when due checks use more than 1/5 of the full audit's requests, or when a night passes 8 hours.
+bench-schedule: setup
+	$(PY) -m bench.schedule --accounts $(or $(N),10000) --days $(or $(DAYS),90)
 
 # Re-record snapshots/sample.har from the test fixtures.
 sample: setup

@@ -5,7 +5,10 @@ Stages rise with idle days proved by a source that lists the newest posts: 蓝 /
 the idle days exceed the policy's lines (default 7 / 10 / 12), 不合格 when the verdict is
 不合格 (idle beyond fail_idle_days, or any other veto). A source that shows only some posts
 gives a lower bound: it may prove activity, never idleness, so it never raises a stage; its
-days left are worded "至少". 待复核 accounts say what could not be seen.
+days left are worded "至少". Past a stage's line it raises a possible warning (疑似, alert
+maybe-<stage>), worded "如已更新请忽略；距2周期限至多还剩N天", never 不合格. 待复核 accounts say
+what could not be seen. An account an `audit --due` run carried over says the date of the
+check that proved its state (上次核验).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from urllib.parse import quote
 
 from .dates import to_beijing
 from .indicators import review_reason
-from .models import FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, AccountResult, Finding, Judgement, Policy, RunResult
+from .models import (FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, AccountResult, Finding, Judgement, Observation,
+                     Policy, RunResult)
 
 #: Every stage, from all-clear to the worst; `ok` is no warning at all.
 STAGES = ("ok", "blue", "yellow", "red", "fail", "review")
@@ -36,6 +40,10 @@ ALERT_LABELS = {
     "app": "客户端无法下载",
     "gone": "账号已注销或被屏蔽",
     "streak": "连续多次检查不合格",
+    # A lower bound past a stage's line: the account *may* be late (疑似), never that it is.
+    "maybe-blue": "疑似蓝色预警（仅见较早发布，可能已更新）",
+    "maybe-yellow": "疑似黄色预警（仅见较早发布，可能已更新）",
+    "maybe-red": "疑似红色预警（仅见较早发布，可能已更新）",
 }
 _ALERT_CODES = {
     "no-interaction": "interaction",
@@ -98,6 +106,8 @@ class AccountStatus:
     consecutive_failures: int = 0
     evidence: Optional[str] = None  # the review page of the account, or its first evidence file
     details: tuple[str, ...] = ()  # what describe() joins
+    #: `audit --due`: not checked in this run; the state is the one proved on this date (上次核验).
+    checked_on: Optional[date] = None
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -136,6 +146,10 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
     lower_bound = observation.newest_post_at is not None and not observation.newest_post_lists_newest
     newest = to_beijing(observation.newest_post_at).date() if observation.newest_post_at else None
     idle = judgement.idle_days
+    checked_on = to_beijing(judgement.carried_as_of).date() if judgement.carried_as_of is not None else None
+    if checked_on is not None and newest is not None and lower_bound:
+        # Carried over: a lower bound's days are counted to tonight (the stage they may reach).
+        idle = (check_date - newest).days
 
     codes = [f.code for f in judgement.findings]
     alerts = sorted({_ALERT_CODES[c] for c in codes if c in _ALERT_CODES})
@@ -159,7 +173,17 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
         stage = "ok"
     problems = [FINDING_LABELS.get(f.code, f.code) for f in judgement.blocking()] if stage in ("fail", "review") else []
 
-    if newest is not None and idle is not None:
+    maybe = idle_stage(idle, policy) if lower_bound and idle is not None and stage == "ok" else "ok"
+    if maybe != "ok":
+        alerts.append(f"maybe-{maybe}")
+    if checked_on is not None:
+        details.append(f"本次未到期，沿用上次核验（{checked_on:%Y-%m-%d}）结果")
+    if maybe != "ok":
+        left = max(policy.fail_idle_days - idle, 0)
+        details.append(f"{_source_label(observation)}显示最近文章为{idle}天前；如已更新请忽略；"
+                       f"距{span_label(policy.fail_idle_days)}期限至多还剩{left}天")
+        days_left, deadline = left, check_date + timedelta(days=left)
+    elif newest is not None and idle is not None:
         if lower_bound and stage == "review":
             pass  # the reason says what the single source leaves unproved
         elif lower_bound:
@@ -186,8 +210,19 @@ def account_status(result: AccountResult, review_url: Optional[str] = None, run_
         region=account.region, verdict=judgement.verdict, stage=stage, alerts=tuple(alerts), idle_days=idle,
         lower_bound=lower_bound, newest_post=newest, days_left=days_left, deadline=deadline,
         reasons=tuple(dict.fromkeys(reasons)), problems=tuple(dict.fromkeys(problems)), consecutive_failures=judgement.consecutive_failures,
-        evidence=_evidence(result, review_url, run_id), details=tuple(dict.fromkeys(details)),
+        evidence=_evidence(result, review_url, run_id), details=tuple(dict.fromkeys(details)), checked_on=checked_on,
     )
+
+
+def _source_label(observation: Observation) -> str:
+    """Who showed the newest post of a lower bound, as staff name it."""
+    kinds = {source.url: source.kind for source in observation.sources}
+    kind = kinds.get(observation.newest_post_source or "", "")
+    if kind.startswith("sogou"):
+        return "搜狗"
+    if kind == "wechat-article" or kind.endswith("article"):
+        return "所报备文章"
+    return "所见来源"
 
 
 def run_statuses(run: RunResult, review_url: Optional[str] = None) -> list[AccountStatus]:

@@ -25,7 +25,7 @@ from .browser import (
 from .dates import now
 from .errors import BrowserUnavailable, RunInterrupted, StoreError
 from .content import Screener, screen_observation
-from .models import SITES, Account, AccountResult, Observation, RunInfo, RunResult
+from .models import SITES, Account, AccountResult, Judgement, LastCheck, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
 from .platforms.feed import observe_feed
 from .platforms.interaction import check_interaction
@@ -247,8 +247,12 @@ RECORD_BESIDE_SNAPSHOTS = ""
 
 async def audit_accounts(registry: Registry, accounts: list[Account], options: AuditOptions,
                          store: Store, progress: Progress = Progress(), *,
-                         recheck_of: Optional[str] = None) -> RunResult:
-    """Audit `accounts` into a new run; each account is stored the moment it is judged."""
+                         recheck_of: Optional[str] = None, carry: Optional[dict[str, LastCheck]] = None) -> RunResult:
+    """Audit `accounts` into a new run; each account is stored the moment it is judged.
+
+    `carry` (audit --due): accounts of `accounts` not to check, each with its last stored check,
+    kept in the run as that check proved them (Judgement.carried_from), so the run covers them all."""
+    carry = carry or {}
     started_at = now()
     as_of = options.as_of
     if as_of is None and options.browser.replay_har:
@@ -260,12 +264,28 @@ async def audit_accounts(registry: Registry, accounts: list[Account], options: A
     def started(description: str) -> None:
         store.start_run(
             run, accounts, registry_sha256=registry.sha256, tool_version=__version__,
-            browser=description, options=_recorded_options(options),
+            browser=description, options={**_recorded_options(options), **({"carried": len(carry)} if carry else {})},
         )
+        if carry:
+            store.carry_accounts(run.id, [carried(last, run) for account in accounts
+                                          if (last := carry.get(account.id)) is not None])
 
-    await _audit_into(run, accounts, options, store, progress, started, "run.har")
+    await _audit_into(run, [account for account in accounts if account.id not in carry], options, store, progress,
+                      started, "run.har")
     # As stored, with staff review applied: filings (报备) of earlier runs carry into this one.
     return store.load_run(run.id)
+
+
+def carried(last: LastCheck, run: RunInfo) -> tuple[Observation, Judgement]:
+    """An account's last check as a row of `run`: its observation (nothing left to resume) and
+    judgement, marked with the run and time that proved it (上次核验)."""
+    judgement = last.judgement.model_copy(update={
+        "as_of": run.as_of, "carried_from": last.checked_in, "carried_as_of": last.checked_at})
+    if judgement.verdict == "fail":
+        # The run shows it 不合格 (as last proved): one more failed run in a row, as a daily
+        # audit would count it, so a 连续不合格 warning is not raised later for checking less.
+        judgement.consecutive_failures += 1
+    return last.observation.model_copy(update={"deferred": []}), judgement
 
 
 async def resume_run(run_id: str, options: AuditOptions, store: Store, progress: Progress = Progress()) -> RunResult:

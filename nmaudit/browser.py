@@ -206,8 +206,10 @@ class HostPacer:
     and the real request squeeze two requests closer than the platform tolerates.
     """
 
-    def __init__(self, interval: float, per_host: Optional[dict[str, float]] = None):
+    def __init__(self, interval: float, per_host: Optional[dict[str, float]] = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.interval = interval
+        self.clock = clock  # seconds, monotonic (the schedule simulation runs on a clock of its own)
         self.per_host = dict(per_host or {})  # hosts that need their own, longer interval
         self._next_slot: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -226,7 +228,7 @@ class HostPacer:
         return self._halted.get(host)
 
     def ready_in(self, host: str) -> float:
-        return max(0.0, self._next_slot.get(host, 0.0) - time.monotonic())
+        return max(0.0, self._next_slot.get(host, 0.0) - self.clock())
 
     def backlog(self, host: str) -> float:
         """Seconds until a request joining now would go: the next slot, and the slots of the
@@ -256,7 +258,7 @@ class HostPacer:
         finally:
             self._queued[host] -= 1
         try:
-            held.started = time.monotonic()
+            held.started = self.clock()
             try:
                 yield held
             finally:
@@ -265,7 +267,7 @@ class HostPacer:
             lock.release()
 
     def cool_down(self, host: str, seconds: float) -> None:
-        self._next_slot[host] = max(self._next_slot.get(host, 0.0), time.monotonic() + seconds)
+        self._next_slot[host] = max(self._next_slot.get(host, 0.0), self.clock() + seconds)
 
 
 @dataclass

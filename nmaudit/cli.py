@@ -18,10 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__, output
 from . import report as report_module
-from .audit import (PROXY_ROUTES, RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, audit_accounts,
-                    resume_run)
-from .browser import BrowserOptions, print_pdf
-from .dates import parse_as_of
+from .audit import (PROXY_ROUTES, RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, account_hosts,
+                    audit_accounts, resume_run)
+from .browser import BrowserOptions, capture_time, print_pdf
+from .dates import now, parse_as_of
+from .due import check_date, next_check, parse_budgets, plan_night
 from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
@@ -205,16 +206,30 @@ def audit_options(command):
               help="After the audit, tell the responsible units what changed (staged warnings, 红黄蓝预警).")
 @click.option("--contacts", "contacts", default="contacts.yaml", show_default=True, type=click.Path(dir_okay=False),
               help="Who is told, through which channels (with --notify).")
+@click.option("--due", "due", is_flag=True,
+              help="Check only the accounts whose state can have changed since their last check (a warning or "
+                   "veto line reached, the identity check due, 待复核/不合格/new); the others keep their last "
+                   "check's state in this run, shown with its date (上次核验).")
+@click.option("--budget", "budgets", multiple=True, metavar="HOST=N",
+              help="With --due: at most N accounts that ask HOST (a Sogou search each) per egress (each browser "
+                   "endpoint, else this machine) this night (repeatable; sogou names Sogou WeChat search). What is "
+                   "due beyond it waits, most urgent first; a crowded night ahead is partly checked earlier.")
 def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
     """Audit the accounts of REGISTRY (accounts.yaml) and print the verdicts."""
     _check_settings(settings)
+    if settings["budgets"] and not settings["due"]:
+        raise click.UsageError("--budget applies to --due runs")
+    try:
+        budgets = parse_budgets(settings["budgets"], BUDGET_ALIASES)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--budget'") from None
     if settings["notify"]:
         # Checked before anything is audited: a bad contacts file is an input error.
         settings["loaded_contacts"] = _load_contacts(settings["contacts"], "nothing was audited")
     if resume is not None:
-        if registry or settings["only"] or settings["as_of"] or settings["extra_sources"]:
+        if registry or settings["only"] or settings["as_of"] or settings["extra_sources"] or settings["due"]:
             raise click.UsageError("--resume continues a stored run as it was started: "
-                                   "give no REGISTRY, --only, --as-of or --sources")
+                                   "give no REGISTRY, --only, --as-of, --sources or --due")
         store = _store(settings["db"])
         try:
             run_id = store.resolve_run(resume, unfinished=True)
@@ -228,8 +243,51 @@ def audit(registry: Optional[str], resume: Optional[str], **settings) -> None:
         raise click.UsageError("Missing argument 'REGISTRY' (or --resume to continue an interrupted run).")
     loaded, accounts = _load_accounts(registry, settings["only"], settings["extra_sources"])
     store = _store(settings["db"])
-    _run_and_report(settings, lambda options, progress: audit_accounts(loaded, accounts, options, store, progress),
-                    store)
+    carry = None
+    if settings["due"]:
+        accounts, carry = _plan_due(settings, accounts, store, budgets)
+    _run_and_report(settings, lambda options, progress: audit_accounts(loaded, accounts, options, store, progress,
+                                                                       carry=carry), store)
+
+
+#: Names `--budget` takes besides host names.
+BUDGET_ALIASES = {"sogou": SOGOU_HOST}
+
+
+def _plan_due(settings: dict, accounts: list, store: Store, budgets: dict[str, int]) -> tuple[list, dict]:
+    """Tonight's due checks: the accounts of the run, and those of them not due (or over budget)
+    with their last check, to carry. A never-checked account over budget has nothing to carry:
+    it waits for a later night outside this run."""
+    as_of = _as_of(settings["as_of"])
+    if as_of is None and settings["replay_har"]:
+        as_of = capture_time(settings["replay_har"])
+    as_of = as_of or now()
+    egresses = max(1, len(_endpoints(settings)))
+    before = RunInfo(id="", as_of=as_of, registry="", started_at=now())
+    last = store.last_checks([account.id for account in accounts], before)
+    checks = [next_check(account, last.get(account.id)) for account in accounts]
+    plan = plan_night(checks, check_date(as_of), {host: n * egresses for host, n in budgets.items()},
+                      account_hosts)
+    reasons: dict[str, int] = {}
+    for item in plan.check:
+        reasons[item.label] = reasons.get(item.label, 0) + 1
+    why = "、".join(f"{label} {count}" for label, count in reasons.items())
+    stderr.print(f"按期检查（{as_of:%Y-%m-%d}）：本次核验 {len(plan.check)} 个账号" + (f"（{why}）" if why else "")
+                 + f"，{len(plan.carry)} 个沿用上次核验结果", markup=False)
+    for host, (used, budget) in plan.used.items():
+        stderr.print(f"{host}：本晚预算 {budget} 次（{egresses} 个出口），计划 {used} 次", markup=False)
+    if plan.early:
+        stderr.print(f"{len(plan.early)} 个账号提前核验（之后某晚到期账号超出预算）", markup=False)
+    if plan.late:
+        stderr.print(f"{len(plan.late)} 个已到期账号超出本晚预算，顺延至下一晚（沿用上次核验结果）：" + "、".join(
+            item.account.id for item in plan.late[:10]) + ("等" if len(plan.late) > 10 else ""), markup=False)
+    chosen = {item.account.id for item in plan.check}
+    unchecked = [account.id for account in accounts if account.id not in chosen and account.id not in last]
+    if unchecked:
+        stderr.print(f"{len(unchecked)} 个尚无检查记录的账号超出本晚预算，本批次不含：" + "、".join(unchecked[:10])
+                     + ("等" if len(unchecked) > 10 else ""), markup=False)
+    carry = {account.id: last[account.id] for account in accounts if account.id not in chosen and account.id in last}
+    return [account for account in accounts if account.id in chosen or account.id in carry], carry
 
 
 @cli.command()

@@ -95,7 +95,16 @@ def rejudge(store: Store, run_id: str, as_of: Optional[datetime] = None,
                 raise ValueError(f"warn_idle_days ({merged.warn_idle_days}) is greater than "
                                  f"fail_idle_days ({merged.fail_idle_days}) for account {account.id}")
             account = account.model_copy(update={"policy": merged})
-        judgement = judge(account, item.observation, check_time, store.prior(account.id, stored.run))
+        carried = item.judgement.carried_from is not None
+        if carried and as_of is None:
+            # Carried over by `audit --due`: judged again at the check that proved it (上次核验).
+            judgement = judge(account, item.observation, item.judgement.carried_as_of, store.prior(account.id, stored.run))
+            judgement = judgement.model_copy(update={"as_of": check_time})
+        else:
+            judgement = judge(account, item.observation, check_time, store.prior(account.id, stored.run))
+        if carried:
+            judgement = judgement.model_copy(update={
+                "carried_from": item.judgement.carried_from, "carried_as_of": item.judgement.carried_as_of})
         results.append(AccountResult(account=account, observation=item.observation, judgement=judgement,
                                      content_hits=item.content_hits))  # content is not judged: carried as found
     run = stored.run.model_copy(update={"as_of": check_time})

@@ -82,6 +82,9 @@ class Policy(BaseModel):
     #: 待复核. By default the veto indicators; a province may add name or certification.
     requires: list[Literal["update", "interaction", "name", "certification", "availability"]] = Field(
         default_factory=lambda: ["update", "interaction", "availability"])
+    #: `audit --due`: days at most between two checks of an account's identity (name,
+    #: certification, gone), whatever its posting makes due (nmaudit.due).
+    identity_check_days: int = Field(7, ge=1)
 
 
 class Extractor(BaseModel):
@@ -328,6 +331,28 @@ class Judgement(BaseModel):
             return []
         return [f for f in self.findings if not f.note and (f.severity == "veto" if self.verdict == "fail"
                                                              else f.severity == "review")]
+    #: `audit --due`: the account was not checked in this run; this judgement is the one of the
+    #: run that last checked it (carried_from), at that run's check time (carried_as_of, 上次核验).
+    carried_from: Optional[str] = None
+    carried_as_of: Optional[datetime] = None
+
+
+class LastCheck(BaseModel):
+    """An account's latest stored row before a run (`audit --due` plans from it): `run_id`
+    holds it; a carried judgement names the run that checked it (carried_from)."""
+
+    run_id: str
+    observation: Observation
+    judgement: Judgement
+    account: Optional[Account] = None  # the account as filed when it was checked
+
+    @property
+    def checked_in(self) -> str:
+        return self.judgement.carried_from or self.run_id
+
+    @property
+    def checked_at(self) -> datetime:
+        return self.judgement.carried_as_of or self.judgement.as_of
 
 
 class RunInfo(BaseModel):

@@ -65,6 +65,8 @@ CSV_COLUMNS = (
     "review_reason",
     "reviewed_at",
     "content_hits",
+    "last_checked_at",
+    "carried_from",
 )
 
 VERDICT_STYLES = {"pass": "green", "fail": "red", "review": "yellow"}
@@ -206,6 +208,9 @@ def account_record(r: AccountResult) -> dict[str, Any]:
         "not_checked": list(obs.not_checked),
         "evidence": account_evidence(r),
         "content_hits": [content_hit_record(hit) for hit in r.content_hits],
+        # `audit --due`: when the state shown was proved (上次核验), and by which run when not this one.
+        "last_checked_at": fmt_time(jud.carried_as_of or jud.as_of),
+        "carried_from": jud.carried_from,
     }
 
 
@@ -240,6 +245,9 @@ def json_document(result: RunResult, recheck: Optional[list[RecheckItem]] = None
         "summary": summarize(result.results),
         "accounts": [account_record(r) for r in result.results],
     }
+    carried = sum(1 for r in result.results if r.judgement.carried_from is not None)
+    if carried:  # audit --due: checked tonight, and carried over from their last check
+        document["due"] = {"checked": len(result.results) - carried, "carried": carried}
     if recheck is not None:
         document["recheck"] = {
             "of": run.recheck_of,
@@ -290,6 +298,7 @@ def flat_record(record: dict[str, Any]) -> dict[str, str]:
     # Dismissed hits stay in the JSON (with their status) but not in the sheet staff act on.
     row["content_hits"] = "；".join(content_hit_line(hit) for hit in record.get("content_hits", [])
                                     if hit["status"] != "dismissed")
+    row.update(last_checked_at=record.get("last_checked_at"), carried_from=record.get("carried_from"))
     return {k: _text(v) for k, v in row.items()}
 
 
@@ -446,7 +455,7 @@ def table_cells(n: int, r: AccountResult) -> dict[str, Text]:
         "账号名称": r.account.name,
         "平台": PLATFORM_LABELS.get(r.account.platform, r.account.platform),
         "主办单位": r.account.owner,
-        "结论": Text(verdict_label(r), style=VERDICT_STYLES[verdict]),
+        "结论": Text(verdict_label(r) + carried_label(r), style=VERDICT_STYLES[verdict]),
         "最新发布": fmt_date(r.observation.newest_post_at) or NONE_MARK,
         "未更新天数": NONE_MARK if idle is None else str(idle),
         "主要问题": problems_text(r),
@@ -463,6 +472,23 @@ def verdict_label(r: AccountResult) -> str:
     if machine == r.judgement.verdict:
         return f"{label}（复核）"
     return f"{label}（原{VERDICT_LABELS[machine]}）"
+
+
+def carried_label(r: AccountResult) -> str:
+    """``（上次核验 2026-12-05）`` for an account `audit --due` did not check, else nothing."""
+    if r.judgement.carried_from is None:
+        return ""
+    return f"（上次核验 {fmt_date(r.judgement.carried_as_of) or NONE_MARK}）"
+
+
+def carried_line(results: Iterable[AccountResult]) -> Optional[str]:
+    """How many accounts a `--due` run carried over from their last check, if any."""
+    carried = [r for r in results if r.judgement.carried_from is not None]
+    if not carried:
+        return None
+    checked = sum(1 for r in results if r.judgement.carried_from is None)
+    return (f"其中本次核验 {checked} 个；{len(carried)} 个未到期，沿用上次核验结果"
+            f"（上次核验日期见结论栏）")
 
 
 def problems_text(r: AccountResult) -> str:
@@ -508,6 +534,8 @@ def render_table(result: RunResult, console: Console) -> None:
             table.add_row(*(cells[h] for h in TABLE_COLUMNS))
         console.print(table)
     console.print(Text(summary_line(summarize(result.results))))
+    if (line := carried_line(result.results)) is not None:
+        console.print(Text(line))
     reviewed = [r for r in result.results if r.review is not None]
     if reviewed:
         changed = sum(r.judgement.verdict != (r.machine_judgement or r.judgement).verdict for r in reviewed)
@@ -561,6 +589,8 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
         label = VERDICT_LABELS[row["verdict"]]
         if row["machine_verdict"] != row["verdict"]:
             label += f"（原{VERDICT_LABELS[row['machine_verdict']]}）"
+        if row.get("carried_from"):
+            label += f"（上次核验 {fmt_date(datetime.fromisoformat(row['carried_as_of']))}）"
         verdict = Text(label, style=VERDICT_STYLES[row["verdict"]])
         table.add_row(
             Text(visible(row["run_id"] + (f"（复核 {row['recheck_of']}）" if row["recheck_of"] else ""))),

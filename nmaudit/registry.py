@@ -36,7 +36,7 @@ SUPPORTED_VERSION = 1
 
 TOP_KEYS = ("version", "policy", "defaults", "accounts")
 POLICY_KEYS = ("warn_idle_days", "fail_idle_days", "zombie_idle_days", "sources", "sogou",
-               "blue_idle_days", "yellow_idle_days", "red_idle_days", "alert_failed_runs")
+               "blue_idle_days", "yellow_idle_days", "red_idle_days", "alert_failed_runs", "identity_check_days")
 SOGOU_MODES: tuple[str, ...] = get_args(Policy.model_fields["sogou"].annotation)
 #: The staged-warning lines (红黄蓝预警), lowest first; each set one lies below fail_idle_days.
 STAGE_KEYS = ("blue_idle_days", "yellow_idle_days", "red_idle_days")

@@ -30,7 +30,7 @@ from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult, CONTENT_STATUS_LABELS,
 )
-from .output import NONE_MARK, _labels, _pass_rate, problems_text, summarize, to_beijing
+from .output import NONE_MARK, _labels, _pass_rate, carried_label, problems_text, summarize, to_beijing
 from .sanitize import spreadsheet, visible
 
 #: The 内容疑点 section: suspected content problems, for a person to decide.
@@ -296,7 +296,7 @@ def _problems(item: AccountResult) -> str:
     text = "；".join(indicator_problems(item.judgement, states=("fail", "warn"))) or problems_text(item)
     if item.review is not None and item.review.action == "overrule":
         text += f"（人工复核改判：{item.review.reason}）"
-    return text
+    return text + carried_label(item)
 
 
 def _tallies(results: Sequence[AccountResult], key: Any, order: Optional[Sequence[str]] = None) -> list[Tally]:
@@ -419,8 +419,8 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
     review_results = sorted((r for r in results if r.judgement.verdict == "review"), key=_sort_key)
     reviews = [
         ReviewRow(number, _region(r), r.account.owner, r.account.name, _platform(r.account.platform),
-                  "；".join(review_reason(r.judgement, f, r.account.policy.requires) for f in r.judgement.blocking())
-                  or problems_text(r))
+                  ("；".join(review_reason(r.judgement, f, r.account.policy.requires) for f in r.judgement.blocking())
+                   or problems_text(r)) + carried_label(r))
         for number, r in enumerate(review_results, 1)
     ]
     changed = sorted((r for r in results if r.machine_judgement and r.machine_judgement.verdict != r.judgement.verdict),
@@ -439,6 +439,10 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
         f"截至监测时间点{as_of:%Y年%m月%d日 %H:%M}，登记政务新媒体{registered}个，本次检查{totals.checked}个，"
         f"其中合格{totals.passed}个、不合格{totals.failed}个、待复核{totals.review}个；合格率{rate}。"
     )
+    carried = sum(r.judgement.carried_from is not None for r in results)
+    if carried:
+        overview += (f"其中{totals.checked - carried}个为本次核验，{carried}个按期检查未到期，"
+                     "沿用上次核验结果（注明上次核验日期）。")
     checked_by_staff = sum(r.review is not None for r in results)
     if checked_by_staff:
         overview += f"经人工复核{checked_by_staff}个，其中{len(reviewed)}个改变了机器结论（以复核后的结论计）。"

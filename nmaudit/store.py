@@ -18,8 +18,8 @@ from typing import Any, Iterable, Optional
 import sqlite_utils
 
 from .errors import StoreError
-from .models import (Account, AccountResult, ContentHit, ContentReview, Judgement, Observation, Prior, Review,
-                     RunInfo, RunResult)
+from .models import (Account, AccountResult, ContentHit, ContentReview, Judgement, LastCheck, Observation, Prior,
+                     Review, RunInfo, RunResult)
 from .review import apply_reviews
 from .snapshots import EvidenceFile
 
@@ -50,7 +50,8 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
     ),
     "judgements": (
         {"run_id": str, "account_id": str, "as_of": str, "verdict": str, "idle_days": int,
-         "consecutive_failures": int, "longest_gap_days": int, "prior_run": str, "indicators": str},
+         "consecutive_failures": int, "longest_gap_days": int, "prior_run": str, "indicators": str,
+         "carried_from": str, "carried_as_of": str},
         ("run_id", "account_id"),
     ),
     "findings": (
@@ -236,6 +237,7 @@ class Store:
             "longest_gap_days": judgement.longest_gap_days, "prior_run": judgement.prior_run,
             "indicators": json.dumps({name: result.model_dump() for name, result in judgement.indicators.items()},
                                      ensure_ascii=False),
+            "carried_from": judgement.carried_from, "carried_as_of": _iso(judgement.carried_as_of),
         })
         self.db["findings"].insert_all(
             {
@@ -246,6 +248,75 @@ class Store:
             }
             for finding in judgement.findings
         )
+
+    @_retrying
+    def carry_accounts(self, run_id: str, carried: Iterable[tuple[Observation, Judgement]]) -> None:
+        """Keep accounts a `--due` run did not check: the observation and judgement of their last
+        check, marked with where they come from (Judgement.carried_from), in one transaction.
+        Their evidence stays recorded with the run that captured it."""
+        carried = list(carried)
+        with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            for observation, judgement in carried:
+                account_id = observation.account_id
+                for name in ("observations", "judgements", "findings", "evidence", "content_hits"):
+                    self.db.conn.execute(f"delete from [{name}] where run_id = ? and account_id = ?",
+                                         [run_id, account_id])
+                self.db["observations"].insert({
+                    "run_id": run_id, "account_id": account_id,
+                    "finished_at": _iso(observation.finished_at), "name": observation.name,
+                    "certification": observation.certification,
+                    "newest_post_at": _iso(observation.newest_post_at),
+                    "newest_post_source": observation.newest_post_source,
+                    "lists_newest": int(observation.newest_post_lists_newest),
+                    "data": observation.model_dump_json(),
+                })
+                self._write_judgement(run_id, account_id, judgement)
+
+    def last_checks(self, account_ids: Iterable[str], before: RunInfo) -> dict[str, LastCheck]:
+        """Per account, what its latest stored run before `before` holds (a run of its own or a
+        carried copy): the observation and machine judgement `audit --due` plans from."""
+        wanted = set(account_ids)
+        key = (before.as_of, before.started_at)
+        latest: dict[str, tuple[tuple[datetime, datetime], dict[str, Any]]] = {}
+        for row in self.db.query(
+            """select j.run_id, j.account_id, r.as_of as run_as_of, r.started_at, j.as_of, j.verdict, j.idle_days,
+                      j.consecutive_failures, j.longest_gap_days, j.prior_run, j.carried_from, j.carried_as_of,
+                      j.indicators, o.data
+               from judgements j join runs r on r.id = j.run_id
+               join observations o on o.run_id = j.run_id and o.account_id = j.account_id
+               where j.run_id != ?""",
+            [before.id],
+        ):
+            if row["account_id"] not in wanted:
+                continue
+            when = (datetime.fromisoformat(row["run_as_of"]), datetime.fromisoformat(row["started_at"]))
+            if when < key and (row["account_id"] not in latest or latest[row["account_id"]][0] < when):
+                latest[row["account_id"]] = (when, row)
+        findings: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        runs = {row["run_id"] for _, row in latest.values()}
+        for run_id in runs:
+            for row in self.db["findings"].rows_where("run_id = ?", [run_id], order_by="id"):
+                findings.setdefault((run_id, row["account_id"]), []).append(
+                    {"code": row["code"], "severity": row["severity"], "message": row["message"],
+                     "evidence": json.loads(row["evidence"])})
+        checks = {}
+        for account_id, (_, row) in latest.items():
+            judgement = Judgement(
+                as_of=row["as_of"], verdict=row["verdict"], idle_days=row["idle_days"],
+                findings=findings.get((row["run_id"], account_id), []),
+                consecutive_failures=row["consecutive_failures"] or 0, longest_gap_days=row["longest_gap_days"],
+                prior_run=row["prior_run"], carried_from=row["carried_from"], carried_as_of=row["carried_as_of"],
+                indicators=json.loads(row["indicators"] or "{}"))
+            checks[account_id] = LastCheck(run_id=row["run_id"], observation=Observation.model_validate_json(row["data"]),
+                                           judgement=judgement)
+        # The account as filed when it was last checked: a filing changed since is due at once.
+        for account_id, check in checks.items():
+            row = self.db.execute("select data from accounts where run_id = ? and account_id = ?",
+                                  [check.checked_in, account_id]).fetchone()
+            if row is not None:
+                check.account = Account.model_validate_json(row[0])
+        return checks
 
     @_retrying
     def finish_run(self, run_id: str, finished_at: datetime) -> None:
@@ -329,6 +400,7 @@ class Store:
                 longest_gap_days=judged["longest_gap_days"], prior_run=judged["prior_run"],
                 # Runs stored before indicators were judged apart have none: `nmaudit judge` adds them.
                 indicators=json.loads(judged.get("indicators") or "{}"),
+                carried_from=judged.get("carried_from"), carried_as_of=judged.get("carried_as_of"),
             )
             results.append(AccountResult(account=account, observation=observations[account_id], judgement=judgement,
                                          content_hits=hits.get(account_id, [])))
@@ -417,8 +489,8 @@ class Store:
         order = {row["id"]: position for position, row in enumerate(self._ordered_runs())}
         rows = list(self.db.query(
             """select j.run_id, r.as_of, r.recheck_of, j.verdict, j.idle_days, j.consecutive_failures,
-                      j.longest_gap_days, o.name, o.certification, o.newest_post_at, o.newest_post_source,
-                      o.lists_newest
+                      j.longest_gap_days, j.carried_from, j.carried_as_of, o.name, o.certification,
+                      o.newest_post_at, o.newest_post_source, o.lists_newest
                from judgements j join runs r on r.id = j.run_id
                join observations o on o.run_id = j.run_id and o.account_id = j.account_id
                where j.account_id = ?""",
@@ -492,7 +564,10 @@ class Store:
             current = latest.get(row["account_id"])
             if current is None or order[row["run_id"]] > order[current]:
                 latest[row["account_id"]] = row["run_id"]
-        return set(latest.values())
+        # A carried row's evidence is the run that checked the account: kept with it.
+        sources = {row["carried_from"] for row in self.db.query(
+            "select distinct carried_from from judgements where carried_from is not null")}
+        return set(latest.values()) | sources
 
     def runs_with_filings(self) -> set[str]:
         """Runs holding a filing (报备), or a decision on a content hit: both stand for later runs

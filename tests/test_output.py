@@ -194,6 +194,7 @@ def test_json_shape_and_values(run: RunResult) -> None:
             "id", "name", "platform", "owner", "region", "verdict", "machine_verdict", "review", "filings", "observed",
             "findings", "not_checked", "evidence", "consecutive_failures", "longest_gap_days", "content_hits",
             "indicators",
+            "last_checked_at", "carried_from",
         }
         assert account["machine_verdict"] == account["verdict"] and account["review"] is None  # not reviewed
         assert set(account["observed"]) == {
@@ -273,7 +274,10 @@ def test_csv_round_trip(run: RunResult) -> None:
         "review_reason": "",
         "reviewed_at": "",
         "content_hits": "",
+        "last_checked_at": second["last_checked_at"],
+        "carried_from": "",
     }
+    assert second["last_checked_at"].endswith("+08:00")  # checked in this run: its check time
     assert third["verdict_label"] == "待复核" and third["region"] == ""
     assert all(fourth[c] == "" for c in ("observed_name", "newest_post_at", "idle_days", "findings", "evidence"))
 

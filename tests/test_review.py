@@ -323,7 +323,8 @@ def test_filter_open_overrule_and_every_output_shows_the_reviewed_verdict(audite
     assert "| 1 | 未填地区 | 宝鸡市文化和旅游局 | 宝鸡文旅 | 微博 | 待复核 | 合格 | 张三 | 手机客户端查看" in notice
     csv_row = next(line for line in output.render_csv(stored).splitlines() if line.startswith("walled,"))
     assert ",pass,合格," in csv_row and csv_row.endswith(",review,overrule,张三,手机客户端查看：11月20日有发布，访客页面为平台限制,"
-                                                      + record["review"]["at"] + ",")  # no content hits
+                                                      + record["review"]["at"] + ",,"  # no content hits
+                                                      + record["last_checked_at"] + ",")  # checked in this run
 
 
 @pytest.mark.browser
