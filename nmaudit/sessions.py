@@ -315,15 +315,19 @@ class SessionWatch:
     def __init__(self, told: Callable[[Lapse], None] = lambda lapse: None):
         self.told = told
         self.active: dict[int, tuple[str, set[str]]] = {}  # id(browser) -> (endpoint key, platforms)
+        self.loaded: list[str] = []  # "抖音（本机）"...: what the run started with
         self.lapses: list[Lapse] = []
 
     def holds(self, browser: Any, endpoint: Optional[str], platforms: list[str]) -> None:
-        self.active[id(browser)] = (endpoint_key(endpoint), set(platforms))
+        key = endpoint_key(endpoint)
+        self.active[id(browser)] = (key, set(platforms))
+        where = "本机" if key == LOCAL else f"端点 {key}"
+        self.loaded += [label for platform in platforms
+                        if (label := f"{SESSION_PLATFORMS[platform].label}（{where}）") not in self.loaded]
 
     def used(self) -> list[str]:
-        """"抖音（local）"... for the run's summary."""
-        return [f"{SESSION_PLATFORMS[platform].label}（{endpoint}）"
-                for endpoint, platforms in self.active.values() for platform in sorted(platforms)]
+        """The sessions the run was started with, for its summary: "抖音（本机）"..."""
+        return list(self.loaded)
 
     async def after(self, browser: Any, fetched: Any, account_id: str) -> None:
         """Check a page just fetched: on a signed-in platform's host, a session whose cookie is
