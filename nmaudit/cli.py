@@ -33,7 +33,7 @@ from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
-from .coverage import account_coverage, totals_lines
+from .coverage import account_coverage, session_lines, session_note, totals_lines
 from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
@@ -724,21 +724,30 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
 
 @registry.command("coverage")
 @click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
-def registry_coverage(registry_file: str) -> None:
-    """Per account, the sources the audit will read and whether they can prove idleness."""
+@click.option("--sessions", default=sessions_module.DEFAULT_FOLDER, show_default=True, envvar="NMAUDIT_SESSIONS",
+              type=click.Path(file_okay=False), help="Signed-in sessions (nmaudit login): which are held here.")
+def registry_coverage(registry_file: str, sessions: str) -> None:
+    """Per account, the sources the audit will read and whether they can prove idleness;
+    and what signing in to a platform (nmaudit login) would add."""
     try:
         loaded = load_registry(registry_file)
     except RegistryError as error:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     items = [account_coverage(account) for account in loaded.accounts]
+    signed_in = set(SessionStore(sessions).states(None))
     for item in items:
         account = item.account
         click.echo(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
-                           f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"))
+                           f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"
+                           f"{session_note(item, signed_in)}"))
     click.echo("")
     for line in totals_lines(items):
         click.echo(visible(line))
+    if extra := session_lines(items, signed_in):
+        click.echo("")
+        for line in extra:
+            click.echo(visible(line))
 
 
 @registry.command("lint")

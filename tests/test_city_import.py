@@ -56,6 +56,13 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     done = nmaudit("registry", "coverage", "accounts.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
+    # What signing in would add: the accounts a session helps, per platform (none signed in here).
+    assert lines[-4:] == [
+        "登录后访客看不到的内容也能检查（nmaudit login 平台，或复核页面的“平台登录”）：",
+        "抖音 6 个：抖音主页与用户搜索（访客很快遇到登录面板与验证码中间页） — 未登录：nmaudit login douyin",
+        "快手 2 个：快手主页与用户搜索（访客常被要求验证） — 未登录：nmaudit login kuaishou",
+        "微博 24 个：微博资料、微博列表与用户搜索（访客验证页） — 未登录：nmaudit login weibo"]
+    lines = lines[:-5]
     assert lines[-6:] == ["", *(line.strip() for line in TOTALS[1:])]
     by_id = {line.split(" ")[1]: line for line in lines[:-6]}
     assert len(by_id) == 127
@@ -63,7 +70,8 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     assert by_id["wechat-gh_000000000032"].endswith("搜狗微信搜索（按原始ID gh_000000000032）")
     assert "列出最新 — 合集页/主页（列出最新）" in by_id["wechat-006"]
     assert "单篇文章 1 篇及其所属合集；搜狗微信搜索（按名称）" in by_id["wechat-001"]
-    assert by_id["douyin-bjdy000bj"].endswith("（其他）：列出最新 — 抖音用户搜索（按抖音号 bjdy000bj）找到主页，读取页面自身加载的作品列表")
+    assert by_id["douyin-bjdy000bj"].endswith("（其他）：列出最新 — 抖音用户搜索（按抖音号 bjdy000bj）找到主页，读取页面自身加载的作品列表"
+                                              "（登录抖音后更少被拦截：nmaudit login douyin）")
     assert "列出最新 — m.weibo.cn 资料与微博列表（UID）" in by_id["weibo-2710100013"]  # in the /p/ link
     assert "列出最新 — m.weibo.cn 资料与微博列表（由报备链接解析UID）" in by_id["weibo-001"]  # a 个性域名 link
     assert "m.weibo.cn 资料与微博列表（按昵称查找UID）" in by_id["weibo-007"]
@@ -71,10 +79,12 @@ def test_coverage_lists_every_account_and_the_totals(tmp_path):
     assert by_id["toutiao-bjtt006bj"].endswith(
         "（其他）：列出最新 — 今日头条用户搜索（按头条号 bjtt006bj 或名称）找到主页，读取页面自身加载的文章列表")
     assert by_id["kuaishou-1938765402"].endswith(
-        "（其他）：列出最新 — 快手用户搜索（按快手号 1938765402）找到主页，读取页面自身加载的作品列表（认证需人工核查）")
+        "（其他）：列出最新 — 快手用户搜索（按快手号 1938765402）找到主页，读取页面自身加载的作品列表（认证需人工核查）"
+        "（登录快手后更少被拦截：nmaudit login kuaishou）")
     assert "快手用户搜索（按快手号 bjks002bj）" in by_id["kuaishou-bjks002bj"]
     # Every Douyin, Toutiao and Kuaishou row of the export is looked up: none 暂无自动检查.
     sites = [line for account_id, line in by_id.items() if account_id.split("-")[0] in ("douyin", "toutiao", "kuaishou")]
+    assert sum("登录" in line for line in sites) == 8, "a session helps the Douyin and Kuaishou rows"
     assert len(sites) == 13 and not [line for line in sites if "暂无自动检查" in line]
 
 
@@ -98,3 +108,16 @@ def test_lint_reads_accounts_filed_without_links(tmp_path):
     done = nmaudit("registry", "lint", "accounts.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "同一平台重复开设" in done.stdout
+
+
+def test_coverage_shows_what_a_kept_session_adds(tmp_path):
+    """With a Douyin session kept (nmaudit login douyin), its rows say so and the totals count them."""
+    from nmaudit.sessions import SessionStore
+
+    write_xlsx(tmp_path / "export.xlsx")
+    nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", cwd=tmp_path)
+    SessionStore(tmp_path / "sessions").save("douyin", None, {"cookies": [
+        {"name": "sessionid", "value": "x", "domain": ".douyin.com", "path": "/", "expires": -1}], "origins": []})
+    lines = nmaudit("registry", "coverage", "accounts.yaml", cwd=tmp_path).stdout.splitlines()
+    assert "抖音 6 个：抖音主页与用户搜索（访客很快遇到登录面板与验证码中间页） — 已登录" in lines
+    assert next(line for line in lines if " douyin-bjdy000bj " in line).endswith("（已登录抖音）")
