@@ -735,7 +735,8 @@ def registry_coverage(registry_file: str, sessions: str) -> None:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     items = [account_coverage(account) for account in loaded.accounts]
-    signed_in = set(SessionStore(sessions).states(None))
+    signed_in = {entry.platform for entry in SessionStore(sessions).entries()
+                 if entry.endpoint == sessions_module.LOCAL and not entry.expired}
     for item in items:
         account = item.account
         click.echo(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
@@ -879,6 +880,7 @@ def login(platform: Optional[str], listing: bool, forget: bool, folder: str, end
         for entry in entries:
             where = "本机" if entry.endpoint == sessions_module.LOCAL else f"端点 {entry.endpoint}"
             until = entry.expires_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if entry.expires_at else "关闭浏览器即失效"
+            until += f"（已过期，请重新登录：nmaudit login {entry.platform}）" if entry.expired else ""
             click.echo(f"{entry.label}\t{where}\t登录于 {entry.saved_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
                        f"\t登录凭据有效期至 {until}\t用于：{SESSION_PLATFORMS[entry.platform].helps}")
         return

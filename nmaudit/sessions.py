@@ -110,6 +110,10 @@ class SavedSession:
     def label(self) -> str:
         return SESSION_PLATFORMS[self.platform].label if self.platform in SESSION_PLATFORMS else self.platform
 
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= datetime.now(timezone.utc)
+
 
 class SessionStore:
     """Sessions on disk: <folder>/<platform>@<endpoint>.json, owner-only."""
