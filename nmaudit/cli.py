@@ -407,7 +407,8 @@ def _first_lapses(watch: SessionWatch) -> list["sessions_module.Lapse"]:
 def _tell_operator(contacts_path: Optional[str], lapse: "sessions_module.Lapse") -> None:
     """A session lapsed: tell the operator once, through the contacts file's operator channel."""
     if not contacts_path or not Path(contacts_path).is_file():
-        stderr.print(f"{lapse.message}（未找到通知对象文件 {contacts_path}，未发送通知）", markup=False)
+        where = f"未找到通知对象文件 {contacts_path}" if contacts_path else "未指定通知对象文件（--contacts）"
+        stderr.print(f"{lapse.message}（{where}，未发送通知）", markup=False)
         return
     try:
         contacts = load_contacts(contacts_path)
