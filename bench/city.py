@@ -58,6 +58,7 @@ from nmaudit.store import Store
 from tests.app_site import AppSite, AppStoreApp, YybApp
 from tests.city_export import RUNNING, Row, write_xlsx
 from tests.douyin_site import DouyinSite, DouyinUser
+from tests.kuaishou_site import KuaishouSite, KuaishouUser, SearchResult
 from tests.emulator import Emulator, Reply, html_reply
 from tests.wechat_site import ACCOUNT_CANCELLED, Article, Album, SogouAccount, WechatSite
 from tests.weibo_site import SearchUser, WeiboAccount, WeiboSite, days_before, posts_at
@@ -77,7 +78,7 @@ DECOY_SUBJECT = "某文化传媒有限公司"
 SHOWN = 20
 
 #: Platform groups as the table shows them, in order.
-GROUPS = ("微信", "微博", "客户端", "抖音", "头条")
+GROUPS = ("微信", "微博", "客户端", "抖音", "头条", "快手")
 
 # The accounts' states, by position among their platform's rows (tests/city_export.py: WeChat
 # 0-49 微信号, 50-69 原始ID, 70-74 an article link, 75-76 an album, 77-86 the name only; Weibo
@@ -124,7 +125,7 @@ def ago(days: int, hour: int = 10) -> datetime:
 
 def group(row: Row) -> str:
     return {"wechat": "微信", "weibo": "微博", "app": "客户端"}.get(row.platform) or (
-        "抖音" if row.how == "douyin" else "头条")
+        "抖音" if row.how == "douyin" else "快手" if row.how == "kuaishou" else "头条")
 
 
 def positions() -> dict[int, int]:
@@ -233,6 +234,15 @@ def serve_douyin(site: DouyinSite, position: int, row: Row) -> Truth:
     return Truth("fail", "stale-14d") if idle else Truth("pass")
 
 
+def serve_kuaishou(site: KuaishouSite, emulator: Emulator, position: int, row: Row) -> Truth:
+    """A Kuaishou row filed by its 快手号: found through the emulated user search, then read."""
+    user = KuaishouUser(f"3xcityks{position}ab", row.name, [(ago(2), False), (ago(6), False)])
+    site.add(emulator, user)
+    site.search(row.ids["kuaishou"], [SearchResult(f"3xdecoy{position}ab", f"{row.name}生活"),
+                                      SearchResult(user.user_id, row.name, row.subject)])
+    return Truth("pass")
+
+
 def toutiao_truth(position: int) -> Truth:
     note = "只报备了头条号，没有主页链接：浏览器无从打开该账号的主页"
     if position in TOUTIAO_IDLE:
@@ -242,6 +252,7 @@ def toutiao_truth(position: int) -> Truth:
 
 def build_night(emulator: Emulator, rows: list[Row], scale: float, sogou_budget: Optional[int] = None) -> Night:
     wechat, weibo, apps, douyin = WechatSite(emulator), WeiboSite(emulator), AppSite(emulator), DouyinSite(emulator)
+    kuaishou = KuaishouSite(emulator)
     wechat.sogou_patience, wechat.sogou_wall_for = SOGOU_PATIENCE * scale, SOGOU_WALL_FOR * scale
     wechat.sogou_wall_after = sogou_budget
     weibo.patience = WEIBO_PATIENCE
@@ -260,6 +271,8 @@ def build_night(emulator: Emulator, rows: list[Row], scale: float, sogou_budget:
             truths.append(Truth("pass"))
         elif kind == "抖音":
             truths.append(serve_douyin(douyin, position, row))
+        elif kind == "快手":
+            truths.append(serve_kuaishou(kuaishou, emulator, position, row))
         else:
             truths.append(toutiao_truth(position))
     return Night(truths, wechat, weibo, douyin)

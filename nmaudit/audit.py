@@ -36,6 +36,7 @@ from .registry import Registry
 from .rules import judge
 from .snapshots import AccountEvidence, EvidenceFile
 from .sanitize import visible
+from .sessions import SessionStore, SessionWatch, merged_state
 from .store import Store
 
 
@@ -59,6 +60,10 @@ class AuditOptions:
     #: `--proxy PLATFORM=URL`: a platform's (or a web site's) accounts go out through their own
     #: proxy, in lanes of their own (a browser per lane), paced as their own egress.
     platform_proxies: dict[str, str] = field(default_factory=dict)
+    #: Folder of signed-in sessions (sessions.py) to load into each endpoint's browser; None: none.
+    sessions: Optional[str] = None
+    #: Which sessions the run holds and their lapses (told once each); made by the front end.
+    session_watch: SessionWatch = field(default_factory=SessionWatch)
 
     def deadline(self) -> float:
         return self.account_deadline or 10 * self.browser.timeout
@@ -170,25 +175,35 @@ class Visitor:
     """The `Fetch` adapters get: one worker's page and one account's evidence, bound. A page
     that stopped answering (or was cut off mid-load) is replaced before the next request."""
 
-    def __init__(self, browser: BrowserSession, page: Page, evidence: AccountEvidence):
+    def __init__(self, browser: BrowserSession, page: Page, evidence: AccountEvidence,
+                 watch: Optional[SessionWatch] = None, account_id: str = ""):
         self.browser, self.page, self.evidence = browser, page, evidence
+        self.watch, self.account_id = watch, account_id
 
     async def _page(self) -> Page:
         if self.browser.needs_replacing(self.page):
             self.page = await self.browser.replace_page(self.page)
         return self.page
 
+    async def _seen(self, fetched: Fetched) -> Fetched:
+        """A signed-in session whose platform just showed its logged-out markers lapses here."""
+        if self.watch is not None:
+            await self.watch.after(self.browser, fetched, self.account_id)
+        return fetched
+
     async def __call__(self, url: str, label: str) -> Fetched:
-        return await self.browser.fetch(await self._page(), url, label, self.evidence)
+        return await self._seen(await self.browser.fetch(await self._page(), url, label, self.evidence))
 
     async def request(self, url: str, label: str, **options: Any) -> Fetched:
-        return await self.browser.request(await self._page(), url, label, self.evidence, **options)
+        return await self._seen(await self.browser.request(await self._page(), url, label, self.evidence, **options))
 
     async def capture(self, url: str, label: str, patterns: list[str], **options: Any) -> Fetched:
-        return await self.browser.capture(await self._page(), url, label, self.evidence, patterns, **options)
+        return await self._seen(
+            await self.browser.capture(await self._page(), url, label, self.evidence, patterns, **options))
 
     async def download(self, url: str, label: str, max_bytes: int = 64 * 1024) -> Fetched:
-        return await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes)
+        return await self._seen(
+            await self.browser.download(await self._page(), url, label, self.evidence, max_bytes=max_bytes))
 
     def discard(self, fetched: Fetched) -> None:
         self.evidence.discard([*fetched.evidence, *(path for answer in fetched.captured for path in answer.evidence)])
@@ -369,9 +384,18 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
         options.browser.record_har = str(Path(options.snapshots) / run.id / har_name)
     options.browser.har_note = {"as_of": run.as_of.isoformat(), "run": run.id, "registry": run.registry}
     planned = lane_options(options, {account_route(account, list(options.platform_proxies)) for account in accounts})
+    held: list[list[str]] = [[] for _ in planned]  # the signed-in platforms of each lane
+    if options.sessions and not options.browser.replay_har:
+        kept = SessionStore(options.sessions)
+        for position, (browser, pages, route) in enumerate(planned):
+            states = kept.states(browser.endpoint)
+            held[position] = list(states)
+            planned[position] = (replace(browser, storage_state=merged_state(states)), pages, route)
 
     unsaved: list[tuple[str, str]] = []  # accounts the store refused: (id, why)
     async with BrowserPool([browser for browser, _, _ in planned]) as pool:
+        for position, session in pool.sessions:
+            options.session_watch.holds(session, planned[position][0].endpoint, held[position])
         started(pool.description)
         progress.started(run, len(accounts))
         lanes = [Lane(position + 1, session, planned[position][1], route=planned[position][2])
@@ -441,7 +465,7 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
                             if page is not None and generation == browser.generation:
                                 await browser.discard_page(page)
                             page, generation = await browser.new_page(), browser.generation
-                        visitor = Visitor(browser, page, evidence)
+                        visitor = Visitor(browser, page, evidence, options.session_watch, account.id)
                         try:
                             await asyncio.wait_for(
                                 observe_account(browser, page, account, evidence, observation, visitor, options.content),
@@ -606,4 +630,6 @@ def _recorded_options(options: AuditOptions) -> dict:
             "pages_per_endpoint": options.pages_per_endpoint} if options.endpoints else {}),
         **({"platform_proxies": {route: redact(url) for route, url in options.platform_proxies.items()}}
            if options.platform_proxies else {}),
+        # Which platforms were signed in, never the sessions themselves.
+        **({"sessions": options.session_watch.used()} if options.session_watch.used() else {}),
     }

@@ -155,6 +155,27 @@ class BrowserOptions:
     connect_timeout: float = 20.0  # seconds to reach a browser server and get its browser
     #: Playwright's per-context proxy: {"server": ..., "username": ..., "password": ...}.
     proxy: Optional[dict[str, str]] = None
+    #: Signed-in sessions (sessions.py): a Playwright storage state loaded into the context.
+    storage_state: Optional[dict[str, Any]] = None
+
+
+#: Headers that carry a session: never kept in a recording or an evidence file.
+SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization"})
+
+
+def public_headers(headers: dict[str, str]) -> dict[str, str]:
+    """`headers` without those that carry a session (Cookie, Set-Cookie, Authorization)."""
+    return {name: value for name, value in headers.items() if name.lower() not in SECRET_HEADERS}
+
+
+def strip_har_secrets(document: dict[str, Any]) -> None:
+    """Drop what carries a session from a HAR: those headers, and the parsed cookie lists."""
+    for entry in document.get("log", {}).get("entries", []):
+        for part in (entry.get("request", {}), entry.get("response", {})):
+            part["headers"] = [header for header in part.get("headers", [])
+                               if str(header.get("name", "")).lower() not in SECRET_HEADERS]
+            if "cookies" in part:
+                part["cookies"] = []
 
 
 @dataclass
@@ -566,6 +587,7 @@ class BrowserSession:
             timezone_id="Asia/Shanghai",
             ignore_https_errors="--ignore-certificate-errors" in self.options.browser_args,
             **({"proxy": self.options.proxy} if self.options.proxy else {}),
+            **({"storage_state": self.options.storage_state} if self.options.storage_state else {}),
             **record,
         )
         self._context.set_default_timeout(self.options.timeout * 1000)
@@ -583,6 +605,31 @@ class BrowserSession:
         # Live, the blank stand-in is served by each page's own DevTools session (new_page),
         # which pauses only its URL: a route would make Playwright intercept every request.
         self._browser_devtools = await self._browser.new_browser_cdp_session()
+
+    async def has_cookie(self, name: str, domains: tuple[str, ...]) -> bool:
+        """The context holds an unexpired cookie `name` of one of `domains` (a session's)."""
+        if self._context is None:
+            return False
+        now = time.time()
+        for cookie in await self._context.cookies():
+            domain = cookie.get("domain", "").lstrip(".")
+            if (cookie.get("name") == name and cookie.get("value")
+                    and any(domain == d or domain.endswith("." + d) for d in domains)
+                    and (cookie.get("expires", -1) <= 0 or cookie["expires"] > now)):
+                return True
+        return False
+
+    async def forget_cookies(self, domains: tuple[str, ...]) -> None:
+        """Clear the cookies of `domains` (a lapsed session), now and after a relaunch."""
+        pattern = re.compile(r"(^|\.)(" + "|".join(re.escape(domain) for domain in domains) + r")$")
+        if self._context is not None:
+            await self._context.clear_cookies(domain=pattern)
+        if self.options.storage_state:
+            state = self.options.storage_state
+            self.options.storage_state = {
+                "cookies": [c for c in state.get("cookies", []) if not pattern.search(c.get("domain", ""))],
+                "origins": [o for o in state.get("origins", [])
+                            if not pattern.search(urlsplit(o.get("origin", "")).hostname or "")]}
 
     @property
     def connected(self) -> bool:
@@ -652,6 +699,7 @@ class BrowserSession:
         except (OSError, ValueError):
             return  # a browser that died mid-write leaves no readable HAR: nothing to add to
         document["log"]["_nmaudit"] = {**self.options.har_note, "downloads": self._downloads}
+        strip_har_secrets(document)
         # Chromium records no body for a download whose reading was cancelled; keep the bytes
         # that were read, so a replay sees what the run saw.
         for entry in document["log"]["entries"]:
@@ -912,7 +960,8 @@ class BrowserSession:
         await self._keep_page(page, fetched, label, evidence)
         stem = Path(fetched.evidence[0]).name.split(".")[0] if fetched.evidence else evidence.next_stem(label)
         for number, answer in enumerate(fetched.captured, 1):
-            head = {"status": answer.status, "url": answer.url, "headers": answer.headers, "error": answer.error}
+            head = {"status": answer.status, "url": answer.url, "headers": public_headers(answer.headers),
+                    "error": answer.error}
             answer.evidence.append(evidence.save(
                 f"{stem}.loaded-{number:02d}.response.json",
                 json.dumps(head, ensure_ascii=False, indent=2).encode(), "headers"))
@@ -999,7 +1048,7 @@ class BrowserSession:
         if fetched.truncated and self.options.record_har:
             self._partial_bodies[fetched.final_url] = fetched.body
         stem = evidence.next_stem(label)
-        head = {"status": fetched.status, "url": fetched.final_url, "headers": fetched.headers,
+        head = {"status": fetched.status, "url": fetched.final_url, "headers": public_headers(fetched.headers),
                 "read_bytes": len(fetched.body), "truncated": fetched.truncated, "error": fetched.error}
         fetched.evidence.append(evidence.save(
             f"{stem}.response.json", json.dumps(head, ensure_ascii=False, indent=2).encode(), "headers"))

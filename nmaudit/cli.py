@@ -21,7 +21,7 @@ from . import report as report_module
 from .audit import (PROXY_ROUTES, RECORD_BESIDE_SNAPSHOTS, AuditOptions, Progress as AuditProgress, account_hosts,
                     audit_accounts, resume_run)
 from .browser import BrowserOptions, capture_time, print_pdf
-from .dates import now, parse_as_of
+from .dates import BEIJING, now, parse_as_of
 from .due import check_date, next_check, parse_budgets, plan_night
 from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
@@ -34,7 +34,7 @@ from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
-from .coverage import account_coverage, totals_lines
+from .coverage import account_coverage, session_lines, session_note, totals_lines
 from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
@@ -42,6 +42,8 @@ from . import notify as notify_module
 from . import rankings as rankings_module
 from .contacts import Contacts, load_contacts
 from .pool import Endpoint, check_endpoint_url, playwright_proxy, read_endpoints_file, split_proxy_option
+from . import sessions as sessions_module
+from .sessions import SESSION_PLATFORMS, SessionStore, SessionWatch
 
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
@@ -185,6 +187,9 @@ def audit_options(command):
                      help="Pages each browser server works at once (default: --concurrency)."),
         click.option("--endpoint-executable", metavar="PATH",
                      help="The Chromium on the servers' machines to launch (servers started with --unsafe)."),
+        click.option("--sessions", "sessions", default=sessions_module.DEFAULT_FOLDER, show_default=True,
+                     envvar="NMAUDIT_SESSIONS", type=click.Path(file_okay=False),
+                     help="Signed-in sessions (nmaudit login) to read as; a platform without one is read as a visitor."),
         click.option("--proxy", "proxy_urls", multiple=True, metavar="[PLATFORM=]URL",
                      help="Send the browsers' requests through this proxy (http:// or socks5://; credentials from "
                           "$NMAUDIT_PROXY_USERNAME and $NMAUDIT_PROXY_PASSWORD). PLATFORM=URL (repeatable): only "
@@ -409,6 +414,8 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
         ),
         endpoints=_endpoints(settings), pages_per_endpoint=settings["pages_per_endpoint"],
         platform_proxies=_proxies(settings)[1],
+        sessions=settings["sessions"],
+        session_watch=SessionWatch(lambda lapse: _tell_operator(settings.get("contacts"), lapse)),
     )
     display = ProgressDisplay(stderr)
     try:
@@ -433,7 +440,9 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
     stderr.print(
         f"批次 {result.run.id}：检查 {summary['checked']}，合格 {summary['pass']}，不合格 {summary['fail']}，"
         f"待复核 {summary['review']}；证据 {Path(options.snapshots) / result.run.id}，数据库 {settings['db']}"
-        + (f"，录制 {record_har}" if record_har else ""),
+        + (f"，录制 {record_har}" if record_har else "")
+        + (f"；登录会话：{'、'.join(options.session_watch.used())}" if options.session_watch.used() else "")
+        + "".join(f"；{lapse.message}" for lapse in _first_lapses(options.session_watch)),
         markup=False,
     )
     if deferred := [item for item in result.results if item.observation.deferred]:
@@ -446,6 +455,29 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
     if hits:
         stderr.print(f"内容疑点 {hits} 处（疑似，需人工确认；不影响合格判定）：nmaudit review 或 nmaudit report", markup=False)
     sys.exit(exit_code_for(result, settings["fail_on"]))
+
+
+def _first_lapses(watch: SessionWatch) -> list["sessions_module.Lapse"]:
+    """Each platform's first lapse in the run (the one the operator was told of)."""
+    return list({lapse.platform: lapse for lapse in reversed(watch.lapses)}.values())[::-1]
+
+
+def _tell_operator(contacts_path: Optional[str], lapse: "sessions_module.Lapse") -> None:
+    """A session lapsed: tell the operator once, through the contacts file's operator channel."""
+    if not contacts_path or not Path(contacts_path).is_file():
+        where = f"未找到通知对象文件 {contacts_path}" if contacts_path else "未指定通知对象文件（--contacts）"
+        stderr.print(f"{lapse.message}（{where}，未发送通知）", markup=False)
+        return
+    try:
+        contacts = load_contacts(contacts_path)
+    except ContactsError as error:
+        stderr.print(f"{lapse.message}（通知对象文件有误，未发送通知：{error.problems[0]}）", markup=False)
+        return
+    if not contacts.operator:
+        stderr.print(f"{lapse.message}（{contacts_path} 未设置 operator 通道，未发送通知）", markup=False)
+        return
+    for failure in notify_module.notify_operator(contacts, "nmaudit：登录会话已失效", lapse.message):
+        stderr.print(f"登录失效通知未送达：{failure}", markup=False)
 
 
 def _notify_after_audit(store: Store, run_id: str, contacts: Contacts) -> None:
@@ -751,21 +783,31 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
 
 @registry.command("coverage")
 @click.argument("registry_file", metavar="REGISTRY", type=click.Path(dir_okay=False))
-def registry_coverage(registry_file: str) -> None:
-    """Per account, the sources the audit will read and whether they can prove idleness."""
+@click.option("--sessions", default=sessions_module.DEFAULT_FOLDER, show_default=True, envvar="NMAUDIT_SESSIONS",
+              type=click.Path(file_okay=False), help="Signed-in sessions (nmaudit login): which are held here.")
+def registry_coverage(registry_file: str, sessions: str) -> None:
+    """Per account, the sources the audit will read and whether they can prove idleness;
+    and what signing in to a platform (nmaudit login) would add."""
     try:
         loaded = load_registry(registry_file)
     except RegistryError as error:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     items = [account_coverage(account) for account in loaded.accounts]
+    signed_in = {entry.platform for entry in SessionStore(sessions).entries()
+                 if entry.endpoint == sessions_module.LOCAL and not entry.expired}
     for item in items:
         account = item.account
         click.echo(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
-                           f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"))
+                           f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"
+                           f"{session_note(item, signed_in)}"))
     click.echo("")
     for line in totals_lines(items):
         click.echo(visible(line))
+    if extra := session_lines(items, signed_in):
+        click.echo("")
+        for line in extra:
+            click.echo(visible(line))
 
 
 @registry.command("lint")
@@ -833,7 +875,12 @@ def install(executable: Optional[str]) -> None:
               help="Evidence folder. Default: the folder each run was audited with (audit --snapshots).")
 @click.option("--token", envvar="NMAUDIT_REVIEW_TOKEN", metavar="TOKEN",
               help="Access token (env NMAUDIT_REVIEW_TOKEN); generated and printed when listening beyond this machine.")
-def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Optional[str], token: Optional[str]) -> None:
+@click.option("--sessions", default=sessions_module.DEFAULT_FOLDER, show_default=True, envvar="NMAUDIT_SESSIONS",
+              type=click.Path(file_okay=False), help="Where the 平台登录 page keeps signed-in sessions (owner-only).")
+@click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium the 平台登录 page signs in with.")
+@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG", help="Extra Chromium flag (repeatable).")
+def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Optional[str], token: Optional[str],
+           sessions: str, executable: Optional[str], browser_args: tuple[str, ...]) -> None:
     """Staff review in a web browser: evidence beside what was read; confirm, overrule, complete."""
     from . import webapp  # Flask loads only for this command
 
@@ -845,7 +892,8 @@ def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Opti
         store.close()
         if not webapp.is_local(host) and not token:
             token = secrets.token_urlsafe(16)
-        app = webapp.create_app(db, snapshots=snapshots, host=host, token=token)
+        app = webapp.create_app(db, snapshots=snapshots, host=host, token=token, sessions=sessions,
+                                browser=BrowserOptions(executable=executable, browser_args=list(browser_args)))
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     except UsageError as error:
@@ -862,6 +910,72 @@ def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Opti
         webapp.serve(app, host, port, ready)
     except UsageError as error:
         raise click.ClickException(str(error)) from None
+
+
+@cli.command()
+@click.argument("platform", required=False, type=click.Choice(list(SESSION_PLATFORMS)))
+@click.option("--list", "listing", is_flag=True, help="List the kept sessions (platform, endpoint, when), and exit.")
+@click.option("--forget", is_flag=True, help="Delete PLATFORM's session (on --browser-endpoint, or this machine's).")
+@click.option("--sessions", "folder", default=sessions_module.DEFAULT_FOLDER, show_default=True,
+              envvar="NMAUDIT_SESSIONS", type=click.Path(file_okay=False), help="Where sessions are kept (owner-only).")
+@click.option("--browser-endpoint", "endpoint", metavar="WS_URL",
+              help="Sign in on this Playwright browser server (the session is kept for it alone).")
+@click.option("--endpoint-executable", metavar="PATH", help="The Chromium on the server's machine.")
+@click.option("--executable", type=click.Path(dir_okay=False), help="The Chromium or Chrome to use.")
+@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG", help="Extra Chromium flag (repeatable).")
+@click.option("--wait", default=180.0, show_default=True, type=click.FloatRange(5, 1800),
+              help="Seconds to wait for the phone's confirmation.")
+@click.option("--qr-file", type=click.Path(dir_okay=False), metavar="PNG",
+              help="Also write the QR code to this image (for a terminal that cannot show it).")
+def login(platform: Optional[str], listing: bool, forget: bool, folder: str, endpoint: Optional[str],
+          endpoint_executable: Optional[str], executable: Optional[str], browser_args: tuple[str, ...],
+          wait: float, qr_file: Optional[str]) -> None:
+    """Sign in to PLATFORM once by QR code, so audits read as a signed-in user where it helps."""
+    store = SessionStore(folder)
+    if listing:
+        entries = store.entries()
+        if not entries:
+            click.echo(f"没有已保存的登录会话（{folder}）")
+        for entry in entries:
+            where = "本机" if entry.endpoint == sessions_module.LOCAL else f"端点 {entry.endpoint}"
+            until = entry.expires_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if entry.expires_at else "关闭浏览器即失效"
+            until += f"（已过期，请重新登录：nmaudit login {entry.platform}）" if entry.expired else ""
+            click.echo(f"{entry.label}\t{where}\t登录于 {entry.saved_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+                       f"\t登录凭据有效期至 {until}\t用于：{SESSION_PLATFORMS[entry.platform].helps}")
+        return
+    if platform is None:
+        raise click.UsageError("请指定平台（" + "、".join(SESSION_PLATFORMS) + "），或用 --list 查看已保存的会话")
+    if endpoint:
+        try:
+            endpoint = check_endpoint_url(endpoint)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--browser-endpoint'") from None
+    label = SESSION_PLATFORMS[platform].label
+    if forget:
+        removed = store.forget(platform, endpoint)
+        click.echo(f"已删除{label}的登录会话" if removed else f"没有{label}的登录会话", err=not removed)
+        return
+    options = BrowserOptions(executable=executable, browser_args=list(browser_args), endpoint=endpoint,
+                             remote_executable=endpoint_executable)
+
+    def show(code: "sessions_module.QrCode") -> None:
+        if qr_file:
+            atomic_write(Path(qr_file), code.png)
+        click.echo(f"请用{label} App 扫描二维码登录（{wait:g} 秒内在手机上确认）：")
+        if code.text:
+            click.echo(sessions_module.terminal_qr(code.text))
+        elif not qr_file:
+            click.echo("二维码无法在终端显示：请加 --qr-file 保存为图片，或在复核页面（nmaudit review）的“登录”页扫描")
+
+    try:
+        saved = asyncio.run(sessions_module.sign_in(platform, store, options, show, wait=wait))
+    except BrowserUnavailable as error:
+        raise NoBrowser(str(error)) from None
+    except UsageError as error:
+        raise click.ClickException(visible(error)) from None
+    where = "本机" if saved.endpoint == sessions_module.LOCAL else f"端点 {saved.endpoint}"
+    click.echo(f"已登录{label}（{where}）：会话保存在 {store.path(platform, endpoint)}（仅本人可读）；"
+               f"之后的检查以登录身份读取{SESSION_PLATFORMS[platform].helps}")
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from .errors import ContactsError
 
 __all__ = ["Channel", "Contacts", "load_contacts", "EVERYWHERE"]
 
-TOP_KEYS = ("version", "review_url", "units", "regions", "supervisors")
+TOP_KEYS = ("version", "review_url", "operator", "units", "regions", "supervisors")
 #: The supervisors key whose digest covers every account, whatever its region.
 EVERYWHERE = "*"
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
@@ -47,6 +47,8 @@ class Contacts:
     units: dict[str, list[Channel]] = field(default_factory=dict)  # 主办单位 -> channels
     regions: dict[str, list[Channel]] = field(default_factory=dict)  # region -> channels (units not listed)
     supervisors: dict[str, list[Channel]] = field(default_factory=dict)  # region or "*" -> channels
+    #: Who runs nmaudit: told of what needs them (a signed-in session that lapsed).
+    operator: list[Channel] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def recipient(self, owner: str, region: Optional[str]) -> Optional[str]:
@@ -136,7 +138,16 @@ class _Checker:
         for name in ("units", "regions", "supervisors"):
             if name in top:
                 setattr(contacts, name, self.recipients(*top[name], name))
-        if not (contacts.units or contacts.regions or contacts.supervisors) and not self.problems:
+        if "operator" in top:
+            key, node = top["operator"]
+            items = [node] if isinstance(node, ScalarNode) and node.value.strip() else (
+                node.value if isinstance(node, SequenceNode) else None)
+            if not items:
+                self.add(_line(key), "operator", "expected one channel URL or a list of them")
+            else:
+                contacts.operator = [c for index, item in enumerate(items)
+                                     if (c := self.channel(item, f"operator[{index}]"))]
+        if not (contacts.units or contacts.regions or contacts.supervisors or contacts.operator) and not self.problems:
             self.add(_line(root), "units", "no recipient: list units, regions or supervisors")
         contacts.warnings = self.warnings
         return contacts

@@ -18,6 +18,7 @@ from .models import IDENTITY_LABELS, PLATFORM_LABELS, PLATFORMS, SITES, Account
 from .platforms.web import SITE_ADAPTERS, site_adapter
 from .platforms.wechat import page_kind, uses_sogou, wechat_urls
 from .platforms.weibo_resolve import uid_from_url
+from .sessions import SESSION_PLATFORMS
 
 Proof = Literal["listed", "lower-bound", "none"]
 PROOF_LABELS: dict[str, str] = {"listed": "列出最新", "lower-bound": "仅能证明有更新", "none": "暂无自动检查"}
@@ -28,6 +29,8 @@ class Coverage:
     account: Account
     sources: tuple[str, ...]
     proof: Proof
+    #: The platform whose signed-in session (nmaudit login) helps this account's reads; None: none.
+    session: Optional[str] = None
 
     @property
     def label(self) -> str:
@@ -124,12 +127,39 @@ def site_sources(account: Account) -> Optional[str]:
     return SITE_ADAPTERS[site].sources if site in SITE_ADAPTERS else None
 
 
+def session_platform(account: Account) -> Optional[str]:
+    """The platform whose signed-in session helps the account's reads (sessions.py), or None."""
+    key = "weibo" if account.platform == "weibo" else site_of(account)
+    return key if key in SESSION_PLATFORMS else None
+
+
 def account_coverage(account: Account) -> Coverage:
     sources, proof = _BY_PLATFORM[account.platform](account)
     if account.feed:
         sources.append("订阅源（列出最新）")
         proof = "listed"
-    return Coverage(account, tuple(sources), proof)
+    return Coverage(account, tuple(sources), proof, session_platform(account))
+
+
+def session_note(item: Coverage, signed_in: set[str]) -> str:
+    """What a session adds to one account, as staff read it ("" when none helps)."""
+    if item.session is None:
+        return ""
+    label = SESSION_PLATFORMS[item.session].label
+    return f"（已登录{label}）" if item.session in signed_in else f"（登录{label}后更少被拦截：nmaudit login {item.session}）"
+
+
+def session_lines(items: list[Coverage], signed_in: set[str]) -> list[str]:
+    """What signing in buys, per platform: how many accounts it helps and whether it is done."""
+    helped = Counter(item.session for item in items if item.session)
+    if not helped:
+        return []
+    lines = ["登录后访客看不到的内容也能检查（nmaudit login 平台，或复核页面的“平台登录”）："]
+    for platform, count in sorted(helped.items(), key=lambda pair: list(SESSION_PLATFORMS).index(pair[0])):
+        spec = SESSION_PLATFORMS[platform]
+        state = "已登录" if platform in signed_in else f"未登录：nmaudit login {platform}"
+        lines.append(f"{spec.label} {count} 个：{spec.helps} — {state}")
+    return lines
 
 
 def coverage_totals(items: list[Coverage]) -> dict[str, Counter]:

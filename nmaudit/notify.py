@@ -189,6 +189,16 @@ def send_apprise(channel: Channel, title: str, body: str) -> Optional[str]:
     return "；".join(lines[-3:]) or "发送失败"
 
 
+def notify_operator(contacts: Contacts, title: str, body: str, send: "Sender" = send_apprise) -> list[str]:
+    """Tell the operator (the contacts file's `operator` channels) something that needs them;
+    why each channel failed (empty: every one took it, or there is none)."""
+    failures = []
+    for channel in contacts.operator:
+        if (why := send(channel, title, body)) is not None:
+            failures.append(f"{channel.shown}：{why}")
+    return failures
+
+
 def notify_run(store: Store, run_id: str, contacts: Contacts, dry_run: bool = False,
                send: Sender = send_apprise, at: Optional[Callable[[], datetime]] = None) -> tuple[Plan, Outcome]:
     """Plan a stored run's messages and (unless `dry_run`) send and keep them.

@@ -4,7 +4,8 @@ The mix follows a real city's 2022 Q3 report (87 WeChat, 24 Weibo, apps, 11 Douy
 each row holds what units really file: WeChat rows a 微信号, an 原始ID, an article link in the ID
 column, or only the name; Weibo rows a UID, a `/u/` or `/p/` link, a 个性域名 homepage, `/n/<name>`,
 or only the screen name; apps an App Store link in the ID column, a package, or only the name;
-Douyin and Toutiao rows their 抖音号 / 头条号. One account is closed, one row is blank.
+Douyin, Toutiao and Kuaishou rows their 抖音号 / 头条号 / 快手号 (a number or one the office chose).
+One account is closed, one row is blank.
 
 `ROWS` is the export; each row also says what the import must make of it (`ids`, `urls`).
 """
@@ -136,6 +137,11 @@ def build_rows() -> list[Row]:
         site = "douyin" if douyin else "toutiao"
         rows.append(Row(name, "抖音号" if douyin else "今日头条", _unit(place), CITY, account_id, platform="web",
                         ids={site: account_id}, how=site))
+    # 2 Kuaishou accounts: a numeric 快手号 and one the office chose.
+    for index, (kind, account_id) in enumerate((("快手号", "1938765402"), ("快手", "bjks002bj"))):
+        place = places[(index * 5 + 3) % len(places)]
+        rows.append(Row(f"宝鸡{_short(place)}", kind, _unit(place), CITY, account_id, platform="web",
+                        ids={"kuaishou": account_id}, how="kuaishou"))
     # A closed account, listed as offices list them.
     rows.append(Row("金台教育", "微博", f"{CITY}金台区教育局", "金台区", "2710199999", status="注销", platform="weibo",
                     how="closed"))

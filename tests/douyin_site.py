@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import quote, unquote
 
 from tests.emulator import Emulator, Reply, Request, html_reply, json_reply
@@ -133,6 +133,8 @@ class DouyinSite:
         self.served_as: dict[str, int] = {}
         self.search_wall_after: Optional[int] = None  # searches answered before the wall; None: no wall
         self.search_wall = "captcha"  # captcha | login
+        #: Whether a request comes from a signed-in user (tests/login_site.py): never walled off.
+        self.signed_in: Callable[[Request], bool] = lambda request: False
         emulator.add("https://www.douyin.com/aweme/v1/web/user/profile/other/", self._profile)
         emulator.add("https://www.douyin.com/aweme/v1/web/aweme/post/", self._posts)
         emulator.add("https://www.douyin.com/aweme/v1/web/discover/search/", self._search_api)
@@ -156,7 +158,9 @@ class DouyinSite:
         self.searches += 1
         keyword = unquote(request.path[len("/search/"):]).strip().casefold()
         self.served_as[keyword] = self.searches
-        if self.walled() and self.search_wall == "captcha":
+        if self.signed_in(request):
+            self.served_as[keyword] = 0  # its call is answered as the signed-in user's
+        elif self.walled() and self.search_wall == "captcha":
             return html_reply(CAPTCHA_PAGE)
         return html_reply(SEARCH_PAGE.replace("__KEY__", PAGE_KEY))
 
@@ -165,7 +169,7 @@ class DouyinSite:
         if request.query.get("a_bogus") != fnv1a(keyword + PAGE_KEY) or not request.query.get("msToken"):
             self.refused_calls += 1
             return Reply(status=200, body=b"", content_type="application/json; charset=utf-8")
-        if self.walled(self.served_as.get(keyword.strip().casefold(), self.searches)):
+        if not self.signed_in(request) and self.walled(self.served_as.get(keyword.strip().casefold(), self.searches)):
             return json_reply({"status_code": 2483, "status_msg": "请登录后再试", "user_list": None,
                                "log_pb": {"impr_id": "2026112110000009"}})
         users = self.results.get(keyword.strip().casefold(), [])

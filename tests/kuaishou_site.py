@@ -19,6 +19,12 @@ signature is refused as Kuaishou refuses a visitor it wants to verify: HTTP 200,
 400002. The body itself does not change with the clock, so a replay finds each operation's
 answer by its body (Playwright's HAR lookup compares POST bodies) while the page signs anew.
 
+The user search ``/search/author?searchKey=<keyword>`` is a page of the same kind: its script
+signs and POSTs ``graphqlSearchUser`` (variables ``keyword``, ``pcursor``) and answers
+``data.visionSearchUser`` {result, users[] {fansCount, photoCount, isFollowing, user_id,
+headurl, user_text, user_name, verified, verifiedDetail {description, iconType, newVerified,
+musicCompany, type}}, searchSessionId, pcursor}. A result shows no 快手号.
+
 The wall pages (a login redirect, the verification overlay) are generic: no real one was captured.
 """
 
@@ -57,15 +63,15 @@ QUERIES = {
                               "author { id name following headerUrl __typename } photo { ...photoContent __typename } "
                               "canAddComment llsid status currentPcursor tags { type name __typename } __typename } "
                               "hostName pcursor __typename } }",
+    "graphqlSearchUser": "query graphqlSearchUser($keyword: String, $pcursor: String, $searchSessionId: String) { "
+                         "visionSearchUser(keyword: $keyword, pcursor: $pcursor, searchSessionId: $searchSessionId) { "
+                         "result users { fansCount photoCount isFollowing user_id headurl user_text user_name verified "
+                         "verifiedDetail { description iconType newVerified musicCompany type __typename } __typename } "
+                         "searchSessionId pcursor __typename } }",
 }
 
-PROFILE_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>快手</title>
-<style>body{font:14px sans-serif;margin:24px} .user-name{font-size:20px} li{display:inline-block;width:200px;margin:6px}
-.top{color:#fe3666} #verify{display:none;color:#c00}</style></head>
-<body><div class="profile-user"><h1 class="user-name" id="name"></h1><p id="counts"></p><p id="text"></p></div>
-<p id="verify">请完成安全验证后继续访问</p><ul class="video-card-list" id="videos"></ul>
-<script>
-const KEY = "__KEY__", USER_ID = "__USER_ID__", QUERIES = __QUERIES__;
+SIGNED_CALL = """
+const KEY = "__KEY__", QUERIES = __QUERIES__;
 document.cookie = "kpf=PC_WEB; path=/"; document.cookie = "kpn=KUAISHOU_VISION; path=/";
 function sign(text) {
   let h = 0x811c9dc5;
@@ -83,6 +89,28 @@ function call(operationName, variables) {
       return answer;
     });
 }
+"""
+
+SEARCH_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>快手搜索</title>
+<style>body{font:14px sans-serif;margin:24px} li{margin:8px 0} #verify{display:none;color:#c00}</style></head>
+<body><h1>用户</h1><p id="verify">请完成安全验证后继续访问</p><ul id="users"></ul>
+<script>__SIGNED_CALL__
+const KEYWORD = __KEYWORD__;
+call("graphqlSearchUser", {keyword: KEYWORD, pcursor: ""}).then(a => {
+  if (!a) return;
+  document.title = KEYWORD + " - 快手搜索";
+  document.getElementById("users").innerHTML = a.users.map(u =>
+    `<li><a href="/profile/${u.user_id}">${u.user_name}</a> ${u.verifiedDetail ? u.verifiedDetail.description : ""}　${u.fansCount} 粉丝</li>`).join("");
+}).catch(() => {});
+</script></body></html>"""
+
+PROFILE_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>快手</title>
+<style>body{font:14px sans-serif;margin:24px} .user-name{font-size:20px} li{display:inline-block;width:200px;margin:6px}
+.top{color:#fe3666} #verify{display:none;color:#c00}</style></head>
+<body><div class="profile-user"><h1 class="user-name" id="name"></h1><p id="counts"></p><p id="text"></p></div>
+<p id="verify">请完成安全验证后继续访问</p><ul class="video-card-list" id="videos"></ul>
+<script>__SIGNED_CALL__
+const USER_ID = "__USER_ID__";
 const day = ms => new Date(ms).toLocaleDateString("zh-CN");
 call("visionProfile", {userId: USER_ID}).then(a => {
   if (!a) return;
@@ -101,6 +129,28 @@ call("visionProfilePhotoList", {userId: USER_ID, pcursor: "", page: "profile"}).
 
 
 @dataclass
+class SearchResult:
+    """One user the search lists (the account itself or a look-alike)."""
+
+    user_id: str
+    user_name: str
+    verification: str = ""
+
+    def entry(self) -> dict[str, Any]:
+        return {"fansCount": "2.3万", "photoCount": 318, "isFollowing": False, "user_id": self.user_id,
+                "headurl": "https://p2.a.yximgs.com/uhead/AB/2026/01/01/00/head.jpg", "user_text": "",
+                "user_name": self.user_name, "verified": bool(self.verification),
+                "verifiedDetail": {"description": self.verification, "iconType": 1, "newVerified": True,
+                                   "musicCompany": False, "type": 2, "__typename": "VerifiedDetail"}
+                if self.verification else None, "__typename": "SearchUser"}
+
+
+def signed_page(page: str) -> str:
+    return (page.replace("__SIGNED_CALL__", SIGNED_CALL).replace("__KEY__", PAGE_KEY)
+            .replace("__QUERIES__", json.dumps(QUERIES)))
+
+
+@dataclass
 class KuaishouUser:
     user_id: str
     user_name: str
@@ -116,9 +166,24 @@ class KuaishouSite:
 
     def __init__(self, emulator: Emulator) -> None:
         self.users: dict[str, KuaishouUser] = {}
+        self.searches: dict[str, list[SearchResult]] = {}
+        #: Searches answered as a visitor Kuaishou wants to verify (result 400002) from this one on.
+        self.search_wall_after: int | None = None
+        self.searched: list[str] = []
         self.refused_calls = 0
         emulator.add("https://www.kuaishou.com/graphql", self._graphql)
         emulator.add("https://www.kuaishou.com/account/login", html_reply(LOGIN_PAGE))
+        emulator.add("https://www.kuaishou.com/search/author", self._search_page)
+
+    def search(self, keyword: str, results: list[SearchResult]) -> None:
+        """What the user search lists for `keyword`, in order."""
+        self.searches[keyword] = results
+
+    def _search_page(self, request: Request) -> Reply:
+        page = signed_page(SEARCH_PAGE).replace("__KEYWORD__", json.dumps(request.query.get("searchKey", "")))
+        reply = html_reply(page)
+        reply.headers = {"Set-Cookie": f"did=web_{fnv1a('search')}{fnv1a(PAGE_KEY)}; Path=/; Secure"}
+        return reply
 
     def add(self, emulator: Emulator, user: KuaishouUser) -> str:
         self.users[user.user_id] = user
@@ -129,8 +194,7 @@ class KuaishouSite:
     def _page(self, user: KuaishouUser, url: str) -> Reply:
         if user.mode == "login":
             return redirect(f"https://www.kuaishou.com/account/login?redirectURL={url}")
-        page = (PROFILE_PAGE.replace("__KEY__", PAGE_KEY).replace("__USER_ID__", user.user_id)
-                .replace("__QUERIES__", json.dumps(QUERIES)))
+        page = signed_page(PROFILE_PAGE).replace("__USER_ID__", user.user_id)
         reply = html_reply(page)
         # The server sets did; the page's script sets kpf and kpn (one Set-Cookie per reply here).
         reply.headers = {"Set-Cookie": f"did=web_{fnv1a(user.user_id)}{fnv1a(PAGE_KEY)}; Path=/; Secure"}
@@ -149,7 +213,10 @@ class KuaishouSite:
     def _graphql(self, request: Request) -> Reply:
         try:
             call = json.loads(request.body)
-            operation, user_id = call["operationName"], call["variables"]["userId"]
+            operation = call["operationName"]
+            if operation == "graphqlSearchUser":
+                return self._search(request, str(call["variables"]["keyword"]))
+            user_id = call["variables"]["userId"]
         except (ValueError, KeyError, TypeError):
             return json_reply({"errors": [{"message": "Must provide query string."}], "data": None}, status=400)
         user = self.users.get(user_id)
@@ -173,6 +240,18 @@ class KuaishouSite:
             reply.delay = user.photos_delay
             return reply
         return json_reply({"errors": [{"message": f"Unknown operation {operation}"}], "data": None}, status=400)
+
+    def _search(self, request: Request, keyword: str) -> Reply:
+        self.searched.append(keyword)
+        walled = self.search_wall_after is not None and len(self.searched) > self.search_wall_after
+        if not self.signed(request) or walled:
+            self.refused_calls += 0 if walled else 1
+            return json_reply({"data": {"visionSearchUser": {"result": CAPTCHA_RESULT, "users": None,
+                                                             "__typename": "VisionSearchUserResult"}}})
+        users = [result.entry() for result in self.searches.get(keyword, [])]
+        return json_reply({"data": {"visionSearchUser": {
+            "result": 1, "users": users, "searchSessionId": f"MTRfMjcw{fnv1a(keyword)}", "pcursor": "no_more",
+            "__typename": "VisionSearchUserResult"}}})
 
     @staticmethod
     def _profile(user: KuaishouUser) -> dict[str, Any]:

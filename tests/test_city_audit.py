@@ -6,7 +6,9 @@ wall's reason and evidence. No account is judged idle from Sogou alone. Weibo ro
 个性域名, a /p/ page, a /n/ link or only a name resolve to their UIDs; apps filed by name are
 found by the App Store search. Douyin rows (抖音号 only) are found through Douyin's user search
 until its wall appears: then the search is asked nothing more and the Douyin rows left are 待复核,
-deferred for --resume. Toutiao rows are kept, 待复核 asking for their profile links.
+deferred for --resume. Toutiao rows (a 头条号 that is no profile token) are found through
+Toutiao's user search by their name, Kuaishou rows (a numeric or chosen 快手号) through
+Kuaishou's user search.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from nmaudit.platforms.douyin_search import SEARCH_KEY
 from tests.conftest import by_id, codes, run_audit
 from tests.douyin_site import DouyinSite, DouyinUser
 from tests.emulator import Emulator
+from tests.kuaishou_site import KuaishouSite, KuaishouUser, SearchResult
+from tests.toutiao_profile_site import ToutiaoAccount, ToutiaoProfileSite
 from tests.test_registry_tools import nmaudit
 from tests.wechat_site import Album, Article, SogouAccount, WechatSite
 from tests.weibo_site import SearchUser, WeiboAccount, WeiboSite, days_before, posts_at
@@ -107,6 +111,17 @@ def city(tmp_path_factory):
                                                          custom_verify=f"{row.subject}官方账号",
                                                          unique_id=row.ids["douyin"], posts=[(ago(3), False)])])
         douyin.search_wall_after = DOUYIN_ANSWERS
+        toutiao, kuaishou = ToutiaoProfileSite(emulator), KuaishouSite(emulator)
+        for position, row in enumerate(row for row in RUNNING if row.how == "toutiao"):
+            account = ToutiaoAccount(f"MS4wLjABAAAA-citytt{position}", row.name, f"{row.subject}官方账号",
+                                     [(ago(2), False), (ago(5), False)])
+            toutiao.add(emulator, account)
+            toutiao.search(row.name, [ToutiaoAccount(f"MS4wLjABAAAA-decoy{position}", f"{row.name}粉丝"), account])
+        for position, row in enumerate(row for row in RUNNING if row.how == "kuaishou"):
+            user = KuaishouUser(f"3xcityks{position}ab", row.name, [(ago(4), False)])
+            kuaishou.add(emulator, user)
+            kuaishou.search(row.ids["kuaishou"], [SearchResult(f"3xcitydecoy{position}", f"{row.name}生活"),
+                                                  SearchResult(user.user_id, row.name, row.subject)])
         wechat.sogou_wall_after = SOGOU_ANSWERS
         run = run_audit(emulator, accounts, folder, as_of=AS_OF)
         searches = [r for r in emulator.requests_to("weixin.sogou.com") if r.path == "/weixin"]
@@ -123,7 +138,7 @@ def of(city, platform: str, how: str | None = None):
 
 def test_every_imported_account_is_audited(city):
     items, rows = city[0], city[1]
-    assert len(items) == len(rows) == 125
+    assert len(items) == len(rows) == 127
 
 
 def test_sogou_stops_at_its_wall_and_every_wechat_row_reached_a_source(city):
@@ -203,9 +218,9 @@ def test_apps_from_a_link_in_the_id_column_a_package_or_the_name(city):
     assert "6470000003" in apps["name"].observation.identified_by  # the exact name and developer, not the first
 
 
-def test_douyin_rows_are_found_by_search_until_its_wall_and_toutiao_rows_are_kept_for_staff(city):
+def test_douyin_rows_are_found_by_search_until_its_wall_toutiao_and_kuaishou_rows_by_theirs(city):
     other = of(city, "web")
-    assert len(other) == 11
+    assert len(other) == 13
     douyin = [(item, row) for item, row in other if row.how == "douyin"]
     assert len(douyin) == 6
     # Workers already inside a search when the wall came may each meet it once; nothing after.
@@ -223,13 +238,18 @@ def test_douyin_rows_are_found_by_search_until_its_wall_and_toutiao_rows_are_kep
             assert item.observation.deferred == [SEARCH_KEY], row.name
             assert item.judgement.verdict == "review" and codes(item) == ["blocked"], row.name
             assert "验证码" in item.judgement.findings[0].message and item.judgement.findings[0].evidence, row.name
-    for item, row in other:
-        if row.how == "douyin":
-            continue
-        assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
-        message = item.judgement.findings[0].message
-        # The Toutiao adapter needs the profile link (a 头条号 that is not a token): it says so
-        assert message.startswith("头条号 ") and "未报备主页链接" in message, message
+    toutiao = [(item, row) for item, row in other if row.how == "toutiao"]
+    kuaishou = [(item, row) for item, row in other if row.how == "kuaishou"]
+    assert len(toutiao) == 5 and len(kuaishou) == 2
+    for item, row in toutiao:
+        # The 头条号 (bjtt006bj) finds nobody; the name finds the account, not the look-alike listed first.
+        assert item.judgement.verdict == "pass" and codes(item) == [], (row.name, item.judgement.findings)
+        assert [source.kind for source in item.observation.sources][:2] == ["toutiao-search", "toutiao-search"]
+        assert item.observation.identified_by.startswith(f"今日头条用户搜索“{row.name}”：{row.name}（")
+        assert item.observation.certification == f"{row.subject}官方账号"
+    for item, row in kuaishou:
+        assert item.judgement.verdict == "pass" and codes(item) == [], (row.name, item.judgement.findings)
+        assert item.observation.identified_by.startswith(f"快手用户搜索“{row.ids['kuaishou']}”：{row.name}（用户ID 3xcityks")
 
 
 def _id(rows: dict[str, Row], wanted: Row) -> str:

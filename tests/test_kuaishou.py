@@ -26,7 +26,9 @@ from nmaudit.platforms.kuaishou import CALLS, GRAPHQL, operation_of, photo_time,
 from nmaudit.platforms.web import site_adapter
 from tests.conftest import codes, recorded_run, replayed_alike
 from tests.emulator import Emulator
-from tests.kuaishou_site import CAPTCHA_RESULT, MILLISECONDS, KuaishouSite, KuaishouUser
+from nmaudit.platforms.kuaishou_search import SEARCH_KEY, SearchUser, search_match, search_url, search_users
+from tests.conftest import by_id, run_audit
+from tests.kuaishou_site import CAPTCHA_RESULT, MILLISECONDS, KuaishouSite, KuaishouUser, SearchResult
 
 AS_OF = datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING)
 HOST = "www.kuaishou.com"
@@ -58,6 +60,15 @@ USERS = {
     "ks-slow": KuaishouUser("3xslow3nv5ke", "平安宝鸡", [(ago(4), False)], photos_delay=1.5),
     "ks-live-link": KuaishouUser("3xlivelink7c2h", "平安宝鸡", [(ago(5), False)]),
     "ks-by-id": KuaishouUser("3xbyid4dk8wz", "平安宝鸡", [(ago(6), False)]),
+    # filed by a numeric 快手号 (found by its exact name) or a chosen one (the userId itself)
+    "ks-number": KuaishouUser("3xnumber5hw2qa", "平安宝鸡", [(ago(3), False)]),
+    "ks-custom": KuaishouUser("pabj110", "平安宝鸡", [(ago(2), False)]),
+}
+#: What the user search lists: a look-alike first; two accounts of the filed name for 1900000000.
+SEARCHES = {
+    "1938765402": [SearchResult("3xlookalike8m2", "平安宝鸡官方"), SearchResult("3xnumber5hw2qa", "平安宝鸡", "宝鸡市公安局")],
+    "PABJ110": [SearchResult("3xother2kd9ww", "平安宝鸡110"), SearchResult("pabj110", "平安宝鸡")],
+    "1900000000": [SearchResult("3xsame1aa", "平安宝鸡"), SearchResult("3xsame2bb", "平安宝鸡")],
 }
 
 
@@ -67,14 +78,20 @@ def site(emulator: Emulator) -> tuple[KuaishouSite, list[Account]]:
     accounts = []
     for account_id, user in USERS.items():
         url = kuaishou.add(emulator, user)
-        if account_id == "ks-live-link":
+        if account_id == "ks-number":
+            accounts.append(web(account_id, ids={"kuaishou": "1938765402"}))
+        elif account_id == "ks-custom":
+            accounts.append(web(account_id, ids={"kuaishou": "PABJ110"}))
+        elif account_id == "ks-live-link":
             accounts.append(web(account_id, urls=[f"https://live.kuaishou.com/profile/{user.user_id}"]))
         elif account_id == "ks-by-id":
             accounts.append(web(account_id, ids={"kuaishou": user.user_id}))
         else:
             accounts.append(web(account_id, urls=[url]))
-    accounts.append(web("ks-number", ids={"kuaishou": "1938765402"}))
+    accounts.append(web("ks-ambiguous", ids={"kuaishou": "1900000000"}))
     accounts.append(web("ks-site-only", site="kuaishou"))
+    for keyword, results in SEARCHES.items():
+        kuaishou.search(keyword, results)
     return kuaishou, accounts
 
 
@@ -179,14 +196,60 @@ def test_profile_links_and_user_ids_open_the_www_profile(audited):
         assert item.observation.newest_post_source == f"https://{HOST}/profile/{user_id}"
 
 
-@pytest.mark.parametrize("account_id, says", [("ks-number", "快手号 1938765402 不是主页用户ID"),
-                                               ("ks-site-only", "未填写快手主页链接")])
-def test_a_kuaishou_number_without_a_profile_link_is_for_review_with_the_reason(audited, account_id, says):
-    item = audited[account_id]
+def test_no_kuaishou_number_and_no_profile_link_is_for_review_with_the_reason(audited):
+    item = audited["ks-site-only"]
     assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
-    assert item.judgement.findings[0].message.startswith(says)
+    assert item.judgement.findings[0].message.startswith("未填写快手号或快手主页链接")
     assert "https://www.kuaishou.com/profile/" in item.judgement.findings[0].message
     assert item.observation.sources == []
+
+
+@pytest.mark.parametrize("account_id, user_id, how", [
+    ("ks-number", "3xnumber5hw2qa", "快手用户搜索“1938765402”：平安宝鸡（用户ID 3xnumber5hw2qa，认证：宝鸡市公安局），"
+                                    "名称与登记名称完全一致"),
+    ("ks-custom", "pabj110", "快手用户搜索“PABJ110”：平安宝鸡（用户ID pabj110），用户ID与快手号一致"),
+])
+def test_a_kuaishou_number_is_found_through_the_user_search_then_its_profile_read(audited, account_id, user_id, how):
+    item = audited[account_id]
+    assert item.judgement.verdict == "pass", item.judgement.findings
+    assert item.observation.identified_by == how
+    assert item.observation.newest_post_source == f"https://{HOST}/profile/{user_id}"
+    kinds = [source.kind for source in item.observation.sources]
+    assert kinds[:3] == ["kuaishou-search", "kuaishou-search-results", "kuaishou-profile"]
+    assert sorted(kinds[3:]) == ["kuaishou-photos", "kuaishou-user"]  # the page's two answers race
+    search = item.observation.sources[0]
+    assert search.evidence[0].endswith("kuaishou-search.jpg") and Path(search.evidence[0]).stat().st_size > 2000
+    assert "certification" not in item.observation.checks, "the web shows no 认证, found by search or not"
+
+
+def test_a_search_that_shows_no_single_account_of_the_filed_identity_takes_none(audited):
+    item = audited["ks-ambiguous"]
+    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    message = item.judgement.findings[0].message
+    assert message.startswith("快手用户搜索“1900000000”未找到用户ID为该快手号或名称为“平安宝鸡”的唯一账号")
+    assert "平安宝鸡（用户ID 3xsame1aa）；平安宝鸡（用户ID 3xsame2bb）" in message
+    assert [source.kind for source in item.observation.sources] == ["kuaishou-search", "kuaishou-search-results"]
+
+
+def test_a_search_wall_halts_the_search_and_defers_the_accounts_after_it(emulator, site, tmp_path):
+    kuaishou = site[0]
+    kuaishou.searched.clear()
+    kuaishou.search_wall_after = 0
+    try:
+        accounts = [web("ks-walled", ids={"kuaishou": "1938765402"}), web("ks-after", ids={"kuaishou": "PABJ110"}),
+                    web("ks-linked", urls=["https://www.kuaishou.com/profile/3xactive2k8pqra"])]
+        results = by_id(run_audit(emulator, accounts, tmp_path, as_of=AS_OF, concurrency=1))
+    finally:
+        kuaishou.search_wall_after = None
+    walled, after = results["ks-walled"], results["ks-after"]
+    assert walled.judgement.verdict == "review" and codes(walled) == ["blocked"]
+    assert (f"快手用户搜索“1938765402”未能完成：搜索请求被拒绝（visionSearchUser result {CAPTCHA_RESULT}）"
+            in walled.judgement.findings[0].message)
+    assert walled.observation.deferred == [SEARCH_KEY]
+    assert after.judgement.verdict == "review" and after.observation.deferred == [SEARCH_KEY]
+    assert after.judgement.findings[0].message.startswith("快手用户搜索已在本次检查中停止使用（快手用户搜索搜索请求被拒绝")
+    assert kuaishou.searched == ["1938765402"], "no search after the wall"
+    assert results["ks-linked"].judgement.verdict == "pass", "a profile filed by its link is still read"
 
 
 def test_the_api_refuses_calls_without_the_pages_signature_and_nmaudit_made_none(emulator, site, audited):
@@ -213,7 +276,7 @@ def test_replay_gives_the_same_verdicts_without_asking_the_site(emulator, site, 
     calls = [entry["request"] for entry in json.loads(har.read_text())["log"]["entries"]
              if entry["request"]["url"] == f"https://{HOST}/graphql"]
     bodies = {call["postData"]["text"] for call in calls}
-    assert len(bodies) == len(calls) == 2 * 10
+    assert len(bodies) == len(calls) == 2 * 12 + len(SEARCHES)
     assert all(any(h["name"].lower() == "ks-sign" for h in call["headers"]) for call in calls)
     # The replayed page signs with its own clock: headers never recorded, bodies as recorded.
     replayed = replayed_alike(emulator, site[1], live, har, tmp_path, (HOST,), AS_OF)
@@ -226,8 +289,9 @@ def test_coverage_shows_the_real_proof_level(site):
     accounts = {account.id: account for account in site[1]}
     assert account_coverage(accounts["ks-active"]).proof == "listed"
     assert account_coverage(accounts["ks-by-id"]).proof == "listed"
-    assert account_coverage(accounts["ks-number"]).proof == "none"
-    assert "快手号 1938765402" in account_coverage(accounts["ks-number"]).sources[0]
+    assert account_coverage(accounts["ks-number"]).proof == "listed"
+    assert "快手用户搜索（按快手号 1938765402）找到主页" in account_coverage(accounts["ks-number"]).sources[0]
+    assert account_coverage(accounts["ks-site-only"]).proof == "none"
     short = account_coverage(web("short", urls=["https://v.kuaishou.com/Kx9aBc"]))
     assert short.proof == "none" and "快手链接不是主页链接（https://v.kuaishou.com/Kx9aBc）" in short.sources[0]
 
@@ -296,3 +360,23 @@ def test_each_call_pattern_names_one_operation_by_the_body():
     assert not asks_for(re.compile(r"/api/container/getIndex"),
                         call("https://log.example.com/collect", "u=https://m.weibo.cn/api/container/getIndex?type=uid"))
     assert asks_for(re.compile(r"/api/container/getIndex"), call("https://m.weibo.cn/api/container/getIndex?type=uid"))
+
+
+def test_search_match_takes_the_user_id_or_the_one_exact_name_never_the_first_result():
+    lookalike, account = SearchUser("3xa", "平安宝鸡官方", ""), SearchUser("3xb", "平安 宝鸡", "")
+    assert search_match([lookalike, account], "1938765402", "平安宝鸡") == (account, "名称与登记名称完全一致")
+    assert search_match([lookalike, account], "3XA", "平安宝鸡") == (lookalike, "用户ID与快手号一致")
+    assert search_match([lookalike], "1938765402", "平安宝鸡") == (None, "")
+    assert search_match([account, SearchUser("3xc", "平安宝鸡", "")], "1", "平安宝鸡") == (None, "")
+
+
+def test_search_users_refusals_and_the_search_url():
+    listed = {"data": {"visionSearchUser": {"result": 1, "users": [
+        {"user_id": "3xa", "user_name": "平安宝鸡", "verifiedDetail": {"description": "宝鸡市公安局"}},
+        {"user_id": "", "user_name": "无ID"}]}}}
+    assert search_users(listed) == [SearchUser("3xa", "平安宝鸡", "宝鸡市公安局")]
+    assert search_users({"data": {"visionSearchUser": {"result": 1, "users": None}}}) == []
+    assert search_users({"data": {"visionSearchUser": {"result": CAPTCHA_RESULT}}}) is None
+    assert search_users({"errors": [{"message": "x"}], "data": None}) is None
+    assert search_users(None) is None
+    assert search_url("平安 宝鸡") == "https://www.kuaishou.com/search/author?searchKey=%E5%B9%B3%E5%AE%89%20%E5%AE%9D%E9%B8%A1"

@@ -263,7 +263,7 @@ def test_contacts_problems_are_reported_with_lines(tmp_path: Path):
         f"{path}:5: units.宝鸡市渭滨区人民政府办公室[0]: not a usable channel URL (scheme 'bogus://'; see Apprise's list of services)",
         f"{path}:6: units.宝鸡市金台区教育局: expected one channel URL or a list of them",
         f"{path}:7: units.太白[0]: secret file {secret} is readable by others (mode 644); chmod 600 it",
-        f"{path}:8: supervisor: unknown key 'supervisor' (expected version, review_url, units, regions, supervisors)",
+        f"{path}:8: supervisor: unknown key 'supervisor' (expected version, review_url, operator, units, regions, supervisors)",
     ]
     secret.chmod(0o600)
     path.write_text(f"version: 1\nunits:\n  太白: ${{file:{secret}}}\n", encoding="utf-8")
@@ -350,3 +350,24 @@ def test_an_account_nobody_answers_for_is_news_once(tmp_path: Path, receivers, m
     digest = mails_to(mail, "duban@example.gov.cn")
     assert digest[0].splitlines()[-1] == "本次4个账号状态变化，涉及4个单位。"
     assert digest[1].splitlines()[-1] == "本次2个账号状态变化，涉及2个单位；已恢复1个：渭滨发布（微博）。"
+
+
+def test_the_operator_channel_is_read_and_told_apart_from_the_units(tmp_path):
+    """contacts.yaml `operator`: who runs nmaudit, told of what needs them (a lapsed session)."""
+    from nmaudit.contacts import load_contacts
+    from nmaudit.notify import notify_operator
+
+    path = tmp_path / "contacts.yaml"
+    path.write_text("version: 1\noperator: [json://127.0.0.1:9/operator]\n", encoding="utf-8")
+    path.chmod(0o600)
+    contacts = load_contacts(path)
+    assert [channel.url for channel in contacts.operator] == ["json://127.0.0.1:9/operator"] and not contacts.units
+    sent = []
+    assert notify_operator(contacts, "标题", "正文", send=lambda channel, title, body: sent.append((title, body))) == []
+    assert sent == [("标题", "正文")]
+    failed = notify_operator(contacts, "标题", "正文", send=lambda channel, title, body: "连接被拒绝")
+    assert len(failed) == 1 and failed[0].startswith("json://127.0.0.1:9/operator") and failed[0].endswith("：连接被拒绝")
+    path.write_text("version: 1\noperator: []\n", encoding="utf-8")
+    with pytest.raises(Exception) as raised:
+        load_contacts(path)
+    assert "operator: expected one channel URL or a list of them" in str(raised.value.problems)

@@ -23,8 +23,9 @@ from nmaudit.models import Account
 from nmaudit.platforms.toutiao import identity, is_pinned, profile_urls, publish_time, refusal
 from nmaudit.platforms.web import site_adapter
 from nmaudit.platforms.xiaohongshu import profile_urls as xhs_urls
-from tests.conftest import codes, recorded_run, replayed_alike
-from tests.emulator import Emulator
+from nmaudit.platforms.toutiao_search import SEARCH_KEY, SearchResult, keywords, search_match, search_results
+from tests.conftest import by_id, codes, recorded_run, replayed_alike, run_audit
+from tests.emulator import Emulator, redirect
 from tests.toutiao_profile_site import ToutiaoAccount, ToutiaoProfileSite
 from tests.xiaohongshu_site import XiaohongshuAccount, XiaohongshuSite
 
@@ -59,6 +60,13 @@ TOUTIAO = {
     "tt-numeric": ToutiaoAccount(token("numeric"), "宝鸡发布", VERIFIED, [(ago(5), False)], user_id="6543210987"),
     "tt-by-token": ToutiaoAccount(token("bytoken"), "宝鸡发布", VERIFIED, [(ago(2), False)]),
 }
+#: Found through the user search: by the filed name after the 头条号 found nothing, by the name alone.
+SEARCHED = {
+    "tt-id-only": ToutiaoAccount(token("idonly"), "宝鸡发布", VERIFIED, [(ago(1), False), (ago(3), False)]),
+    "tt-by-name": ToutiaoAccount(token("byname"), "宝鸡文旅", "宝鸡市文化和旅游局", [(ago(2), False)]),
+}
+LOOKALIKE = ToutiaoAccount(token("lookalike"), "宝鸡发布厅", "")
+TWINS = [ToutiaoAccount(token("twin1"), "金台发布", ""), ToutiaoAccount(token("twin2"), "金台发布", "")]
 XIAOHONGSHU = {
     "xhs-renders": XiaohongshuAccount("5f0a1b2c3d4e5f6a7b8c9d0e", "宝鸡发布"),
     "xhs-captcha": XiaohongshuAccount("5f0a1b2c3d4e5f6a7b8c9d0f", "宝鸡发布", mode="captcha"),
@@ -74,7 +82,15 @@ def sites(emulator: Emulator) -> tuple[ToutiaoProfileSite, XiaohongshuSite, list
         url = toutiao.add(emulator, account, numeric=account_id == "tt-numeric")
         accounts.append(web(account_id, ids={"toutiao": account.token}) if account_id == "tt-by-token"
                         else web(account_id, urls=[url]))
+    for account in (*SEARCHED.values(), LOOKALIKE, *TWINS):
+        toutiao.add(emulator, account)
+    toutiao.search("baojifabu", [])
+    toutiao.search("宝鸡发布", [LOOKALIKE, SEARCHED["tt-id-only"]])
+    toutiao.search("宝鸡文旅", [SEARCHED["tt-by-name"]])
+    toutiao.search("金台发布", TWINS)
     accounts.append(web("tt-id-only", ids={"toutiao": "baojifabu"}))
+    accounts.append(web("tt-by-name", name="宝鸡文旅", certified_as="宝鸡市文化和旅游局", site="toutiao"))
+    accounts.append(web("tt-twins", name="金台发布", ids={"toutiao": "金台发布"}))
     for account_id, account in XIAOHONGSHU.items():
         accounts.append(web(account_id, urls=[xiaohongshu.add(emulator, account)]))
     return toutiao, xiaohongshu, accounts
@@ -160,10 +176,49 @@ def test_an_empty_feed_is_for_review_never_idle_and_the_name_comes_from_the_page
     assert item.observation.certification is None  # not seen: never a mismatch
 
 
-def test_a_toutiao_id_that_is_not_a_token_asks_for_the_profile_link(audited):
-    item = audited["tt-id-only"]
-    assert item.judgement.verdict == "review" and codes(item) == ["unsupported"]
-    assert "头条号 baojifabu 未报备主页链接" in item.judgement.findings[0].message
+@pytest.mark.parametrize("account_id, searches, how", [
+    ("tt-id-only", ["toutiao-search", "toutiao-search"],
+     "今日头条用户搜索“宝鸡发布”：宝鸡发布（https://www.toutiao.com/c/user/token/MS4wLjABAAAAidonly/），名称一致"),
+    ("tt-by-name", ["toutiao-search"],
+     "今日头条用户搜索“宝鸡文旅”：宝鸡文旅（https://www.toutiao.com/c/user/token/MS4wLjABAAAAbyname/），名称一致"),
+])
+def test_an_account_without_a_profile_link_is_found_through_the_user_search(audited, account_id, searches, how):
+    item = audited[account_id]
+    assert item.judgement.verdict == "pass", item.judgement.findings
+    assert item.observation.identified_by == how
+    kinds = [source.kind for source in item.observation.sources]
+    assert kinds == [*searches, "toutiao-profile", "toutiao-feed"]
+    assert item.observation.newest_post_at == ago(1 if account_id == "tt-id-only" else 2)
+    search = item.observation.sources[len(searches) - 1]
+    assert search.url.startswith("https://so.toutiao.com/search?") and search.url.endswith("&pd=user")
+    assert Path(search.evidence[0]).stat().st_size > 2000  # the rendered result cards
+    assert "宝鸡发布厅" not in (item.observation.name or ""), "the look-alike listed first is not taken"
+
+
+def test_two_users_of_the_filed_name_take_none(audited):
+    item = audited["tt-twins"]
+    assert item.judgement.verdict == "review" and codes(item) == ["not-found"]
+    message = item.judgement.findings[0].message
+    assert message.startswith("今日头条用户搜索（“金台发布”）未找到显示该头条号或名称的唯一账号")
+    assert "MS4wLjABAAAAtwin1" in message and "MS4wLjABAAAAtwin2" in message
+    assert item.judgement.findings[0].evidence
+
+
+def test_a_verification_wall_halts_the_search_and_defers_the_rest(emulator, sites, tmp_path):
+    toutiao = sites[0]
+    toutiao.search("宝鸡渭滨", redirect("https://verify.snssdk.com/view?aid=24&from=search"))
+    toutiao.searched.clear()
+    accounts = [web("tt-walled", name="宝鸡渭滨", site="toutiao"), web("tt-after", name="宝鸡文旅", site="toutiao"),
+                web("tt-linked", urls=[f"https://www.toutiao.com/c/user/token/{token('active')}/"])]
+    results = by_id(run_audit(emulator, accounts, tmp_path, as_of=AS_OF, concurrency=1))
+    walled, after = results["tt-walled"], results["tt-after"]
+    assert walled.judgement.verdict == "review" and codes(walled) == ["blocked"]
+    assert walled.judgement.findings[0].message.startswith(
+        "今日头条用户搜索“宝鸡渭滨”被引导至验证页面：https://verify.snssdk.com/view")
+    assert walled.observation.deferred == [SEARCH_KEY] == after.observation.deferred
+    assert after.judgement.findings[0].message.startswith("今日头条用户搜索已在本次检查中停止使用")
+    assert toutiao.searched == ["宝鸡渭滨"], "nothing searched after the wall"
+    assert results["tt-linked"].judgement.verdict == "pass", "a profile filed by its link is still read"
 
 
 def test_the_api_refuses_calls_without_the_pages_signature_and_nmaudit_made_none(emulator, sites, audited):
@@ -208,7 +263,7 @@ def test_a_xiaohongshu_login_or_captcha_redirect_is_blocked(audited, account_id,
 def test_replay_gives_the_same_verdicts_without_asking_the_sites(emulator, sites, recorded, tmp_path):
     live, har = recorded
     replayed = replayed_alike(emulator, sites[2], live, har, tmp_path,
-                              ("www.toutiao.com", "verify.snssdk.com", "www.xiaohongshu.com"), AS_OF)
+                              ("www.toutiao.com", "so.toutiao.com", "verify.snssdk.com", "www.xiaohongshu.com"), AS_OF)
     # the replayed page signed its call anew: the recorded call that answered it is named
     assert "_signature=" in replayed["tt-active"].observation.newest_post_source
 
@@ -217,7 +272,10 @@ def test_coverage_shows_the_real_proof_level(sites):
     accounts = {account.id: account for account in sites[2]}
     assert account_coverage(accounts["tt-active"]).proof == "listed"
     assert account_coverage(accounts["tt-by-token"]).proof == "listed"
-    assert account_coverage(accounts["tt-id-only"]).proof == "none"
+    assert account_coverage(accounts["tt-id-only"]).proof == "listed"
+    assert account_coverage(accounts["tt-id-only"]).sources == (
+        "今日头条用户搜索（按头条号 baojifabu 或名称）找到主页，读取页面自身加载的文章列表",)
+    assert account_coverage(accounts["tt-by-name"]).sources[0].startswith("今日头条用户搜索（按名称）")
     assert account_coverage(accounts["xhs-renders"]).proof == "none"
 
 
@@ -272,3 +330,26 @@ def test_only_links_on_the_sites_themselves_are_theirs():
     assert site_adapter(web("x", urls=["https://www.nottoutiao.com/c/user/123/"])) is None
     assert site_adapter(web("y", urls=["https://fakexiaohongshu.com/user/profile/5f0a1b2c3d4e5f6a7b8c9d0e"])) is None
     assert site_adapter(web("z", urls=["https://toutiao.com/c/user/123/"])).site == "toutiao"
+
+
+def test_search_results_read_each_profile_link_once_with_the_name_it_shows():
+    html = """<div><a href="https://www.toutiao.com/c/user/token/MS4wLjABAAAAa/?source=search"><img></a>
+    <a href="https://www.toutiao.com/c/user/token/MS4wLjABAAAAa/">宝鸡发布</a>
+    <a href="//www.toutiao.com/c/user/51234567890/"> 宝鸡 发布 </a>
+    <a href="https://www.toutiao.com/article/7300000000000000000/">宝鸡发布</a>
+    <a href="https://www.nottoutiao.com/c/user/token/MS4wLjABAAAAz/">宝鸡发布</a></div>"""
+    assert search_results(html) == [
+        SearchResult("https://www.toutiao.com/c/user/token/MS4wLjABAAAAa/", "MS4wLjABAAAAa", "宝鸡发布"),
+        SearchResult("https://www.toutiao.com/c/user/51234567890/", "51234567890", "宝鸡 发布")]
+
+
+def test_search_match_takes_the_one_user_showing_a_filed_identity():
+    account = SearchResult("https://www.toutiao.com/c/user/token/MS4wLjABAAAAa/", "MS4wLjABAAAAa", "宝鸡发布")
+    lookalike = SearchResult("https://www.toutiao.com/c/user/token/MS4wLjABAAAAb/", "MS4wLjABAAAAb", "宝鸡发布厅")
+    numeric = SearchResult("https://www.toutiao.com/c/user/51234567890/", "51234567890", "另一个名字")
+    assert search_match([lookalike, account], ["baojifabu", "宝鸡发布"]) == account
+    assert search_match([lookalike], ["baojifabu", "宝鸡发布"]) is None
+    assert search_match([numeric, lookalike], ["51234567890", "宝鸡发布"]) == numeric
+    assert search_match([account, numeric], ["51234567890", "宝鸡发布"]) is None, "two users show a filed identity"
+    assert keywords(web("x", ids={"toutiao": " 宝鸡发布 "})) == ["宝鸡发布"]
+    assert keywords(web("y", ids={"toutiao": "baojifabu"})) == ["baojifabu", "宝鸡发布"]

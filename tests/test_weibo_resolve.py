@@ -16,7 +16,7 @@ from nmaudit.dates import BEIJING
 from nmaudit.models import Account
 from nmaudit.platforms.weibo import WeiboAdapter
 from nmaudit.platforms.weibo_resolve import (
-    Candidate, Lead, account_leads, lead_from_url, match_screen_name, search_url, uid_from_url,
+    Candidate, Lead, account_leads, lead_from_url, match_screen_name, next_page, search_url, uid_from_url,
 )
 from nmaudit.webapp import create_app
 from tests.conftest import by_id, codes, run_audit
@@ -46,7 +46,7 @@ def site(emulator):
     for uid, name in (("3300000001", "宝鸡发布"), ("3300000002", "凤翔发布"), ("1839256234", "云南旅游"),
                       ("3300000004", "宝鸡文旅"), ("3300000005", "渭滨发布"), ("3300000006", "i宝鸡"),
                       ("3300000007", "岐山发布"), ("3300000008", "陈仓发布"), ("3300000009", "扶风发布"),
-                      ("3300000010", "眉县发布"), ("3300000011", "太白发布")):
+                      ("3300000010", "眉县发布"), ("3300000011", "太白发布"), ("3300000012", "麟游政务")):
         site.add(live(uid, name))
     site.domain("baojifabu", "3300000001")
     site.domain("fengxiangfabu", "3300000002")
@@ -62,7 +62,17 @@ def site(emulator):
     site.search("凤县发布", [])  # 麟游发布 is not configured: the search answers ok 0
     site.search("千阳发布", VISITOR_WALL)
     site.search("岐山发布", [SearchUser("3300000007", "岐山发布")])  # a /n/ link that does not redirect
+    # The user search pages its results (10 a page): the account on page 3, none on 3 pages, a wall on page 2.
+    site.search("麟游政务", [*decoys("麟游政务", 24), SearchUser("3300000012", "麟游政务"), *decoys("麟游政务x", 5)])
+    site.search("凤翔政务", decoys("凤翔政务", 23))
+    site.search("扶风政务", decoys("扶风政务", 15))
+    site.search_pages["扶风政务", 2] = VISITOR_WALL
     return site
+
+
+def decoys(name: str, count: int) -> list[SearchUser]:
+    """Users whose names only begin with `name`: 麟游政务服务1, 麟游政务服务2..."""
+    return [SearchUser(str(3310000000 + index), f"{name}服务{index}") for index in range(1, count + 1)]
 
 
 CASES = {
@@ -83,6 +93,9 @@ CASES = {
     "first-form-fails": filed("first-form-fails", "眉县发布", urls=["https://weibo.com/gone-domain"],
                               ids={"domain": "meixianfabu"}),
     "uid-id": filed("uid-id", "太白发布", ids={"uid": "3300000011"}),
+    "name-on-page-three": filed("name-on-page-three", "麟游政务"),
+    "name-on-no-page": filed("name-on-no-page", "凤翔政务"),
+    "search-wall-on-page-two": filed("search-wall-on-page-two", "扶风政务"),
     "uid-beside-domain": filed("uid-beside-domain", "陈仓发布", ids={"uid": "3300000008", "domain": "nowhere"}),
 }
 
@@ -208,6 +221,41 @@ def test_an_account_not_found_is_review_with_what_was_seen_never_gone(audited, a
     assert [s.kind for s in item.observation.sources if s.kind.startswith("weibo-user")] == []
 
 
+def test_the_search_reads_later_result_pages_until_the_exact_name(audited, emulator):
+    item = audited["name-on-page-three"]
+    assert item.judgement.verdict == "pass" and uid_read(item) == "3300000012"
+    assert kinds(item) == ["weibo-search-user"] * 3 + ["weibo-userinfo", "weibo-posts"]
+    assert [source.url.endswith("&page=2") for source in item.observation.sources[:3]] == [False, True, False]
+    assert item.observation.sources[2].url.endswith("&page=3")
+    assert item.observation.identified_by == (
+        "UID 3300000012 由账号名称“麟游政务”在微博用户搜索中完全匹配得到（搜索结果第 3 页，共第25个：麟游政务）")
+    asked = [request.query.get("page", "1") for request in emulator.requests_to("m.weibo.cn")
+             if "q=麟游政务" in request.query.get("containerid", "")]
+    assert asked == ["1", "2", "3"], "page 4 is not asked once the name is found"
+
+
+def test_a_name_on_no_result_page_is_not_found_after_every_page(audited):
+    item = audited["name-on-no-page"]
+    assert item.judgement.verdict == "review"
+    assert [source.kind for source in item.observation.sources] == ["weibo-search-user"] * 3
+    finding = item.judgement.findings[0]
+    assert finding.code == "not-found"
+    assert finding.message.startswith("按账号名称“凤翔政务”搜索微博用户，未找到名称完全一致的账号（共读 3 页搜索结果）；"
+                                      "搜索结果：凤翔政务服务1（UID 3310000001）")
+    assert "等23个" in finding.message
+    assert len(finding.evidence) == 6, "every page read is evidence (a screenshot and the answer each)"
+
+
+def test_a_wall_on_a_later_result_page_is_blocked_never_not_found(audited):
+    item = audited["search-wall-on-page-two"]
+    assert item.judgement.verdict == "review"
+    [finding] = item.judgement.findings
+    assert finding.code == "blocked"
+    assert finding.message.startswith("按账号名称“扶风政务”搜索微博用户时被引导至登录或访客验证页面："
+                                      "https://passport.weibo.com/visitor/visitor?")
+    assert finding.message.endswith("（已读前 1 页搜索结果）")
+
+
 def test_record_then_replay_resolves_alike(site, emulator, tmp_path):
     accounts = [CASES["domain-url"], CASES["name-only"]]
     har = tmp_path / "resolve.har"
@@ -286,6 +334,15 @@ def test_search_url_is_the_mobile_user_search():
     assert search_url("宝鸡发布") == (
         "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D3%26q%3D%E5%AE%9D%E9%B8%A1"
         "%E5%8F%91%E5%B8%83&page_type=searchall")
+
+
+def test_later_search_pages_carry_their_number_and_the_answer_names_the_next():
+    assert search_url("宝鸡发布", 2) == search_url("宝鸡发布") + "&page=2"
+    assert next_page({"cardlistInfo": {"page": 2}}, 1) == 2
+    assert next_page({"cardlistInfo": {"page": "3"}}, 2) == 3
+    assert next_page({"cardlistInfo": {"page": None}}, 1) is None
+    assert next_page({"cardlistInfo": {"page": 1}}, 1) is None, "a page that names itself again ends the search"
+    assert next_page({"cards": []}, 1) is None
 
 
 def test_resolution_stays_on_the_paced_mobile_host():

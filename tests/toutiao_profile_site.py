@@ -15,13 +15,19 @@ from its clock and a key the HTML carries (``<clock base 36>.<FNV-1a>``), so a r
 anew, as the real one would; the page's answer sets a ``ttwid`` cookie and the API wants it. An
 unsigned call gets ``{"message": "error", "data": []}``. The title is ``<name>的头条主页 - 今日头条``
 (the real title is unverified). The captcha page's title 验证码中间页 is ByteDance's.
+
+The user search ``so.toutiao.com/search?…&keyword=<keyword>&pd=user`` lists users as cards: an
+avatar and the name, both linking to the profile (``?source=search`` appended), and the user's
+verification; here the page's script renders the cards from data in the page (whether the real
+one renders them server-side is not known: nmaudit reads the rendered page either way).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Union
 
 from tests.douyin_site import fnv1a
 from tests.emulator import Emulator, Reply, Request, html_reply, redirect
@@ -61,6 +67,21 @@ fetch("/api/pc/list/feed?category=profile_all&token=" + encodeURIComponent(TOKEN
 </script></body></html>"""
 
 
+SEARCH_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>__KEYWORD__ - 头条搜索</title>
+<style>body{font:14px sans-serif;margin:24px} .card{margin:10px 0} .avatar{display:inline-block;width:24px;height:24px;
+background:#ddd;border-radius:12px;margin-right:6px} .verify{color:#888}</style></head>
+<body><div class="tabs"><a href="/search?keyword=__KEYWORD__&pd=synthesis">综合</a> <b>用户</b></div>
+<div id="results"><p>加载中…</p></div>
+<div class="related"><a href="/search?keyword=__KEYWORD__%E5%AE%98%E6%96%B9&pd=user">相关搜索</a></div>
+<script>
+const RESULTS = __RESULTS__;
+document.getElementById("results").innerHTML = RESULTS.length ? RESULTS.map(r =>
+  `<div class="card"><a href="${r.link}?source=search"><span class="avatar"></span></a>` +
+  `<a class="name" href="${r.link}">${r.name}</a> <span class="verify">${r.verified}</span></div>`).join("")
+  : "<p>暂无相关用户</p>";
+</script></body></html>"""
+
+
 @dataclass
 class ToutiaoAccount:
     token: str
@@ -79,9 +100,27 @@ class ToutiaoProfileSite:
 
     def __init__(self, emulator: Emulator) -> None:
         self.accounts: dict[str, ToutiaoAccount] = {}
+        self.searches: dict[str, Union[list[ToutiaoAccount], Reply]] = {}
+        self.searched: list[str] = []
         self.refused_calls = 0
         emulator.add("https://www.toutiao.com/api/pc/list/feed", self._feed)
         emulator.add("https://verify.snssdk.com/view", html_reply(CAPTCHA_PAGE))
+        emulator.add("https://so.toutiao.com/search", self._search)
+
+    def search(self, keyword: str, found: Union[list[ToutiaoAccount], Reply]) -> None:
+        """What the 用户 tab lists for `keyword`, in order (or a Reply: the verification redirect)."""
+        self.searches[keyword] = found
+
+    def _search(self, request: Request) -> Reply:
+        keyword = request.query.get("keyword", "")
+        self.searched.append(keyword)
+        found = self.searches.get(keyword, [])
+        if isinstance(found, Reply):
+            return found
+        results = [{"link": f"https://www.toutiao.com/c/user/token/{account.token}/", "name": account.name,
+                    "verified": account.verified} for account in found]
+        return html_reply(SEARCH_PAGE.replace("__KEYWORD__", keyword)
+                          .replace("__RESULTS__", json.dumps(results, ensure_ascii=False)))
 
     def add(self, emulator: Emulator, account: ToutiaoAccount, numeric: bool = False) -> str:
         """Serve the account's profile; its URL (the old numeric link if `numeric`)."""

@@ -246,11 +246,14 @@ class SearchUser:
                 "buttons": [{"type": "follow", "name": "加关注", "sub_type": 0}]}
 
 
-def search_document(query: str, users: list[SearchUser]) -> dict:
+def search_document(query: str, users: list[SearchUser], page: int = 1, next_page: Optional[int] = None,
+                    total: Optional[int] = None) -> dict:
+    """One page of the user search: `next_page` is what cardlistInfo.page names (None on the last)."""
     containerid = f"100103type=3&q={query}"
     return {"ok": 1, "data": {
-        "cardlistInfo": {"containerid": containerid, "v_p": 42, "show_style": 1, "total": len(users),
-                         "page_type": "searchall", "page": None, "title_top": query},
+        "cardlistInfo": {"containerid": containerid, "v_p": 42, "show_style": 1,
+                         "total": len(users) if total is None else total,
+                         "page_type": "searchall", "page": next_page, "title_top": query},
         "cards": [
             {"card_type": 11, "show_type": 1, "card_group": [
                 {"card_type": 4, "display_arrow": 0, "desc": f"“{query}”相关用户", "itemid": "header"}]},
@@ -267,6 +270,10 @@ class WeiboSite:
         self.emulator = emulator
         self.accounts: dict[str, WeiboAccount] = {}
         self.searches: dict[str, Union[list[SearchUser], Reply]] = {}
+        #: Users per result page of the search (the real search pages its results the same way).
+        self.per_page = 10
+        #: Result pages that answer something else (query, page) -> Reply: a wall on page 3.
+        self.search_pages: dict[tuple[str, int], Reply] = {}
         self._status_index: dict[str, int] = {}
         #: Weibo's pace (seconds): an API call sooner than this after the previous one is
         #: answered 418, as m.weibo.cn answers a client that asks too fast. None: no pace.
@@ -318,9 +325,18 @@ class WeiboSite:
         if request.query.get("containerid", "").startswith("100103type=3&q="):
             query = request.query["containerid"].removeprefix("100103type=3&q=")
             found = self.searches.get(query)
+            page = int(request.query.get("page", "1"))
+            if (query, page) in self.search_pages:
+                return self.search_pages[query, page]
             if found is None:
                 return EMPTY_FEED  # what m.weibo.cn answers a search that lists nothing
-            return found if isinstance(found, Reply) else json_reply(search_document(query, found))
+            if isinstance(found, Reply):
+                return found
+            shown = found[(page - 1) * self.per_page: page * self.per_page]
+            if not shown and page > 1:
+                return EMPTY_FEED  # past the last page
+            more = page + 1 if page * self.per_page < len(found) else None
+            return json_reply(search_document(query, shown, page, more, total=len(found)))
         account = self.accounts.get(request.query.get("value", ""))
         if account is None:
             return USER_GONE

@@ -27,11 +27,13 @@ from ..browser import Fetched
 from ..models import Account, Observation
 from .base import Fetch, network_problem, record_source
 from .loaded import REFUSED_STATUSES, json_of, loaded, page_problem
+from .lookup import halt_search, halted_search
 
 SEARCH_CALL = r"/aweme/v1/web/discover/search/"
 #: What the pacer halts when the search meets a wall: the search alone, not Douyin's profiles
 #: (an account filed by its link is still read). Not a host name; it reads as one to staff.
 SEARCH_KEY = "www.douyin.com/search"
+LABEL = "抖音用户搜索"
 #: Candidates named in a not-found finding.
 MAX_CANDIDATES = 3
 
@@ -116,11 +118,7 @@ async def find_profile(account: Account, observation: Observation, fetch: Fetch)
     """The profile URL of the account filed by its 抖音号, found through Douyin's user search;
     None (with the reason as a signal) when the search cannot show it."""
     douyin_id = (account.ids.douyin or "").strip()
-    if halt := fetch.halted(SEARCH_KEY):
-        observation.deferred.append(SEARCH_KEY)
-        observation.add_signal(
-            "blocked", f"抖音用户搜索已在本次检查中停止使用（{halt.reason}），本账号（抖音号 {douyin_id}）未经查找；"
-                       "稍后可用 nmaudit audit --resume 或 nmaudit recheck 补查", halt.evidence)
+    if halted_search(SEARCH_KEY, LABEL, f"抖音号 {douyin_id}", observation, fetch):
         return None
     url = search_url(douyin_id)
     page = await fetch.capture(url, "douyin-search", [SEARCH_CALL])
@@ -162,6 +160,4 @@ async def find_profile(account: Account, observation: Observation, fetch: Fetch)
 
 def _halt(account: Account, observation: Observation, fetch: Fetch, evidence: list[str],
           why: str = "出现验证码或登录页面") -> None:
-    """Stop Douyin's search for the run on this endpoint; this account is done again on --resume."""
-    observation.deferred.append(SEARCH_KEY)
-    fetch.halt(SEARCH_KEY, f"抖音用户搜索{why}，账号 {account.id} 检查时出现", evidence)
+    halt_search(SEARCH_KEY, LABEL, why, account, observation, fetch, evidence)

@@ -20,6 +20,10 @@ An answer with an ``errors`` array, a null ``data.<operation>`` or a ``result`` 
 screenshot and the answer, never idle; so is a profile page that lands on a captcha or login
 page. An empty ``feeds`` with result 1 may be an account without videos or one that needs a
 login: 待复核 ``unparsed``.
+
+An account filed by a 快手号 that is not a userId (a number, or one the owner chose) is first
+found through Kuaishou's own user search (kuaishou_search.py), then its profile is read the
+same way.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ..browser import Fetched
 from ..dates import from_unix
 from ..models import Account, Observation
 from .base import Fetch, record_source
+from .kuaishou_search import SEARCH_KEY, find_profile
 from .loaded import json_of, note_dated, page_problem
 
 GRAPHQL = "https://www.kuaishou.com/graphql"
@@ -110,37 +115,52 @@ def photo_time(photo: Any, fetched_at: datetime) -> Optional[datetime]:
     return from_unix(seconds)
 
 
+def searched(account: Account) -> bool:
+    """Found through Kuaishou's user search: a 快手号 that is not a userId, and no kuaishou.com link."""
+    return not kuaishou_urls(account) and not profile_urls(account) and bool((account.ids.kuaishou or "").strip())
+
+
 class KuaishouAdapter:
     site = "kuaishou"
     sources = ("快手主页（www.kuaishou.com/profile/…）：读取页面自身加载的用户资料（名称）与作品列表"
-               "（发布时间、置顶）；网页版不显示认证信息，认证主体需人工核查")
+               "（发布时间、置顶）；网页版不显示认证信息，认证主体需人工核查；仅有数字或自定义快手号时，经快手网页版用户搜索"
+               "（页面自身加载的搜索结果，须用户ID即该快手号，或为唯一与登记名称完全一致的账号）找到主页")
 
     def handles(self, account: Account) -> bool:
         return account.extract is None and (bool(kuaishou_urls(account)) or account.site_key == "kuaishou")
 
     def hosts(self, account: Account) -> list[str]:
-        return ["www.kuaishou.com"]
+        # The search's own key: the scheduler leaves these accounts to an endpoint whose search
+        # has not met a wall.
+        return ["www.kuaishou.com", SEARCH_KEY] if searched(account) else ["www.kuaishou.com"]
 
     def coverage(self, account: Account) -> tuple[list[str], str]:
         if profile_urls(account):
             return ["快手主页（页面自身加载的作品列表；认证需人工核查）"], "listed"
+        if searched(account):
+            return [f"快手用户搜索（按快手号 {account.ids.kuaishou.strip()}）找到主页，读取页面自身加载的作品列表"
+                    "（认证需人工核查）"], "listed"
         if links := kuaishou_urls(account):
             return [f"快手链接不是主页链接（{'、'.join(links)}），需填写主页链接"], "none"
-        return [f"暂无按快手号查找主页的自动检查（快手号 {account.ids.kuaishou or '未填'}，需填写主页链接）"], "none"
+        return ["未填写快手号或主页链接，无从查找"], "none"
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         urls = profile_urls(account)
-        if not urls:
-            observation.checks = []
-            links, number = "、".join(kuaishou_urls(account)), account.ids.kuaishou
-            filed = (f"快手链接 {links} 不是主页链接" if links else f"快手号 {number} 不是主页用户ID" if number
-                     else "未填写快手主页链接")
-            observation.add_signal("unsupported", (
-                f"{filed}：快手网页版主页地址带用户ID（3x 开头），数字或自定义快手号无法据此打开主页；"
-                "请在登记表 urls 中填写主页链接（https://www.kuaishou.com/profile/…）"))
-            return
         # The web profile shows no 认证: certification stays unseen (None) and is left to staff.
         observation.checks = [indicator for indicator in observation.checks if indicator != "certification"]
+        if searched(account):
+            found = await find_profile(account, observation, fetch)
+            if found is None:
+                return  # why is a signal already: not found, a wall, deferred
+            urls = [found]
+        if not urls:
+            observation.checks = []
+            links = "、".join(kuaishou_urls(account))
+            filed = f"快手链接 {links} 不是主页链接" if links else "未填写快手号或快手主页链接"
+            observation.add_signal("unsupported", (
+                f"{filed}：快手网页版主页地址带用户ID（3x 开头）；"
+                "请在登记表 urls 中填写主页链接（https://www.kuaishou.com/profile/…）或在 ids.kuaishou 中填写快手号"))
+            return
         for url in urls:
             await self._observe_page(url, observation, fetch)
 

@@ -21,8 +21,9 @@ today's site:
   captcha page is titled 验证码中间页 and lives on ``verify.snssdk.com`` or
   ``rmc.bytedance.com/verifycenter``: 待复核 ``blocked`` with the screenshot.
 
-A 头条号 filed without a profile link gives a URL only when it is a token; otherwise the account
-is 待复核 asking for the link (Toutiao's user search is the page's own signed call; not built).
+A 头条号 filed without a profile link gives a URL when it is a token; otherwise the account is
+found through Toutiao's own user search by its 头条号 or name (toutiao_search.py), then its
+profile is read the same way.
 """
 
 from __future__ import annotations
@@ -37,14 +38,13 @@ from ..dates import from_unix
 from ..models import Account, Observation
 from .base import Fetch, record_source
 from .loaded import json_of, loaded, note_dated, page_problem
+from .toutiao_search import SEARCH_KEY, find_profile, verify_redirect
 
 FEED_CALL = r"/api/pc/list/feed\?(?:[^#]*&)?category=profile_all"
 #: A profile token: Toutiao's (and Douyin's) "MS4wLjABAAAA…" user key.
 TOKEN = re.compile(r"^MS4wLjABAAAA[\w-]+$")
 PROFILE_PATHS = (re.compile(r"^/c/user/token/([\w-]+)/?$"), re.compile(r"^/c/user/(\d+)/?$"))
 MOBILE_PROFILE = re.compile(r"^/profile/(\d+)/?$")
-#: Where ByteDance sends a visitor it wants to verify (its captcha page is titled 验证码中间页).
-VERIFY_HOSTS = ("verify.snssdk.com", "rmc.bytedance.com")
 #: The title the emulated profile shows once rendered; real titles unverified.
 RENDERED_TITLE = re.compile(r"^(.+?)的头条主页\s*-\s*今日头条$")
 
@@ -126,41 +126,40 @@ def refusal(answer: Fetched) -> Optional[str]:
     return None
 
 
-def verify_redirect(fetched: Fetched) -> Optional[str]:
-    """A redirect to ByteDance's verification hosts, or None."""
-    for url in (*fetched.redirects, fetched.final_url, fetched.landed_url):
-        if url and (urlsplit(url).hostname or "") in VERIFY_HOSTS:
-            return url
-    return None
+def searched(account: Account) -> bool:
+    """Found through Toutiao's user search: no profile link and no token filed."""
+    return not profile_urls(account)
 
 
 class ToutiaoAdapter:
     site = "toutiao"
     sources = ("今日头条主页（www.toutiao.com/c/user/token/…）：读取页面自身加载的文章列表"
-               "（发布时间、置顶，以及作者名称与认证）")
+               "（发布时间、置顶，以及作者名称与认证）；未报备主页链接时，经今日头条用户搜索（按头条号或名称，"
+               "须显示该头条号或名称的唯一账号）找到主页")
 
     def handles(self, account: Account) -> bool:
         return account.extract is None and (bool(toutiao_urls(account)) or account.site_key == "toutiao")
 
     def hosts(self, account: Account) -> list[str]:
-        return list(dict.fromkeys(urlsplit(url).hostname or "" for url in profile_urls(account))) or ["www.toutiao.com"]
+        if searched(account):
+            # The search's own key: the scheduler leaves these accounts to an endpoint whose
+            # search has not met a wall.
+            return ["so.toutiao.com", SEARCH_KEY, "www.toutiao.com"]
+        return list(dict.fromkeys(urlsplit(url).hostname or "" for url in profile_urls(account)))
 
     def coverage(self, account: Account) -> tuple[list[str], str]:
         if profile_urls(account):
             return ["今日头条主页（页面自身加载的文章列表）"], "listed"
-        return [f"暂无按头条号查找主页的自动检查（头条号 {account.ids.toutiao or '未填'}，需填写主页链接）"], "none"
+        by = f"头条号 {account.ids.toutiao.strip()} 或名称" if (account.ids.toutiao or "").strip() else "名称"
+        return [f"今日头条用户搜索（按{by}）找到主页，读取页面自身加载的文章列表"], "listed"
 
     async def observe(self, account: Account, observation: Observation, fetch: Fetch) -> None:
         urls = profile_urls(account)
-        if not urls:
-            observation.checks = []
-            filed = "、".join(toutiao_urls(account))
-            observation.add_signal("unsupported", (
-                f"头条号 {account.ids.toutiao or '（未填）'} 未报备主页链接"
-                + (f"（所填链接不是头条主页：{filed}）" if filed else "")
-                + "：今日头条的用户搜索由页面签名请求加载，暂不按头条号查找；请在登记表 urls 中填写主页链接"
-                  "（https://www.toutiao.com/c/user/token/…）"))
-            return
+        if searched(account):
+            found = await find_profile(account, observation, fetch)
+            if found is None:
+                return  # why is a signal already: not found, a wall, deferred
+            urls = [found]
         for url in urls:
             await self._observe_page(url, observation, fetch)
 

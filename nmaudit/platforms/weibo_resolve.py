@@ -26,7 +26,11 @@ recording, replay and the evidence see each request. What the public sources say
   ``card_group`` of ``card_type`` 11 cards (Xarrow/weibo-scraper ``weibo_component.py``
   ``exist_get_uid``; qinyuanpei/mcp-server-weibo ``weibo.py`` ``search_users`` reads
   ``cards[1].card_group``). Those tools take the first user; here only a user whose screen
-  name equals the filed name (normalised) is taken, wherever it is listed.
+  name equals the filed name (normalised) is taken, wherever it is listed. The search answers
+  one page at a time: ``&page=<n>`` asks for page n, and ``data.cardlistInfo.page`` names the
+  next page (null on the last; weibo-crawler and RSSHub page the same container this way). The
+  pages are read in turn until the name is found, the pages run out or ``MAX_SEARCH_PAGES``
+  are read; a screen name is unique on Weibo, so the first exact match ends the search.
 
 A resolution that does not find the account is 待复核 with what was seen (the candidates of a
 search), never 账号已注销: a name that finds nobody may simply have been renamed.
@@ -68,6 +72,8 @@ RESERVED_PATHS = {
 }
 #: How many search candidates a 待复核 message names.
 SHOWN_CANDIDATES = 8
+#: Result pages of the user search read at most for one name (an exact name is listed early).
+MAX_SEARCH_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -206,8 +212,19 @@ def nickname_url(name: str) -> str:
     return f"{MOBILE}/n/{quote(name, safe='')}"
 
 
-def search_url(name: str) -> str:
-    return f"{API}?{urlencode({'containerid': f'100103type=3&q={name}', 'page_type': 'searchall'})}"
+def search_url(name: str, page: int = 1) -> str:
+    """The user search for `name`; page 1 is asked without a page number, as the app asks it."""
+    query = {"containerid": f"100103type=3&q={name}", "page_type": "searchall"}
+    return f"{API}?{urlencode(query if page == 1 else {**query, 'page': page})}"
+
+
+def next_page(data: Any, page: int) -> Optional[int]:
+    """The page after `page` the answer names (cardlistInfo.page), or None on the last page."""
+    info = data.get("cardlistInfo") if isinstance(data, dict) else None
+    following = info.get("page") if isinstance(info, dict) else None
+    if isinstance(following, str) and following.isdigit():
+        following = int(following)
+    return following if isinstance(following, int) and not isinstance(following, bool) and following > page else None
 
 
 def wall_problem(fetched: Fetched) -> Optional[tuple[str, str]]:
@@ -284,42 +301,65 @@ class Resolver:
                           evidence=list(fetched.evidence))
 
     async def _search(self, lead: Lead) -> Resolution:
-        """The user search by screen name; only an exact (normalised) screen name is taken."""
+        """The user search by screen name, page after page; only an exact (normalised) screen
+        name is taken."""
         kind = "weibo-search-user"
-        url = search_url(lead.value)
-        fetched = await self.fetch(url, kind)
-        if problem := wall_problem(fetched):
-            code, message = problem
-            return self._failed(fetched, kind, code, f"按{lead.described}搜索微博用户时{message}")
-        document = fetched.json()
-        if not isinstance(document, dict):
-            return self._failed(fetched, kind, "unparsed", (
-                f"微博用户搜索返回的不是微博数据（HTTP {fetched.status}，{fetched.content_type or '无类型'}）：{url}"))
-        if document.get("ok") == -100:
-            return self._failed(fetched, kind, "blocked", "微博用户搜索要求登录后查看（ok:-100）")
-        data = document.get("data") if document.get("ok") == 1 else None
-        cards = data.get("cards") if isinstance(data, dict) else None
-        if not isinstance(cards, list):
-            message = str(document.get("msg") or "")
-            return self._failed(fetched, kind, "unparsed", (
-                f"按{lead.described}搜索微博用户无结果（ok={document.get('ok')!r}"
-                f"{'，' + message if message else ''}），需人工核查"))
-        found, listed = match_screen_name(lead.value, list(iter_users(cards)))
+        candidates: list[Candidate] = []
+        evidence: list[str] = []
+        page, pages_read = 1, 0
+        while True:
+            url = search_url(lead.value, page)
+            fetched = await self.fetch(url, kind)
+            seen = f"（已读前 {pages_read} 页搜索结果）" if pages_read else ""
+            if problem := wall_problem(fetched):
+                code, message = problem
+                return self._failed(fetched, kind, code, f"按{lead.described}搜索微博用户时{message}{seen}")
+            document = fetched.json()
+            if not isinstance(document, dict):
+                return self._failed(fetched, kind, "unparsed", (
+                    f"微博用户搜索返回的不是微博数据（HTTP {fetched.status}，{fetched.content_type or '无类型'}）：{url}"))
+            if document.get("ok") == -100:
+                return self._failed(fetched, kind, "blocked", f"微博用户搜索要求登录后查看（ok:-100）{seen}")
+            data = document.get("data") if document.get("ok") == 1 else None
+            cards = data.get("cards") if isinstance(data, dict) else None
+            if not isinstance(cards, list):
+                if pages_read:  # past the last page: what came before stands
+                    record_source(self.observation, fetched, kind)
+                    break
+                message = str(document.get("msg") or "")
+                return self._failed(fetched, kind, "unparsed", (
+                    f"按{lead.described}搜索微博用户无结果（ok={document.get('ok')!r}"
+                    f"{'，' + message if message else ''}），需人工核查"))
+            pages_read += 1
+            listed_here = list(iter_users(cards))
+            candidates.extend(listed_here)
+            evidence.extend(fetched.evidence)
+            found, listed = match_screen_name(lead.value, candidates)
+            following = next_page(data, page)
+            if found is not None or following is None or not listed_here or pages_read >= MAX_SEARCH_PAGES:
+                break
+            # A page without the name: kept as a source, the search goes on.
+            record_source(self.observation, fetched, kind)
+            page = following
         if found is None:
             exact = [c for c in listed if normalise(c.screen_name) == normalise(lead.value)]
             shown = exact or listed
             names = "、".join(candidate.label for candidate in shown[:SHOWN_CANDIDATES])
             more = f"等{len(shown)}个" if len(shown) > SHOWN_CANDIDATES else ""
+            pages = f"（共读 {pages_read} 页搜索结果）" if pages_read > 1 else ""
             if exact:
                 message = f"按{lead.described}搜索微博用户，有多个同名账号：{names}{more}，需人工核查"
             elif listed:
-                message = (f"按{lead.described}搜索微博用户，未找到名称完全一致的账号；"
+                message = (f"按{lead.described}搜索微博用户，未找到名称完全一致的账号{pages}；"
                            f"搜索结果：{names}{more}，需人工核查")
             else:
                 message = f"按{lead.described}搜索微博用户，搜索结果中没有用户，需人工核查"
-            return self._failed(fetched, kind, "not-found", message)
+            resolution = self._failed(fetched, kind, "not-found", message)
+            resolution.evidence = list(dict.fromkeys(evidence + resolution.evidence))
+            return resolution
         record_source(self.observation, fetched, kind)
         place = listed.index(found) + 1
+        where = f"搜索结果第{place}个" if pages_read == 1 else f"搜索结果第 {pages_read} 页，共第{place}个"
         return Resolution(uid=found.uid, how=(
-            f"UID {found.uid} 由{lead.described}在微博用户搜索中完全匹配得到（搜索结果第{place}个：{found.screen_name}）"),
+            f"UID {found.uid} 由{lead.described}在微博用户搜索中完全匹配得到（{where}：{found.screen_name}）"),
             evidence=list(fetched.evidence))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
 from flask import Flask, abort, g, redirect, request, session
@@ -34,11 +34,13 @@ def is_local(host: str) -> bool:
 
 
 def create_app(db: str, *, snapshots: Optional[str] = None, host: str = "127.0.0.1",
-               token: Optional[str] = None) -> Flask:
+               token: Optional[str] = None, sessions: Optional[str] = None, browser: Optional[Any] = None,
+               signin_wait: float = 180.0) -> Flask:
     """The review app over database `db`.
 
     `snapshots`: the evidence folder; default: the folder each run was audited with.
     `host`: where it will listen; anything but this machine requires `token`.
+    `sessions`, `browser`: where the 登录 pages keep sessions, and the Chromium they sign in with.
     """
     if not is_local(host) and not token:
         raise UsageError(f"绑定到 {host} 时必须设置访问令牌（--token）；只在本机使用请绑定 127.0.0.1")
@@ -58,9 +60,11 @@ def create_app(db: str, *, snapshots: Optional[str] = None, host: str = "127.0.0
     app.teardown_appcontext(_close_store)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
+    from .signin import configure
     from .views import views
 
     app.register_blueprint(views)
+    configure(app, sessions, browser, signin_wait)
     return app
 
 
