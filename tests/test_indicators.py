@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -118,7 +117,8 @@ def test_a_run_stored_before_indicators_loads_and_judge_fills_them_in(wechat_pai
     loads as it was, and `nmaudit judge` judges it again with indicators, without the network."""
     source = wechat_pairs["folders"]["sogou-wall"] / "nmaudit.db"
     db = tmp_path / "old.db"
-    shutil.copy(source, db)
+    with sqlite3.connect(source) as original, sqlite3.connect(db) as copy:
+        original.backup(copy)  # the WAL's pages too: a plain file copy may miss them
     with sqlite3.connect(db) as conn:
         conn.execute("update judgements set indicators = null")
         conn.execute("update findings set indicators = null, note = null")
