@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser demo test bench bench-pool bench-city soak bench-content bench-schedule sample screenshot mutate clean
+.PHONY: setup browser demo test bench bench-pool bench-city soak bench-content bench-schedule sample screenshot mutate docs transcripts clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,5 +71,20 @@ sample: setup
 screenshot: setup
 	$(PY) docs/screenshot.py
 
+# The documentation site in site/: MkDocs + Material from the `docs` extra; offline, and broken
+# links or anchors fail the build.
+DOCS_STAMP = $(VENV)/.docs-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
+	rm -f $(VENV)/.docs-*
+	touch $@
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Rewrite the transcripts in README.md and docs/ from what today's code prints (tests/test_docs.py checks them).
+transcripts: setup
+	$(PY) docs/transcripts.py
+
 clean:
-	rm -rf $(VENV) nmaudit.db nmaudit.db-* snapshots/*/
+	rm -rf $(VENV) nmaudit.db nmaudit.db-* snapshots/*/ site/
