@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import re
 import shlex
@@ -43,6 +44,19 @@ RUN_ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-f]{4}\b")
 #: The ids a transcript shows for the 1st, 2nd, ... run id that its commands printed.
 RUN_IDS = ("20261126-230105-5e1f", "20261127-081502-a7c3", "20261127-230211-0d92", "20261128-230340-c4b8",
            "20261129-230122-9f06", "20261130-230517-3a6d")
+#: The office settings content.md screens the demo with (its entries are examples).
+SCREENING = """\
+default_wording: true          # keep the bundled 错误表述 list
+wording:                       # the office's own entries, added to it
+  - wrong: 征兵工作启动
+    correct: 征兵工作正式启动
+    note: 示例条目：本单位规范表述
+    source: 本单位宣传口径（示例）
+sensitive: [举报电话]           # or: sensitive: words.txt
+ad_domains: [taobao.com, tmall.com, jd.com, youzan.com, weidian.com]
+# ad_phrases: [...]            # default: 扫码领取, 扫码购买, 领取优惠券, 限时抢购 ...
+"""
+PROGRESS = re.compile(r"^\[\d+/\d+\] ")
 #: Made-up secrets for contacts.example.yaml (a dry run prints the channels, secrets masked).
 SECRETS = {
     "WECOM_KEY_POLICE": "00000000-1111-2222-3333-444444444444",
@@ -71,6 +85,7 @@ class Session:
         shutil.copy(ROOT / "accounts.yaml", folder / "accounts.yaml")
         shutil.copy(ROOT / "snapshots" / "sample.har", folder / "snapshots" / "sample.har")
         shutil.copy(ROOT / "contacts.example.yaml", folder / "contacts.example.yaml")
+        (folder / "office.yaml").write_text(SCREENING, encoding="utf-8")
         secret = folder / "home" / ".config" / "nmaudit" / "qishan.url"
         secret.parent.mkdir(parents=True)
         secret.write_text("jsons://hooks.example.gov.cn/nmaudit/qishan\n")
@@ -98,7 +113,8 @@ class Session:
              columns: int = COLUMNS) -> str:
         """``$ nmaudit ARGS`` and what it printed: stdout, then stderr.
 
-        ``stderr``: "all", "none", or "ends" (its first and last lines, progress left out).
+        ``stderr``: "all", "none", "last" (its last line), "ends" (its first and last lines) or
+        "progress-less" (all but the progress lines, one per account in the order they finish).
         ``head``: only the first lines of stdout, then "...".
         ``start``: stdout from its first line holding this text on, "..." for what is left out.
         ``columns``: a wider terminal, where a table would otherwise wrap a run id.
@@ -118,6 +134,8 @@ class Session:
             err = []
         elif stderr == "ends" and len(err) > 2:
             err = [err[0], "...", err[-1]]
+        elif stderr == "progress-less":
+            err = [line for line in err if not PROGRESS.match(line)]
         elif stderr == "last":
             err = err[-1:]
         lines = [f"$ nmaudit {shlex.join(args)}", *out, *err]
@@ -138,7 +156,7 @@ TRANSCRIPTS: dict[str, Callable[[Session], str]] = {
     "platforms": lambda s: s.show(["platforms"]),
     "coverage": lambda s: s.show(["registry", "coverage", "accounts.yaml"]),
     "lint": lambda s: s.show(["registry", "lint", "accounts.yaml", "--strict"], exit_code=True, expect=1),
-    # Last: a re-check is a new run, which "latest" would name from then on.
+    # From here on, each adds a run, which "latest" names from then on.
     "recheck": lambda s: s.show(["recheck", "latest", "--replay", "snapshots/sample.har"], start="复核情况",
                                 stderr="ends"),
     # Two more days of the demo, for running figures and ranks.
@@ -147,7 +165,23 @@ TRANSCRIPTS: dict[str, Callable[[Session], str]] = {
                  stderr="last") for day in ("2026-11-27T22:56", "2026-11-28T22:56")),
         s.show(["history", "baoji-scjg-weibo"], columns=130),
         s.show(["report", "latest", "--format", "md"], start="## 排名")]),
+    # The demo again, screened with an office's settings (content.md).
+    "screening": lambda s: "\n".join([
+        f"$ cat office.yaml\n{SCREENING.rstrip()}",
+        s.show(["audit", "accounts.yaml", "--replay", "snapshots/sample.har", "--screening", "office.yaml",
+                "--format", "csv", "-o", "out.csv"], stderr="progress-less"),
+        "$ grep -o '疑似[^,]*' out.csv",
+        *re.findall(r"疑似[^,\n]*", (s.folder / "out.csv").read_text(encoding="utf-8"))]),
+    "screening-hit": lambda s: ("json", s.fixed(first_hit(s, "wording"))),
 }
+
+
+def first_hit(session: Session, rule: str) -> str:
+    """The latest run's first content hit of RULE, as its JSON document gives it."""
+    done = session.run(["judge", "latest", "--format", "json"])
+    hits = [hit for account in json.loads(done.stdout)["accounts"] for hit in account["content_hits"]
+            if hit["rule"] == rule]
+    return json.dumps(hits[0], ensure_ascii=False, indent=2)
 
 
 def wanted() -> list[str]:
@@ -176,7 +210,11 @@ def produce(names: list[str]) -> dict[str, str]:
                 texts[name] = session.show([*name.removeprefix("help-").split("-"), "--help"])
             else:
                 texts[name] = TRANSCRIPTS[name](session)
-    return {name: f"```console\n{text}\n```\n" for name, text in texts.items()}
+    blocks = {}
+    for name, text in texts.items():
+        language, text = text if isinstance(text, tuple) else ("console", text)
+        blocks[name] = f"```{language}\n{text}\n```\n"
+    return blocks
 
 
 def rewritten(text: str, blocks: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _transcripts():
     spec = importlib.util.spec_from_file_location("transcripts", ROOT / "docs" / "transcripts.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
