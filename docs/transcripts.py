@@ -72,6 +72,12 @@ def documents() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
+def typed(args: list[str]) -> str:
+    """ARGS as a person types them: quoted only where the shell needs it (CJK file names are not)."""
+    return " ".join(arg if re.fullmatch(r"[^\s'\"\\$`*?|&;<>(){}\[\]!#~]+", arg) else shlex.quote(arg)
+                    for arg in args)
+
+
 @dataclass
 class Session:
     """A scratch folder where the documented commands run one after another, as a user would."""
@@ -121,7 +127,7 @@ class Session:
         """
         done = self.run(args, columns)
         if done.returncode != expect:
-            raise SystemExit(f"nmaudit {shlex.join(args)}: exit {done.returncode}, expected {expect}\n"
+            raise SystemExit(f"nmaudit {typed(args)}: exit {done.returncode}, expected {expect}\n"
                              f"{done.stderr}")
         out = done.stdout.rstrip("\n").split("\n") if stdout and done.stdout.strip() else []
         if start:
@@ -138,7 +144,7 @@ class Session:
             err = [line for line in err if not PROGRESS.match(line)]
         elif stderr == "last":
             err = err[-1:]
-        lines = [f"$ nmaudit {shlex.join(args)}", *out, *err]
+        lines = [f"$ nmaudit {typed(args)}", *out, *err]
         if exit_code:
             lines += ["$ echo $?", str(done.returncode)]
         return self.fixed("\n".join(line.rstrip() for line in lines))
@@ -152,10 +158,13 @@ TRANSCRIPTS: dict[str, Callable[[Session], str]] = {
     "verify": lambda s: s.show(["verify", "latest"]),
     "history": lambda s: s.show(["history", "baoji-scjg-weibo"], columns=130),
     "report-md": lambda s: s.show(["report", "latest", "--format", "md"], head=40),
+    "report-pdf": lambda s: s.show(["report", "latest", "--format", "pdf", "-o", "通报.pdf"]),
     "notify-dry-run": lambda s: s.show(["notify", "latest", "--dry-run", "--contacts", "contacts.example.yaml"]),
     "platforms": lambda s: s.show(["platforms"]),
     "coverage": lambda s: s.show(["registry", "coverage", "accounts.yaml"]),
     "lint": lambda s: s.show(["registry", "lint", "accounts.yaml", "--strict"], exit_code=True, expect=1),
+    "city-import": lambda s: city_import(s),
+    "city-coverage": lambda s: city_coverage(s),
     # From here on, each adds a run, which "latest" names from then on.
     "recheck": lambda s: s.show(["recheck", "latest", "--replay", "snapshots/sample.har"], start="复核情况",
                                 stderr="ends"),
@@ -174,6 +183,36 @@ TRANSCRIPTS: dict[str, Callable[[Session], str]] = {
         *re.findall(r"疑似[^,\n]*", (s.folder / "out.csv").read_text(encoding="utf-8"))]),
     "screening-hit": lambda s: ("json", s.fixed(first_hit(s, "wording"))),
 }
+
+
+def city(session: Session) -> Session:
+    """A folder beside the demo's holding a city's 报送系统 export (tests/city_export.py writes it)."""
+    folder = session.folder / "city"
+    if not folder.is_dir():
+        folder.mkdir()
+        sys.path.insert(0, str(ROOT))
+        from tests.city_export import write_xlsx
+        write_xlsx(folder / "export.xlsx")
+    return Session(folder, session.run_ids)
+
+
+def city_import(session: Session) -> str:
+    there = city(session)
+    shown = there.show(["registry", "import", "export.xlsx", "-o", "accounts.yaml"])
+    head = (there.folder / "accounts.yaml").read_text(encoding="utf-8").split("\n")[:11]
+    return "\n".join([shown, "$ head -11 accounts.yaml", *head])
+
+
+#: The accounts of the city's coverage shown in registry.md: one of each way of filing.
+CITY_SELECTION = ("wechat-bjwx000bj ", "wechat-gh_000000000032 ", "wechat-001 ", "wechat-006 ",
+                  "weibo-2710100013 ", "weibo-001 ", "weibo-007 ", "app-001 ", "douyin-bjdy000bj ")
+
+
+def city_coverage(session: Session) -> str:
+    shown = city(session).show(["registry", "coverage", "accounts.yaml"]).split("\n")
+    blank = shown.index("")
+    picked = [line for line in shown[1:blank] if any(account in line for account in CITY_SELECTION)]
+    return "\n".join([shown[0], *picked, "...", *shown[blank:]])
 
 
 def first_hit(session: Session, rule: str) -> str:
