@@ -105,6 +105,18 @@ class Session:
         return subprocess.run([sys.executable, "-m", "nmaudit", *args], cwd=self.folder, env=env,
                               capture_output=True, text=True, timeout=600)
 
+    def help(self, words: list[str]) -> str:
+        """``$ nmaudit WORDS --help``, rendered in this process (a process per page would be slow)."""
+        from click.testing import CliRunner
+
+        from nmaudit.cli import cli
+        # click's own width on a terminal COLUMNS wide: at most 80 columns, less its margin of 2.
+        done = CliRunner().invoke(cli, [*words, "--help"], prog_name="nmaudit", terminal_width=min(COLUMNS, 80) - 2)
+        if done.exit_code != 0:
+            raise SystemExit(f"nmaudit {typed(words)} --help: exit {done.exit_code}\n{done.output}")
+        return "\n".join(line.rstrip() for line in [f"$ nmaudit {typed([*words, '--help'])}",
+                                                    *done.output.rstrip("\n").split("\n")])
+
     def fixed(self, text: str) -> str:
         """Run ids replaced by the documented ones, in order of appearance."""
         def replace(match: re.Match) -> str:
@@ -246,7 +258,7 @@ def produce(names: list[str]) -> dict[str, str]:
         texts = {}
         for name in names:
             if name.startswith("help-"):
-                texts[name] = session.show([*name.removeprefix("help-").split("-"), "--help"])
+                texts[name] = session.help(name.removeprefix("help-").split("-"))
             else:
                 texts[name] = TRANSCRIPTS[name](session)
     blocks = {}

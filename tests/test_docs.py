@@ -31,6 +31,7 @@ transcripts = _transcripts()
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_every_transcript_is_what_the_commands_print_today():
     diffs = transcripts.differences()
     assert not diffs, "transcripts out of date; run `make transcripts`:\n" + "".join(diffs)
