@@ -3,6 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+DOCS_STAMP = $(VENV)/.docs-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .PHONY: setup browser demo test bench bench-pool bench-city soak bench-content bench-schedule sample screenshot mutate docs transcripts clean
 
@@ -22,8 +23,8 @@ browser: $(STAMP)
 demo: setup
 	$(VENV)/bin/nmaudit audit accounts.yaml --replay snapshots/sample.har
 
-# The whole suite, offline, in headless Chromium.
-test: setup
+# The whole suite, offline, in headless Chromium (the docs extra too: the site's build is a test).
+test: setup $(DOCS_STAMP)
 	$(PY) -m pytest -q
 
 # nmaudit against a naive Playwright loop, N synthetic Weibo accounts served locally; EXE=PATH: another Chromium.
@@ -73,7 +74,6 @@ screenshot: setup
 
 # The documentation site in site/: MkDocs + Material from the `docs` extra; offline, and broken
 # links or anchors fail the build.
-DOCS_STAMP = $(VENV)/.docs-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 $(DOCS_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
 	rm -f $(VENV)/.docs-*
