@@ -100,6 +100,9 @@ class Session:
 
     def run(self, args: list[str], columns: int = COLUMNS) -> subprocess.CompletedProcess:
         env = {key: value for key, value in os.environ.items() if not key.startswith("NMAUDIT_")}
+        # HOME is the scratch folder's (contacts.example.yaml reads a secret file under ~); caches,
+        # Playwright's own browsers among them, stay where they are.
+        env.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
         env.update(SECRETS, COLUMNS=str(columns), LINES="50", NO_COLOR="1", TERM="dumb",
                    HOME=str(self.folder / "home"), PYTHONIOENCODING="utf-8")
         return subprocess.run([sys.executable, "-m", "nmaudit", *args], cwd=self.folder, env=env,
