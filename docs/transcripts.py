@@ -169,7 +169,7 @@ class Session:
 #: database the demo audit wrote.
 TRANSCRIPTS: dict[str, Callable[[Session], str]] = {
     "demo": lambda s: s.show(["audit", "accounts.yaml", "--replay", "snapshots/sample.har"], stderr="ends"),
-    "runs": lambda s: s.show(["runs"]),
+    "runs": lambda s: s.show(["runs"], columns=130),
     "verify": lambda s: s.show(["verify", "latest"]),
     "history": lambda s: s.show(["history", "baoji-scjg-weibo"], columns=130),
     "report-md": lambda s: s.show(["report", "latest", "--format", "md"], head=40),
