@@ -12,7 +12,7 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.pending")
 
-PENDING = {"due-checks.md", "review-queue.md", "robustness.md", "charts.md", "sessions.md"}
+PENDING = {"review-queue.md", "robustness.md", "charts.md"}
 
 
 def _present(entries: list, docs: Path) -> list:
