@@ -27,7 +27,10 @@ from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import faster_step, manual_steps
-from .history import accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, verify_run
+from .pdftext import restore_ideographs
+from .history import (
+    accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, trend, verify_run,
+)
 from .models import INDICATOR_LABELS, PLATFORM_LABELS, VERDICT_LABELS, AccountResult, Policy, RecheckItem, RunInfo, RunResult
 from .platforms import EVERY_PLATFORM, capabilities
 from .registry import Registry, load_registry, with_sources
@@ -714,7 +717,8 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         ranked = rankings_module.collect(store, run_id, rank_days) if rank_days else None
         notice = report_module.build_report(
             result, registered=len(store.audited_accounts(run_id)), recheck=recheck, recheck_of=earlier,
-            capabilities=capabilities(), rankings=ranked if ranked and ranked.runs > 1 else None)
+            capabilities=capabilities(), rankings=ranked if ranked and ranked.runs > 1 else None,
+            trend=trend(store, run_id))
     except StoreError as error:
         raise click.ClickException(str(error)) from None
 
@@ -729,7 +733,8 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         data = report_module.render_xlsx(notice)
     else:
         try:
-            data = asyncio.run(print_pdf(report_module.render_html(notice, folder), folder, executable))
+            page = report_module.render_html(notice, folder)
+            data = restore_ideographs(asyncio.run(print_pdf(page, folder, executable)), page)
         except BrowserUnavailable as error:
             raise NoBrowser(str(error)) from None
     if output_file is None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
+from .charts import TrendPoint
 from .dates import now
 from .errors import StoreError
 from .models import RECHECK_LABELS, AccountResult, Policy, RecheckItem, RunResult
@@ -217,3 +218,20 @@ def history_rows(store: Store, account_id: str) -> list[dict[str, Any]]:
     if not rows:
         raise StoreError(f"{store.path}: account '{account_id}' has not been audited")
     return rows
+
+
+def trend(store: Store, run_id: str, runs: int = 12, days: Optional[int] = None) -> list[TrendPoint]:
+    """Verdict counts (after staff review) of run `run_id` and the finished runs of the same
+    registry before it, oldest first: the last `runs` of them, within `days` days of its check
+    time when given. Re-checks are left out (they audit only some accounts)."""
+    this = store.run_row(run_id)
+    as_of = datetime.fromisoformat(this["as_of"])
+    since = as_of - timedelta(days=days) if days is not None else None
+    chosen = [row for row in store.list_runs()
+              if row["id"] == run_id or (row["registry"] == this["registry"] and row["status"] == "finished"
+                                         and not row["recheck_of"]
+                                         and datetime.fromisoformat(row["as_of"]) <= as_of)]
+    chosen = [row for row in chosen if since is None or datetime.fromisoformat(row["as_of"]) >= since]
+    chosen.sort(key=lambda row: (datetime.fromisoformat(row["as_of"]), row["started_at"] or ""))
+    return [TrendPoint(row["id"], datetime.fromisoformat(row["as_of"]), row["pass"], row["fail"], row["review"])
+            for row in chosen[-runs:]]

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from . import charts as charts_module
 from . import rankings as ranking_module
 from .rankings import Rankings
 from .coverage import site_sources, type_label
@@ -262,6 +263,14 @@ class Report:
     rate_formula: str = RATE_FORMULA
     #: Content pre-screening hits confirmed or open (dismissed ones left out); never in the rate.
     content: list[ContentRow] = field(default_factory=list)
+    #: 按主办单位: the run's verdict counts per owner unit, best 合格率 first (nmaudit.charts).
+    by_unit: list[Tally] = field(default_factory=list)
+    #: The run and the runs of the same registry before it, oldest first (合格率, 不合格 over runs).
+    trend: list["charts_module.TrendPoint"] = field(default_factory=list)
+    #: Accounts per warning stage (nmaudit.alerts.STAGES), verdicts as in effect.
+    stages: dict[str, int] = field(default_factory=dict)
+    #: The charts beside the two 合格率 bars: per unit, per platform (stacked), trend, stages.
+    figures: list[Any] = field(default_factory=list)
 
 
 # -- building it -------------------------------------------------------------------------------
@@ -395,10 +404,13 @@ def _chart(title: str, tallies: Sequence[Tally]) -> Chart:
 
 def build_report(result: RunResult, *, registered: Optional[int] = None,
                  recheck: Optional[Sequence[RecheckItem]] = None, recheck_of: Optional[str] = None,
-                 capabilities: Sequence[dict[str, Any]] = (), rankings: Optional["Rankings"] = None) -> Report:
+                 capabilities: Sequence[dict[str, Any]] = (), rankings: Optional["Rankings"] = None,
+                 trend: Optional[Sequence["charts_module.TrendPoint"]] = None) -> Report:
     """The notice's content for one run. ``registered`` is how many accounts the run set out
     to check (default: those it checked); ``recheck`` the earlier run ``recheck_of``'s
-    fail/review accounts (nmaudit.history.compare_runs); ``capabilities`` nmaudit.platforms'.
+    fail/review accounts (nmaudit.history.compare_runs); ``capabilities`` nmaudit.platforms';
+    ``trend`` the verdict counts of this run and the runs before it (nmaudit.history.trend),
+    drawn when there are two or more.
 
     Verdicts are read from each result's judgement: the verdict in effect.
     """
@@ -456,7 +468,29 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
     )
     report.charts = [_chart("按类型合格率", by_platform), _chart(f"按{report.group_label}合格率", by_group)]
     report.content = _content(results)
+    _add_figures(report, results, trend)
     return report
+
+
+def _add_figures(report: Report, results: Sequence[AccountResult],
+                 trend: Optional[Sequence["charts_module.TrendPoint"]]) -> None:
+    """The charts beside the two 合格率 bars, and the figures they draw."""
+    units = _tallies(results, lambda r: r.account.owner)
+    units.sort(key=lambda t: (t.rate is None, -(t.rate or 0), -(t.passed + t.failed), t.label))
+    report.by_unit = units
+    report.trend = list(trend or [])
+    report.stages = charts_module.stage_counts(results)
+    report.figures = [
+        charts_module.rate_chart("units", "按主办单位合格率（由高到低）",
+                                 [(t.label, t.passed, t.failed, t.checked) for t in units]),
+        charts_module.stack_chart("platforms", "按类型检查结论",
+                                  [(t.label, {"pass": t.passed, "fail": t.failed, "review": t.review})
+                                   for t in report.by_platform]),
+    ]
+    if len(report.trend) >= 2:
+        report.figures.append(charts_module.trend_chart(
+            "trend", f"近{len(report.trend)}次检查的合格率与不合格数", report.trend))
+    report.figures.append(charts_module.stage_chart("stages", "预警情况（本次检查）", report.stages))
 
 
 def _content(results: Sequence[AccountResult]) -> list[ContentRow]:
@@ -518,7 +552,7 @@ def render_html(report: Report, base: Optional[Path] = None) -> str:
                            failing_columns=FAILING_COLUMNS, tally_columns=TALLY_COLUMNS,
                            reviewed_columns=REVIEWED_COLUMNS, content_columns=CONTENT_COLUMNS,
                            content_heading=CONTENT_HEADING, content_note=CONTENT_NOTE,
-                           chart_bar=CHART_BAR, ranking=ranking_module)
+                           chart_bar=CHART_BAR, ranking=ranking_module, draw=charts_module.render)
 
 
 # -- Markdown ----------------------------------------------------------------------------------
