@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .alerts import STAGE_LABELS, STAGES, account_status
 from .dates import to_beijing
-from .models import VERDICT_LABELS, AccountResult
+from .models import VERDICT_LABELS, AccountResult, Observation
 
 NONE_MARK = "—"
 VERDICTS = ("pass", "fail", "review")
@@ -355,6 +355,7 @@ class Gap:
     x: float
     width: float
     level: str  # "ok", "warn" (beyond the warning line), "fail" (beyond the 不合格 line)
+    proved: bool  # one listing showed both ends as consecutive posts (or the newest post at the check)
 
 
 @dataclass
@@ -363,6 +364,8 @@ class RhythmChart:
     title: str
     start: date
     end: date  # the check date
+    warn_days: int
+    fail_days: int
     posts: list[Post]
     gaps: list[Gap]
     lines: list[tuple[int, str, float]]  # (days, label, x) for the 7- and 14-day lines
@@ -386,46 +389,84 @@ class RhythmChart:
         if not self.posts:
             return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d} 来源未证实任何发布。"
         days = sorted({p.at.date() for p in self.posts})
-        longest = max(self.gaps, key=lambda g: g.days, default=None)
         parts = [f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d} 来源证实{len(self.posts)}条发布（{len(days)}天有发布），"
                  f"最近一条 {max(p.at for p in self.posts):%Y-%m-%d %H:%M}"]
+        proved = [g for g in self.gaps if g.proved]
+        longest = max(proved, key=lambda g: g.days, default=None)
         if longest is not None:
-            parts.append(f"最长间隔{longest.days}天（{longest.start:%m-%d} 至 {longest.end:%m-%d}）")
-        over = [g for g in self.gaps if g.level != "ok"]
+            parts.append(f"来源证实的最长间隔{longest.days}天（{longest.start:%m-%d} 至 {longest.end:%m-%d}）")
+        over = [g for g in proved if g.level != "ok"]
         if over:
-            parts.append("超过预警线的间隔：" + "、".join(f"{g.start:%m-%d} 至 {g.end:%m-%d} {g.days}天" for g in over))
+            parts.append(f"超过{self.warn_days}天的间隔：" + "、".join(
+                f"{g.start:%m-%d} 至 {g.end:%m-%d} {g.days}天" + ("（超过不合格线）" if g.level == "fail" else "")
+                for g in over))
+        unproved = [g for g in self.gaps if not g.proved]
+        if unproved:
+            parts.append(f"另有{len(unproved)}段间隔来源未能证实（两次读取之间可能有未见的发布）：" + "、".join(
+                f"{g.start:%m-%d} 至 {g.end:%m-%d}" for g in unproved))
         return "；".join(parts) + "。"
 
 
-def rhythm_chart(key: str, title: str, posts: Iterable[tuple[datetime, bool]], check_time: datetime, *,
+def posts_proved(observations: Iterable[Observation]) -> list[tuple[datetime, bool]]:
+    """Every post time the sources proved: the posts listed by sources that list the newest
+    posts, and each newest post seen (from a single-post source it proves a post, never that
+    none came after)."""
+    posts: list[tuple[datetime, bool]] = []
+    for observation in observations:
+        for times in observation.listed_posts.values():
+            posts.extend((moment, True) for moment in times)
+        if observation.newest_post_at is not None:
+            posts.append((observation.newest_post_at, observation.newest_post_lists_newest))
+    return posts
+
+
+def rhythm_chart(key: str, title: str, observations: Sequence[Observation], check_time: datetime, *,
                  days: int = 90, warn_days: int = 7, fail_days: int = 14) -> RhythmChart:
-    """Every post time proved in the ``days`` days up to the check, on a timeline with the
-    warning and 不合格 lines (``warn_days``, ``fail_days`` before the check date) and the gaps
-    between days with posts (and from the last post to the check date)."""
-    end = to_beijing(check_time).date()
+    """Every post time proved in the ``days`` days up to the check (the account's observations,
+    oldest first, the last one the check's own), on a timeline with the warning and 不合格 lines
+    (``warn_days``, ``fail_days`` before the check date) and the gaps between days with posts.
+
+    A gap is proved when one listing showed its two ends as consecutive posts, or, for the gap
+    up to the check date, when the check's own source lists the newest posts; any other gap
+    lies between two readings and may hide posts nobody saw: drawn apart, never graded."""
+    check = to_beijing(check_time)
+    end = check.date()
     start = end - timedelta(days=days)
-    first = datetime.combine(start, datetime.min.time(), tzinfo=to_beijing(check_time).tzinfo)
-    chart = RhythmChart(key, title, start, end, [], [], [], [])
+    first = datetime.combine(start, datetime.min.time(), tzinfo=check.tzinfo)
+    chart = RhythmChart(key, title, start, end, warn_days, fail_days, [], [], [], [])
     scale = chart.plot_width / days
 
     def x_of(moment: datetime) -> float:
         return round(chart.left + (to_beijing(moment) - first).total_seconds() / 86400 * scale, 1)
 
+    def shown(moment: datetime) -> bool:
+        return start <= moment.date() <= end and moment <= check
+
     seen: dict[datetime, bool] = {}
-    for moment, listed in posts:
+    for moment, listed in posts_proved(observations):
         moment = to_beijing(moment)
-        if start <= moment.date() <= end and moment <= to_beijing(check_time):
+        if shown(moment):
             seen[moment] = seen.get(moment, False) or listed
     chart.posts = [Post(moment, listed, x_of(moment)) for moment, listed in sorted(seen.items())]
+    consecutive: set[tuple[date, date]] = set()
+    for observation in observations:
+        for times in observation.listed_posts.values():
+            listed_days = sorted({to_beijing(t).date() for t in times})
+            consecutive.update(zip(listed_days, listed_days[1:]))
     post_days = sorted({p.at.date() for p in chart.posts})
-    bounds = list(zip(post_days, post_days[1:])) + ([(post_days[-1], end)] if post_days else [])
-    for earlier, later in bounds:
+    newest = observations[-1] if observations else None
+    newest_day = to_beijing(newest.newest_post_at).date() if newest and newest.newest_post_at else None
+    bounds = [(a, b, (a, b) in consecutive) for a, b in zip(post_days, post_days[1:])]
+    if post_days:
+        bounds.append((post_days[-1], end, bool(newest and newest.newest_post_lists_newest
+                                                and newest_day == post_days[-1])))
+    for earlier, later, proved in bounds:
         gap = (later - earlier).days
         if gap <= 1:
             continue
-        x0 = chart.left + (earlier - start).days * scale
         level = "fail" if gap > fail_days else "warn" if gap > warn_days else "ok"
-        chart.gaps.append(Gap(earlier, later, gap, round(x0, 1), round(gap * scale, 1), level))
+        chart.gaps.append(Gap(earlier, later, gap, round(chart.left + (earlier - start).days * scale, 1),
+                              round(gap * scale, 1), level if proved else "ok", proved))
     for line_days in (warn_days, fail_days):
         chart.lines.append((line_days, f"{line_days}天线", round(chart.left + (days - line_days) * scale, 1)))
     for offset in range(0, days + 1, 15):

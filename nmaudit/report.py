@@ -31,6 +31,7 @@ from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult, CONTENT_STATUS_LABELS,
 )
+from .alerts import STAGE_LABELS
 from .output import NONE_MARK, _labels, _pass_rate, carried_label, problems_text, summarize, to_beijing
 from .sanitize import spreadsheet, visible
 
@@ -700,6 +701,7 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(book, "按类型", ("类型", *TALLY_COLUMNS), map(_tally_row, report.by_platform), rate)
     _sheet(book, f"按{report.group_label}", (report.group_label, *TALLY_COLUMNS),
            map(_tally_row, report.by_group), rate)
+    _add_charts(book, report, rate)
     _sheet(book, "不合格账号", FAILING_COLUMNS, (
         (r.number, r.region, r.owner, r.name, r.platform, r.problems, r.newest_post) for r in report.failing))
     _sheet(book, "问题分类", ("问题", "账号名称", "主办单位", "类型", "情况"), (
@@ -728,3 +730,86 @@ def render_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+#: Sheets the workbook's charts are drawn from (each chart bound to its sheet's cells).
+UNIT_SHEET, TREND_SHEET, STAGE_SHEET = "按单位", "走势", "预警"
+TREND_COLUMNS = ("监测时间点", "批次", "合格", "不合格", "待复核", "合格率")
+STAGE_COLUMNS = ("预警状态", "账号数")
+
+
+def _add_charts(book: Workbook, report: Report, rate: dict[str, str]) -> None:
+    """The notice's charts as native Excel charts, bound to the sheets' cells, so staff can
+    restyle and copy them: 合格率 per unit, verdicts per platform (stacked), the trend over
+    runs, warning stages. Every bar shows its number (data labels)."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart.label import DataLabelList
+
+    def labelled(chart: Any, number_format: Optional[str] = None) -> Any:
+        chart.dataLabels = DataLabelList()
+        chart.dataLabels.showVal = True
+        if number_format:
+            chart.dataLabels.numFmt = number_format
+        return chart
+
+    def bars(title: str, sheet: Any, rows: int, first_column: int, last_column: int, *, horizontal: bool = True,
+             percent: bool = False) -> BarChart:
+        chart = BarChart()
+        chart.type = "bar" if horizontal else "col"
+        chart.title = title
+        chart.add_data(Reference(sheet, min_col=first_column, max_col=last_column, min_row=1, max_row=rows + 1),
+                       titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+        if horizontal:
+            chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+        if percent:
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+            chart.y_axis.number_format = PERCENT_FORMAT
+        chart.height = max(6.0, 1.2 + 0.6 * rows)
+        chart.width = 18
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        return labelled(chart, PERCENT_FORMAT if percent else None)
+
+    _sheet(book, UNIT_SHEET, ("主办单位", *TALLY_COLUMNS), map(_tally_row, report.by_unit), rate)
+    units = book[UNIT_SHEET]
+    chart = bars("按主办单位合格率（由高到低）", units, len(report.by_unit), 6, 6, percent=True)
+    chart.legend = None
+    units.add_chart(chart, "H2")
+
+    platforms = book["按类型"]
+    rows = len(report.by_platform)
+    stacked = bars("按类型检查结论", platforms, rows, 3, 5)
+    stacked.grouping = "stacked"
+    stacked.overlap = 100
+    for series, colour in zip(stacked.series, ("2E7D32", "C62828", "E65100")):
+        series.graphicalProperties.solidFill = colour
+    platforms.add_chart(stacked, "H2")
+
+    if len(report.trend) >= 2:
+        _sheet(book, TREND_SHEET, TREND_COLUMNS, (
+            (to_beijing(p.as_of).replace(tzinfo=None), p.run_id, p.passed, p.failed, p.review, p.rate)
+            for p in report.trend), rate)
+        trend_sheet = book[TREND_SHEET]
+        count = len(report.trend)
+        for title, column, number_format, anchor in (("合格率走势", 6, PERCENT_FORMAT, "H2"),
+                                                     ("不合格数走势", 4, None, "H20")):
+            line = LineChart()
+            line.title = title
+            line.add_data(Reference(trend_sheet, min_col=column, min_row=1, max_row=count + 1), titles_from_data=True)
+            line.set_categories(Reference(trend_sheet, min_col=2, min_row=2, max_row=count + 1))
+            line.series[0].marker.symbol = "circle" if column == 6 else "square"
+            if number_format:
+                line.y_axis.number_format = number_format
+                line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 1
+            line.x_axis.delete = False
+            line.y_axis.delete = False
+            line.width, line.height = 18, 8
+            trend_sheet.add_chart(labelled(line, number_format), anchor)
+
+    _sheet(book, STAGE_SHEET, STAGE_COLUMNS,
+           ((STAGE_LABELS[stage], report.stages.get(stage, 0)) for stage in charts_module.STAGE_ORDER))
+    stages = book[STAGE_SHEET]
+    stage_bars = bars("预警情况（本次检查）", stages, len(charts_module.STAGE_ORDER), 2, 2)
+    stage_bars.legend = None
+    stages.add_chart(stage_bars, "D2")

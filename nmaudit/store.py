@@ -484,6 +484,19 @@ class Store:
                 earlier = row["id"]
         return earlier
 
+    def observations_of(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime, Observation]]:
+        """The account's stored observations of runs checked from `since` to `until`, oldest
+        first: (run id, check time, observation)."""
+        rows = self.db.query(
+            """select o.run_id, r.as_of, o.data from observations o join runs r on r.id = o.run_id
+               where o.account_id = ?""", [account_id])
+        found = []
+        for row in rows:
+            as_of = datetime.fromisoformat(row["as_of"])
+            if since <= as_of <= until:
+                found.append((row["run_id"], as_of, Observation.model_validate_json(row["data"])))
+        return sorted(found, key=lambda item: item[1])
+
     def account_history(self, account_id: str) -> list[dict[str, Any]]:
         """The account's judged runs, oldest first: verdict, newest post, idle days, name, certification."""
         order = {row["id"]: position for position, row in enumerate(self._ordered_runs())}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 import mimetypes
 from collections import Counter
 from pathlib import Path
@@ -22,6 +23,9 @@ from ..models import (
     ContentReview,
 )
 from ..personal import mask
+from .. import charts
+from ..history import trend
+from ..report import build_report
 from ..output import fmt_date, fmt_minutes, summarize
 from ..review import new_review
 from ..snapshots import evidence_key
@@ -136,6 +140,39 @@ def run(run_id: str):
     )
 
 
+#: The 总览's choices of days, and the default: the runs drawn in the trend.
+OVERVIEW_DAYS = (7, 30, 90, 365)
+DEFAULT_OVERVIEW_DAYS = 30
+#: An account's posting rhythm: the days before its check shown on the timeline.
+RHYTHM_DAYS = 90
+
+
+@views.route("/runs/<run_id>/overview")
+def overview(run_id: str):
+    """总览: the notice's charts for one run, the trend over the runs of the chosen days."""
+    result = _load(run_id)
+    days = request.args.get("days", DEFAULT_OVERVIEW_DAYS, type=int)
+    days = days if days in OVERVIEW_DAYS else DEFAULT_OVERVIEW_DAYS
+    points = trend(store(), run_id, runs=10_000, days=days)
+    notice = build_report(result, trend=points)
+    regions = charts.rate_chart(
+        "groups", f"按{notice.group_label}合格率", [(t.label, t.passed, t.failed, t.checked) for t in notice.by_group],
+        sort=False)
+    figures = [*notice.figures[:2], regions, *notice.figures[2:]]
+    return render_template(
+        "overview.html", result=result, notice=notice, figures=[charts.render(c, table=True) for c in figures],
+        days=days, choices=OVERVIEW_DAYS, trend_runs=len(points), runs=newest_first())
+
+
+def rhythm(item: AccountResult, as_of) -> charts.RhythmChart:
+    """The account's posting rhythm over the RHYTHM_DAYS days up to the run's check."""
+    seen = store().observations_of(item.account.id, as_of - timedelta(days=RHYTHM_DAYS), as_of)
+    policy = item.account.policy
+    return charts.rhythm_chart(
+        "rhythm", f"近{RHYTHM_DAYS}天发布节奏", [observation for _, _, observation in seen], as_of,
+        days=RHYTHM_DAYS, warn_days=policy.warn_idle_days, fail_days=policy.fail_idle_days)
+
+
 @views.route("/runs/<run_id>/accounts/<account_id>")
 def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, status: int = 200):
     result = _load(run_id)
@@ -160,6 +197,7 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
         content=content_blocks(item), content_trail=store().content_reviews(run_id, account_id),
         content_status=CONTENT_STATUS_LABELS, content_decision=CONTENT_DECISION_LABELS,
         indicators=indicator_rows(item),
+        rhythm=charts.render(rhythm(item, result.run.as_of), table=True),
     ), status
 
 
