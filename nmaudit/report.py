@@ -797,7 +797,8 @@ def _add_charts(book: Workbook, report: Report, rate: dict[str, str]) -> None:
             line = LineChart()
             line.title = title
             line.add_data(Reference(trend_sheet, min_col=column, min_row=1, max_row=count + 1), titles_from_data=True)
-            line.set_categories(Reference(trend_sheet, min_col=2, min_row=2, max_row=count + 1))
+            line.set_categories(Reference(trend_sheet, min_col=1, min_row=2, max_row=count + 1))
+            line.x_axis.number_format = "mm-dd hh:mm"
             line.series[0].marker.symbol = "circle" if column == 6 else "square"
             if number_format:
                 line.y_axis.number_format = number_format

@@ -8,9 +8,9 @@ the workbook with openpyxl. Every count is recomputed here from the RunResult.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -226,7 +226,15 @@ def test_html_report_in_chromium(demo: Demo, page):
     assert len(failing) == 1 + verdicts["fail"]
     assert page.locator("ol.problems > li[data-kind]").count() == 6
     assert page.locator("#review-table tbody tr").count() == verdicts["review"]
-    assert page.locator("svg rect.bar").count() == 4 + len({r.account.region for r in demo.result.results})
+    assert page.locator(".charts:not(.more-charts) svg rect.bar").count() == 4 + len(
+        {r.account.region for r in demo.result.results})
+    # Beside them: 合格率 per unit, verdicts per platform, warning stages (one run: no trend yet).
+    assert page.locator("svg[data-chart='units'] rect.bar").count() == len({r.account.owner for r in demo.result.results})
+    assert page.locator("svg[data-chart='trend']").count() == 0
+    verdicts = Counter(r.judgement.verdict for r in demo.result.results)
+    assert page.eval_on_selector_all(
+        "svg[data-chart='stages'] g.bar-row", "rows => rows.map(r => [r.dataset.key, +r.dataset.value])")[4:] == [
+        ["fail", verdicts["fail"]], ["review", verdicts["review"]]]
 
 
 def test_html_evidence_thumbnails_load_and_link_relatively(demo: Demo, page):
@@ -250,13 +258,49 @@ def test_html_links_reach_evidence_from_another_folder(demo: Demo, page):
 
 # -- PDF, xlsx, Markdown -------------------------------------------------------------------------
 
-#: Glyphs a CJK font shares with radicals; pypdf reads them back as the radical.
-RADICALS = str.maketrans({"⺠": "民", "⻚": "页", "⻔": "门", "戶": "户", "⻓": "长"})
-
-
 def pdf_text(path: Path) -> list[str]:
-    return [unicodedata.normalize("NFKC", page.extract_text()).translate(RADICALS)
-            for page in pypdf.PdfReader(path).pages]
+    """Each page's text as pypdf extracts it: as a reader copies or searches it, unnormalised."""
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+#: The CJK radicals and Kangxi radicals: a CJK font draws 一 and ⼀ with one glyph, and Chromium's
+#: ToUnicode map names the radical unless nmaudit.pdftext restores the ideograph.
+RADICAL_BLOCKS = range(0x2E80, 0x2FE0)
+FOOTER = re.compile(r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页")
+
+
+def test_pdf_text_is_the_notice_text_no_radicals(demo: Demo, page):
+    """Regression: 一 入 山 户 日 月 白 至 金 页 extracted as ⼀ ⼊ ⼭ ⼾ ⽇ ⽉ ⽩ ⾄ ⾦ ⻚ (U+2E80–U+2FDF)."""
+    folder = demo.folder
+    # A second run of the registry beside the demo's: the trend chart and its labels printed too.
+    (folder / "trend.db").write_bytes((folder / "demo.db").read_bytes())
+    done = nmaudit("audit", str(ROOT / "accounts.yaml"), "--replay", str(ROOT / "snapshots" / "sample.har"),
+                   "--db", "trend.db", "--snapshots", "snapshots", "--format", "json",
+                   "--browser-arg=--host-resolver-rules=MAP * 127.0.0.1:9", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    for fmt in ("html", "pdf"):
+        done = nmaudit("report", "latest", "--db", "trend.db", "--format", fmt, "-o", f"trend.{fmt}", cwd=folder)
+        assert done.returncode == 0, done.stderr
+    page.goto((folder / "trend.html").as_uri())
+    assert page.locator("svg[data-chart='trend'] circle.rate-point").count() >= 2
+    html_text = page.inner_text("body")
+    pages = pdf_text(folder / "trend.pdf")
+    text = "\n".join(pages)
+    assert not [char for char in text if ord(char) in RADICAL_BLOCKS]
+    for word in ("截至", "一、总体情况", "入", "日", "月", "页"):
+        assert word in text
+    # Every character of the notice is in the PDF's text, as often; what the PDF adds is its page
+    # footers, the table headers repeated on each page and the numbers of ordered lists (1. 2. …).
+    html_chars = Counter(char for char in html_text if not char.isspace())
+    pdf_chars = Counter(char for char in FOOTER.sub("", text) if not char.isspace())
+    assert html_chars - pdf_chars == Counter()
+    headers = set("".join(page.eval_on_selector_all("thead", "heads => heads.map(h => h.innerText)")))
+    assert set(pdf_chars - html_chars) <= headers | set("0123456789./")
+    # Sentences and chart labels read whole, as they were written.
+    flat = "".join(text.split())
+    for sentence in (page.inner_text("#overview-text"), *page.eval_on_selector_all(
+            "figure.nm-chart figcaption, svg[data-chart] text", "nodes => nodes.map(n => n.textContent)")):
+        assert "".join(sentence.split()) in flat, sentence
 
 
 def test_pdf_has_the_failing_table_and_page_numbers(demo: Demo):
@@ -277,7 +321,8 @@ def test_pdf_has_the_failing_table_and_page_numbers(demo: Demo):
 def test_xlsx_round_trips_with_types(demo: Demo):
     path = written(demo, "xlsx", "notice.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["总体情况", "按类型", "按地区", "不合格账号", "问题分类", "待复核", "需人工核查指标"]
+    assert book.sheetnames == ["总体情况", "按类型", "按地区", "按单位", "预警", "不合格账号", "问题分类", "待复核",
+                               "需人工核查指标"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == sheet.dimensions
