@@ -68,7 +68,7 @@ bench-schedule: setup
 sample: setup
 	$(PY) -m tests.demo_site
 
-# docs/report.png and docs/review.png: the demo run's report and review page, in headless Chromium.
+# docs/report.png, docs/review.png and docs/overview.png: the demo run's report, review page and 总览, in headless Chromium.
 screenshot: setup
 	$(PY) docs/screenshot.py
 

@@ -324,11 +324,12 @@ class TrendChart:
 def trend_chart(key: str, title: str, points: Sequence[TrendPoint]) -> TrendChart:
     """合格率 (upper panel, 0–100%) and the number of 不合格 (lower panel) over runs, oldest left."""
     chart = TrendChart(key, title, [], max((p.failed for p in points), default=0))
-    step = chart.plot_width / max(len(points) - 1, 1)
+    inset = 28  # the first and last points clear of the axis labels
+    step = (chart.plot_width - 2 * inset) / max(len(points) - 1, 1)
     days = [p.day for p in points]
     top = max(chart.most_failed, 1)
     for index, point in enumerate(points):
-        x = chart.left + (index * step if len(points) > 1 else chart.plot_width / 2)
+        x = chart.left + (inset + index * step if len(points) > 1 else chart.plot_width / 2)
         rate_y = None if point.rate is None else chart.rate_tick(point.rate)
         # Two runs on one day: the time tells them apart.
         label = point.day if days.count(point.day) == 1 else f"{to_beijing(point.as_of):%m-%d %H:%M}"

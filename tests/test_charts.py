@@ -257,7 +257,7 @@ def test_overview_page_draws_the_charts_with_their_numbers(served: Served, three
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     page = HTMLParser(response.get_data(as_text=True))
     assert [f.css_first("figcaption").text() for f in page.css("figure.nm-chart")] == [
-        "按主办单位合格率（由高到低）", "按类型检查结论", "按地区合格率", "近3次检查的合格率与不合格数", "预警情况（本次检查）"]
+        "近3次检查的合格率与不合格数", "预警情况（本次检查）", "按主办单位合格率（由高到低）", "按类型检查结论", "按地区合格率"]
     assert not page.css("[style]") and not page.css("script:not([src])"), "nothing the page's CSP refuses"
     trend = page.css_first("#chart-trend table.chart-data")
     assert [r.text(separator="|").split("|")[1:5] for r in trend.css("tbody tr")] == [

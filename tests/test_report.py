@@ -269,6 +269,21 @@ RADICAL_BLOCKS = range(0x2E80, 0x2FE0)
 FOOTER = re.compile(r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页")
 
 
+def images(pdf_page) -> list[str]:
+    """The pictures a PDF page draws (image XObjects, also inside forms)."""
+    found, pending = [], [pdf_page.get("/Resources")]
+    while pending:
+        resources = pending.pop()
+        resources = resources.get_object() if resources is not None else None
+        for name, item in ((resources or {}).get("/XObject") or {}).items():
+            item = item.get_object()
+            if item.get("/Subtype") == "/Image":
+                found.append(name)
+            elif item.get("/Resources") is not None:
+                pending.append(item["/Resources"])
+    return found
+
+
 def test_pdf_text_is_the_notice_text_no_radicals(demo: Demo, page):
     """Regression: 一 入 山 户 日 月 白 至 金 页 extracted as ⼀ ⼊ ⼭ ⼾ ⽇ ⽉ ⽩ ⾄ ⾦ ⻚ (U+2E80–U+2FDF)."""
     folder = demo.folder
@@ -296,6 +311,11 @@ def test_pdf_text_is_the_notice_text_no_radicals(demo: Demo, page):
     assert html_chars - pdf_chars == Counter()
     headers = set("".join(page.eval_on_selector_all("thead", "heads => heads.map(h => h.innerText)")))
     assert set(pdf_chars - html_chars) <= headers | set("0123456789./")
+    # The charts stay vector: the pages that draw them hold no picture (screenshots come later).
+    reader = pypdf.PdfReader(folder / "trend.pdf")
+    drawn = [number for number, page_text in enumerate(pages) if "按主办单位合格率" in page_text or "合格率与不合格数" in page_text]
+    assert drawn and all(not images(reader.pages[number]) for number in drawn)
+    assert images(reader.pages[-1]), "the evidence thumbnails are pictures"
     # Sentences and chart labels read whole, as they were written.
     flat = "".join(text.split())
     for sentence in (page.inner_text("#overview-text"), *page.eval_on_selector_all(

@@ -158,7 +158,9 @@ def overview(run_id: str):
     regions = charts.rate_chart(
         "groups", f"按{notice.group_label}合格率", [(t.label, t.passed, t.failed, t.checked) for t in notice.by_group],
         sort=False)
-    figures = [*notice.figures[:2], regions, *notice.figures[2:]]
+    # Where the run is going and what is at stake first; then who stands where.
+    units, platforms, *rest = notice.figures
+    figures = [*rest, units, platforms, regions]
     return render_template(
         "overview.html", result=result, notice=notice, figures=[charts.render(c, table=True) for c in figures],
         days=days, choices=OVERVIEW_DAYS, trend_runs=len(points), runs=newest_first())
