@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 import mimetypes
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Optional
 
