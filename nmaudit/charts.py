@@ -11,7 +11,7 @@ numbers beside it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable, Optional, Sequence
 
@@ -21,8 +21,8 @@ from markupsafe import Markup
 from .alerts import STAGE_LABELS, STAGES, account_status
 from .dates import to_beijing
 from .models import VERDICT_LABELS, AccountResult, Observation
+from .output import NONE_MARK
 
-NONE_MARK = "—"
 VERDICTS = ("pass", "fail", "review")
 #: The notice's colours: verdicts as in the review app, warning stages as their names say.
 COLOURS = {
@@ -220,10 +220,6 @@ def count_chart(key: str, title: str, counts: Sequence[tuple[str, str, int]], ba
     return CountChart(key, title, bars, _label_column(label for _, label, _ in counts), bar_width)
 
 
-#: The stages a warning chart counts, worst last; 正常 and 待复核 included so the bars add up.
-STAGE_ORDER = ("ok", "blue", "yellow", "red", "fail", "review")
-
-
 def stage_counts(results: Sequence[AccountResult]) -> dict[str, int]:
     """How many accounts stand at each warning stage (nmaudit.alerts), verdicts as in effect."""
     counts = dict.fromkeys(STAGES, 0)
@@ -233,7 +229,8 @@ def stage_counts(results: Sequence[AccountResult]) -> dict[str, int]:
 
 
 def stage_chart(key: str, title: str, counts: dict[str, int]) -> CountChart:
-    return count_chart(key, title, [(stage, STAGE_LABELS[stage], counts.get(stage, 0)) for stage in STAGE_ORDER])
+    """Accounts per warning stage, from 正常 to 待复核 (every stage, so the bars add up)."""
+    return count_chart(key, title, [(stage, STAGE_LABELS[stage], counts.get(stage, 0)) for stage in STAGES])
 
 
 # -- 合格率 and 不合格 over runs ------------------------------------------------------------------------
@@ -491,18 +488,3 @@ def render(chart: object, *, table: bool = False) -> Markup:
     """A chart as a <figure>: the SVG, and its numbers as a sentence (and a table when asked)."""
     template = _ENVIRONMENT.get_template("charts.svg.j2")
     return Markup(template.module.figure(chart, COLOURS, table))  # type: ignore[attr-defined]
-
-
-@dataclass
-class Overview:
-    """The charts of one run: 合格率 per unit, verdicts per platform, the trend, warning stages."""
-
-    units: RateChart
-    platforms: StackChart
-    stages: CountChart
-    trend: Optional[TrendChart] = None
-    extra: list[object] = field(default_factory=list)
-
-    @property
-    def charts(self) -> list[object]:
-        return [self.units, self.platforms, *([self.trend] if self.trend else []), self.stages, *self.extra]

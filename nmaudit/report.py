@@ -31,7 +31,7 @@ from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
     RunResult, CONTENT_STATUS_LABELS,
 )
-from .alerts import STAGE_LABELS
+from .alerts import STAGE_LABELS, STAGES
 from .output import NONE_MARK, _labels, _pass_rate, carried_label, problems_text, summarize, to_beijing
 from .sanitize import spreadsheet, visible
 
@@ -809,8 +809,8 @@ def _add_charts(book: Workbook, report: Report, rate: dict[str, str]) -> None:
             trend_sheet.add_chart(labelled(line, number_format), anchor)
 
     _sheet(book, STAGE_SHEET, STAGE_COLUMNS,
-           ((STAGE_LABELS[stage], report.stages.get(stage, 0)) for stage in charts_module.STAGE_ORDER))
+           ((STAGE_LABELS[stage], report.stages.get(stage, 0)) for stage in STAGES))
     stages = book[STAGE_SHEET]
-    stage_bars = bars("预警情况（本次检查）", stages, len(charts_module.STAGE_ORDER), 2, 2)
+    stage_bars = bars("预警情况（本次检查）", stages, len(STAGES), 2, 2)
     stage_bars.legend = None
     stages.add_chart(stage_bars, "D2")

@@ -316,6 +316,10 @@ def test_pdf_text_is_the_notice_text_no_radicals(demo: Demo, page):
     drawn = [number for number, page_text in enumerate(pages) if "按主办单位合格率" in page_text or "合格率与不合格数" in page_text]
     assert drawn and all(not images(reader.pages[number]) for number in drawn)
     assert images(reader.pages[-1]), "the evidence thumbnails are pictures"
+    # Rewriting the text maps keeps the rest: the links to the evidence, the title.
+    assert sum(len(pdf_page.get("/Annots") or []) for pdf_page in reader.pages) >= len(
+        page.eval_on_selector_all("a[href]", "links => links"))
+    assert reader.metadata.title == f"政务新媒体检查情况通报（批次 {Store(folder / 'trend.db').resolve_run('latest')}）"
     # Sentences and chart labels read whole, as they were written.
     flat = "".join(text.split())
     for sentence in (page.inner_text("#overview-text"), *page.eval_on_selector_all(
