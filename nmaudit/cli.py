@@ -27,7 +27,6 @@ from .content import Screener, load_config as load_screening
 from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
 from .install import install as install_browser
 from .install import faster_step, manual_steps
-from .pdftext import restore_ideographs
 from .history import (
     accounts_to_recheck, compare_runs, history_rows, parse_policy, prune as prune_runs, rejudge, trend, verify_run,
 )
@@ -733,6 +732,8 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         data = report_module.render_xlsx(notice)
     else:
         try:
+            from .pdftext import restore_ideographs  # pypdf and fontTools load only for a PDF
+
             page = report_module.render_html(notice, folder)
             data = restore_ideographs(asyncio.run(print_pdf(page, folder, executable)), page)
         except BrowserUnavailable as error:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Optional
 
 import pypdf
+import pypdf.errors
 from pypdf.generic import DictionaryObject, IndirectObject, NameObject, StreamObject
 
 #: The radicals that share glyphs with unified ideographs.
@@ -217,7 +218,15 @@ def _fonts(resources: DictionaryObject, seen: set[int]) -> Iterable[DictionaryOb
 def restore_ideographs(pdf: bytes, text: str = "") -> bytes:
     """The PDF with each radical in its fonts' ToUnicode maps replaced by the unified ideograph
     its glyph draws; ``text`` is the notice's text (its HTML will do), to choose among several.
-    Returns the PDF unchanged when no font maps a glyph to a radical."""
+    Returns the PDF unchanged when no font maps a glyph to a radical, or when pypdf cannot
+    read it (the print stays as Chromium made it: legible, its copied text as before)."""
+    try:
+        return _restore(pdf, text)
+    except pypdf.errors.PyPdfError:
+        return pdf
+
+
+def _restore(pdf: bytes, text: str) -> bytes:
     # Chromium's PDFs draw pypdf's warnings about their trailer; they say nothing to staff.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))

@@ -59,3 +59,7 @@ def test_radicals_map_to_the_ideograph_the_font_draws_with_the_same_glyph():
         pytest.skip(f"{faces[0][0]} draws radicals and ideographs apart")
     # A glyph id the radical does not draw explains nothing.
     assert pdftext.ideograph_for("⼀", order.index(cmap[ord("⼀")]) + 1) is None
+
+
+def test_a_pdf_pypdf_cannot_read_is_returned_as_printed():
+    assert pdftext.restore_ideographs(b"%PDF-1.4 not really", "一") == b"%PDF-1.4 not really"
