@@ -51,3 +51,7 @@ class ContactsError(NmauditError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class UploadError(NmauditError):
+    """An uploaded file is refused (too large, not an image, damaged). The message is for staff."""

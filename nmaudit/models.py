@@ -364,8 +364,9 @@ class RunInfo(BaseModel):
     recheck_of: Optional[str] = None  # the run whose failures this run re-checks (复核)
 
 
-ReviewAction = Literal["confirm", "overrule", "attest", "file"]
-REVIEW_ACTION_LABELS = {"confirm": "确认机器结论", "overrule": "改判", "attest": "人工核实最新发布日期", "file": "变更已报备"}
+ReviewAction = Literal["confirm", "overrule", "attest", "file", "observe"]
+REVIEW_ACTION_LABELS = {"confirm": "确认机器结论", "overrule": "改判", "attest": "人工核实最新发布日期", "file": "变更已报备",
+                        "observe": "人工核查"}
 FiledField = Literal["name", "certification"]
 FILED_FIELD_LABELS = {"name": "账号名称", "certification": "认证主体"}
 
@@ -380,7 +381,13 @@ class Review(BaseModel):
     account_id: str
     action: ReviewAction
     verdict: Optional[Verdict] = None  # overrule: the verdict decided
-    post_at: Optional[datetime] = None  # attest: the newest post before the check time, seen by hand
+    post_at: Optional[datetime] = None  # attest, observe: the newest post before the check time, seen by hand
+    #: observe (人工核查): what a person saw in the app, indicator by indicator; None: not looked at.
+    interaction: Optional[bool] = None  # the interaction function (留言、评论、私信) is there
+    available: Optional[bool] = None  # the app can be downloaded and opened
+    certification: Optional[str] = None  # the certification text shown ("": not certified)
+    screenshot: Optional[str] = None  # the cleaned phone screenshot kept as evidence (its path)
+    screenshot_sha256: Optional[str] = None
     field: Optional[FiledField] = None  # file: which live value was filed
     value: Optional[str] = None  # file: the live value that was filed
     reviewer: str

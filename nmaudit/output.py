@@ -587,7 +587,9 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
     for row in rows:
         newest = datetime.fromisoformat(row["newest_post_at"]) if row["newest_post_at"] else None
         label = VERDICT_LABELS[row["verdict"]]
-        if row["machine_verdict"] != row["verdict"]:
+        if row.get("decided_by") == "person":
+            label += f"（人工核查：{row['reviewer']}；机器判定{VERDICT_LABELS[row['machine_verdict']]}）"
+        elif row["machine_verdict"] != row["verdict"]:
             label += f"（原{VERDICT_LABELS[row['machine_verdict']]}）"
         if row.get("carried_from"):
             label += f"（上次核验 {fmt_date(datetime.fromisoformat(row['carried_as_of']))}）"
@@ -601,6 +603,9 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
             Text(_labels(row["findings"])),
         )
     console.print(table)
+    by_person = sum(row.get("decided_by") == "person" for row in rows)
+    if by_person:
+        console.print(Text(f"共 {len(rows)} 次检查：机器判定 {len(rows) - by_person} 次，人工核查判定 {by_person} 次"))
     last = rows[-1]
     notes = []
     if last["verdict"] == "fail" and last["consecutive_failures"] > 1:
@@ -613,9 +618,10 @@ def render_history(account_id: str, rows: list[dict[str, Any]], console: Console
 
 def history_document(account_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"account": account_id, "runs": [
-        {**{k: row[k] for k in ("run_id", "recheck_of", "verdict", "machine_verdict", "idle_days", "name", "certification",
-                                "newest_post_source", "lists_newest", "findings", "consecutive_failures",
+        {**{k: row[k] for k in ("run_id", "recheck_of", "verdict", "machine_verdict", "idle_days", "name",
+                                "certification", "newest_post_source", "lists_newest", "findings", "consecutive_failures",
                                 "longest_gap_days")},
+         "decided_by": row.get("decided_by", "machine"), "reviewer": row.get("reviewer"),
          "as_of": fmt_time(datetime.fromisoformat(row["as_of"])),
          "newest_post_at": fmt_time(datetime.fromisoformat(row["newest_post_at"])) if row["newest_post_at"] else None}
         for row in rows

@@ -13,7 +13,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
@@ -29,7 +29,7 @@ from .coverage import site_sources, type_label
 from .indicators import problems as indicator_problems, review_reason
 from .models import (
     FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, RECHECK_LABELS, VERDICT_LABELS, AccountResult, RecheckItem,
-    RunResult, CONTENT_STATUS_LABELS,
+    Review, RunResult, CONTENT_STATUS_LABELS,
 )
 from .alerts import STAGE_LABELS, STAGES
 from .output import NONE_MARK, _labels, _pass_rate, carried_label, problems_text, summarize, to_beijing
@@ -59,6 +59,8 @@ PROBLEM_KINDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 
 FAILING_COLUMNS = ("序号", "地区/部门", "主办单位", "账号名称", "类型", "主要问题", "检查时更新日期")
 TALLY_COLUMNS = ("检查", "合格", "不合格", "待复核", "合格率")
+MANUAL_COLUMNS = ("序号", "地区/部门", "主办单位", "账号名称", "类型", "机器结论", "核查后结论", "人工核查所见", "核查人",
+                  "截图 SHA-256", "核查时间")
 REVIEWED_COLUMNS = ("序号", "地区/部门", "主办单位", "账号名称", "类型", "机器结论", "复核结论", "复核人", "理由", "复核时间")
 
 
@@ -129,6 +131,27 @@ class ReviewRow:
     name: str
     platform: str
     reasons: str
+
+
+@dataclass
+class ManualRow:
+    """An account whose verdict rests on what a person saw in the app (人工核查)."""
+
+    number: int
+    region: str
+    owner: str
+    name: str
+    platform: str
+    machine: str
+    verdict: str
+    seen: str
+    reviewer: str
+    at: datetime
+    screenshot: str  # SHA-256 of the kept screenshot, "" without one
+
+    def cells(self) -> tuple:
+        return (self.number, self.region, self.owner, self.name, self.platform, self.machine, self.verdict, self.seen,
+                self.reviewer, self.screenshot or NONE_MARK, self.at)
 
 
 @dataclass
@@ -259,6 +282,7 @@ class Report:
     evidence: list[EvidenceGroup]
     charts: list[Chart] = field(default_factory=list)
     reviewed: list[ReviewedRow] = field(default_factory=list)  # verdicts changed by staff review
+    manual: list[ManualRow] = field(default_factory=list)  # verdicts resting on what a person saw (人工核查)
     rankings: Optional["Rankings"] = None  # 排名: running figures over a period of runs (nmaudit.rankings)
     title: str = TITLE
     rate_formula: str = RATE_FORMULA
@@ -306,7 +330,30 @@ def _problems(item: AccountResult) -> str:
     text = "；".join(indicator_problems(item.judgement, states=("fail", "warn"))) or problems_text(item)
     if item.review is not None and item.review.action == "overrule":
         text += f"（人工复核改判：{item.review.reason}）"
+    elif by_person(item):
+        text += f"（依据{'、'.join(s.url for s in item.observation.sources if s.kind == 'manual')}）"
     return text + carried_label(item)
+
+
+def by_person(item: AccountResult) -> bool:
+    """The verdict in effect rests on what a person saw (人工核查: observe or attest)."""
+    return item.review is not None and item.review.action in ("observe", "attest")
+
+
+def seen_text(review: Review) -> str:
+    """What a person recorded having seen, for the notice."""
+    parts = []
+    if review.post_at is not None:
+        moment = to_beijing(review.post_at)
+        parts.append(f"最新发布 {moment:%Y-%m-%d %H:%M}" if review.action == "observe" and moment.time() != time(0)
+                     else f"最新发布 {moment:%Y-%m-%d}")
+    if review.interaction is not None:
+        parts.append("有互动功能" if review.interaction else "未见互动功能")
+    if review.available is not None:
+        parts.append("可以下载使用" if review.available else "无法下载或打开")
+    if review.certification is not None:
+        parts.append(f"认证主体“{review.certification or '未认证'}”")
+    return "；".join(parts)
 
 
 def _tallies(results: Sequence[AccountResult], key: Any, order: Optional[Sequence[str]] = None) -> list[Tally]:
@@ -382,6 +429,9 @@ def _evidence(results: Sequence[AccountResult]) -> list[EvidenceGroup]:
     for item in sorted(results, key=lambda r: order[r.judgement.verdict]):
         paths = [*item.observation.evidence, *(p for f in item.judgement.findings for p in f.evidence)]
         shots = [Shot(path, Path(path).stem) for path in dict.fromkeys(paths) if path.lower().endswith((".jpg", ".jpeg"))]
+        # What people kept of what they saw (人工核查), named as such.
+        kept = [path for source in item.observation.sources if source.kind == "manual" for path in source.evidence]
+        shots += [Shot(path, f"人工核查截图 {Path(path).stem}") for path in dict.fromkeys(kept)]
         if shots:
             verdict = item.judgement.verdict
             groups.append(EvidenceGroup(item.account.name, item.account.owner, _platform(item.account.platform),
@@ -459,13 +509,26 @@ def build_report(result: RunResult, *, registered: Optional[int] = None,
     checked_by_staff = sum(r.review is not None for r in results)
     if checked_by_staff:
         overview += f"经人工复核{checked_by_staff}个，其中{len(reviewed)}个改变了机器结论（以复核后的结论计）。"
+    seen_by_person = sorted((r for r in results if by_person(r)), key=_sort_key)
+    if seen_by_person:
+        tally = Tally("人工核查")
+        for r in seen_by_person:
+            tally.add(r.judgement.verdict)
+        overview += (f"其中机器检查判定{totals.checked - tally.checked}个；人工核查（在应用中查看）判定{tally.checked}个："
+                     f"合格{tally.passed}个、不合格{tally.failed}个、待复核{tally.review}个。")
+    manual = [
+        ManualRow(number, _region(r), r.account.owner, r.account.name, _platform(r.account.platform),
+                  VERDICT_LABELS[(r.machine_judgement or r.judgement).verdict], VERDICT_LABELS[r.judgement.verdict],
+                  seen_text(r.review), r.review.reviewer, to_beijing(r.review.at), r.review.screenshot_sha256 or "")
+        for number, r in enumerate(seen_by_person, 1)
+    ]
     report = Report(
         run_id=result.run.id, registry=result.run.registry, as_of=as_of, registered=registered,
         overview=overview, totals=totals, by_platform=by_platform,
         group_label="地区" if has_regions else "主办单位", by_group=by_group, failing=failing,
         problems=_problem_groups(results), reviews=reviews, not_checked=_not_checked(results, capabilities),
         recheck=_recheck(recheck_of or "", recheck) if recheck is not None else None,
-        evidence=_evidence(results), reviewed=reviewed, rankings=rankings,
+        evidence=_evidence(results), reviewed=reviewed, rankings=rankings, manual=manual,
     )
     report.charts = [_chart("按类型合格率", by_platform), _chart(f"按{report.group_label}合格率", by_group)]
     report.content = _content(results)
@@ -551,7 +614,8 @@ def render_html(report: Report, base: Optional[Path] = None) -> str:
     template = _ENVIRONMENT.get_template("report.html.j2")
     return template.render(report=report, href=lambda path: evidence_href(path, base),
                            failing_columns=FAILING_COLUMNS, tally_columns=TALLY_COLUMNS,
-                           reviewed_columns=REVIEWED_COLUMNS, content_columns=CONTENT_COLUMNS,
+                           reviewed_columns=REVIEWED_COLUMNS, manual_columns=MANUAL_COLUMNS,
+                           content_columns=CONTENT_COLUMNS,
                            content_heading=CONTENT_HEADING, content_note=CONTENT_NOTE,
                            chart_bar=CHART_BAR, ranking=ranking_module, draw=charts_module.render)
 
@@ -613,6 +677,9 @@ def render_markdown(report: Report, base: Optional[Path] = None) -> str:
         lines += ["人工复核改变的结论：", ""]
         lines += _md_table(REVIEWED_COLUMNS, (
             (*row.cells()[:-1], f"{row.at:%Y-%m-%d %H:%M}") for row in report.reviewed))
+    if report.manual:
+        lines += ["人工核查（在应用中查看所见）：", ""]
+        lines += _md_table(MANUAL_COLUMNS, ((*row.cells()[:-1], f"{row.at:%Y-%m-%d %H:%M}") for row in report.manual))
     if report.not_checked:
         lines += ["未经机器检查、需人工核查的指标：", ""]
         lines += _md_table(("类型", "账号数", "需人工核查的指标", "机器检查的来源"), (
@@ -711,6 +778,8 @@ def render_xlsx(report: Report) -> bytes:
     if report.reviewed:
         _sheet(book, "人工复核改判", REVIEWED_COLUMNS,
                ((*row.cells()[:-1], row.at.replace(tzinfo=None)) for row in report.reviewed))
+    if report.manual:
+        _sheet(book, "人工核查", MANUAL_COLUMNS, ((*row.cells()[:-1], row.at.replace(tzinfo=None)) for row in report.manual))
     if report.content:
         _sheet(book, "内容疑点", CONTENT_COLUMNS, (
             (*row.cells()[:9], row.posted_at.replace(tzinfo=None) if row.posted_at else None, *row.cells()[10:])

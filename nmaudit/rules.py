@@ -129,6 +129,9 @@ def judge_indicators(account: Account, observation: Observation, findings: list[
             result = _unproven(indicator, observation, own)
         if gone and result.state in ("unconfirmed", "unchecked"):
             continue  # moot: the account itself is gone
+        if indicator == "update" and result.state in ("fail", "warn") and not result.sources \
+                and observation.newest_post_source:
+            result.sources = [observation.newest_post_source]  # a source kept no file (a person's eyes)
         results[indicator] = result
     return results
 
@@ -163,8 +166,9 @@ def _indicator(indicator: str, account: Account, observation: Observation, own: 
     if indicator == "interaction":
         if observation.interaction_ok is None:
             return None
-        return _proven(violations, observation, f"报备的互动页面可以打开：{observation.interaction_url}",
-                       observation.interaction_url)
+        by_person = any(s.kind == "manual" and s.url == observation.interaction_url for s in observation.sources)
+        proof = "有留言、评论等互动功能" if by_person else "报备的互动页面可以打开"
+        return _proven(violations, observation, f"{proof}：{observation.interaction_url}", observation.interaction_url)
     if indicator == "name":
         if observation.name is None:
             return None

@@ -123,6 +123,16 @@ class AccountEvidence:
                 os.close(handle)
 
 
+def save_manual(root: Path | str, run_id: str, account_id: str, data: bytes, extension: str,
+                at: datetime) -> EvidenceFile:
+    """Keep a reviewer's (already cleaned) screenshot beside the run's evidence of the account:
+    snapshots/<run-id>/<account-id>/manual-<time>-<sha256 prefix>.<extension>."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = Path(root) / run_id / _UNSAFE.sub("_", account_id) / f"manual-{at:%Y%m%d-%H%M%S}-{digest[:8]}.{extension}"
+    atomic_write(path, data)
+    return EvidenceFile(path=str(path), kind="manual", sha256=digest, captured_at=at, size=len(data))
+
+
 BODY_EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "text/plain": "txt", "javascript": "js"}
 
 

@@ -66,7 +66,8 @@ SCHEMA: dict[str, tuple[dict[str, Any], Any]] = {
     ),
     "reviews": (
         {"id": int, "run_id": str, "account_id": str, "action": str, "verdict": str, "post_at": str,
-         "field": str, "value": str, "reviewer": str, "reason": str, "at": str},
+         "field": str, "value": str, "reviewer": str, "reason": str, "at": str, "interaction": int,
+         "available": int, "certification": str, "screenshot": str, "screenshot_sha256": str},
         "id",
     ),
     # Notifications (nmaudit.notify): one row per message and channel, sent or failed.
@@ -517,6 +518,7 @@ class Store:
             row["findings"] = codes.get(row["run_id"], [])
             row["lists_newest"] = bool(row["lists_newest"])
             row["machine_verdict"] = row["verdict"]
+            row["decided_by"] = "machine"
         # Staff decisions (confirm, overrule, attest) change a run's verdict; filings only
         # silence warnings, so only runs with decisions on this account are read again.
         decided = {row["run_id"] for row in self.db.query(
@@ -527,6 +529,13 @@ class Store:
                 row["verdict"] = item.judgement.verdict
                 row["idle_days"] = item.judgement.idle_days
                 row["findings"] = [f.code for f in item.judgement.findings if not f.note]
+                if item.review is not None:
+                    # 人工核查 (what a person saw in the app) apart from other staff decisions.
+                    row["decided_by"] = "person" if item.review.action in ("observe", "attest") else "review"
+                    row["reviewer"] = item.review.reviewer
+                    newest = item.observation.newest_post_at
+                    row["newest_post_at"] = newest.isoformat() if newest else None
+                    row["newest_post_source"] = item.observation.newest_post_source
         return sorted(rows, key=lambda row: order[row["run_id"]])
 
     def list_runs(self) -> list[dict[str, Any]]:
@@ -562,6 +571,15 @@ class Store:
         with self.db.conn:
             self.db["evidence"].insert({
                 "run_id": run_id, "account_id": None, "path": item.path, "kind": item.kind,
+                "sha256": item.sha256, "size": item.size, "captured_at": _iso(item.captured_at),
+            })
+
+    @_retrying
+    def add_evidence(self, run_id: str, account_id: str, item: EvidenceFile) -> None:
+        """A file kept for an account after its run (a reviewer's screenshot)."""
+        with self.db.conn:
+            self.db["evidence"].insert({
+                "run_id": run_id, "account_id": account_id, "path": item.path, "kind": item.kind,
                 "sha256": item.sha256, "size": item.size, "captured_at": _iso(item.captured_at),
             })
 

@@ -23,6 +23,8 @@ from ..store import Store
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TOKEN_COOKIE = "nmaudit_token"
 CSRF_FIELD = "csrf_token"
+#: Request bodies larger than this are refused whole (a screenshot is checked again on its own).
+UPLOAD_LIMIT = 10 * 1024 * 1024
 
 #: Pages run only /static/review.js; captured evidence never runs anything (see views.evidence).
 PAGE_POLICY = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -50,6 +52,8 @@ def create_app(db: str, *, snapshots: Optional[str] = None, host: str = "127.0.0
         SECRET_KEY=secrets.token_hex(32),  # sessions last as long as the server runs
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="nmaudit_session",
+        # A phone screenshot and its form; anything larger is refused (413) before it is read.
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
     )
     if host in ("127.0.0.1", "localhost"):
         app.config["TRUSTED_HOSTS"] = ["127.0.0.1", "localhost"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 from collections import Counter
@@ -12,10 +13,13 @@ from typing import Any, Optional
 from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, session, url_for,
 )
+import segno
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from ..applinks import app_links
 from ..dates import now
-from ..errors import ReviewError, StoreError
+from ..errors import ReviewError, StoreError, UploadError
+from ..queue import entry as queue_entry, queue as review_queue, settled
 from ..indicators import lines as indicator_lines
 from ..models import (
     FILED_FIELD_LABELS, FINDING_LABELS, INDICATOR_LABELS, PLATFORM_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS,
@@ -27,8 +31,9 @@ from .. import charts
 from ..history import trend
 from ..report import build_report
 from ..output import fmt_date, fmt_minutes, summarize
-from ..review import new_review
-from ..snapshots import evidence_key
+from ..review import manual_source, new_review
+from ..snapshots import evidence_key, save_manual
+from ..uploads import MAX_BYTES, clean_screenshot
 from . import store
 
 views = Blueprint("views", __name__)
@@ -200,6 +205,8 @@ def account(run_id: str, account_id: str, errors: Optional[list[str]] = None, st
         content_status=CONTENT_STATUS_LABELS, content_decision=CONTENT_DECISION_LABELS,
         indicators=indicator_rows(item),
         rhythm=charts.render(rhythm(item, result.run.as_of), table=True),
+        person=queue_entry(item, position or 0, result.run.as_of),
+        manual={row["path"]: row for row in files if row["kind"] == "manual"},
     ), status
 
 
@@ -214,7 +221,8 @@ def indicator_rows(item: AccountResult) -> list[dict[str, Any]]:
         paths += [path for finding in item.judgement.findings if finding.code in result.codes
                   and (not finding.indicators or line.key in finding.indicators) for path in finding.evidence]
         rows.append({"key": line.key, "label": line.label, "state": line.state, "state_label": line.state_label,
-                     "problems": line.problems, "reasons": line.reasons, "evidence": list(dict.fromkeys(paths))})
+                     "problems": line.problems, "reasons": line.reasons, "evidence": list(dict.fromkeys(paths)),
+                     "sources": line.sources})
     return rows
 
 
@@ -290,6 +298,114 @@ def decide(run_id: str, account_id: str):
     return redirect(url_for("views.account", run_id=run_id, account_id=account_id, **active_filters()), code=303)
 
 
+# The queue of what needs a person (人工核查)
+
+#: What a person may record having seen, as the forms send it.
+SEEN_FORM = ("post_date", "post_time", "interaction", "available", "certification")
+
+
+@views.route("/runs/<run_id>/queue")
+def queue(run_id: str, errors: Optional[dict[str, list[str]]] = None, status: int = 200):
+    result = _load(run_id)
+    items = review_queue(result)
+    ids = [item.account.id for item in items]
+    current = request.args.get("at") or (request.form.get("account") if errors else None)
+    return render_template(
+        "queue.html", result=result, items=items, current=current if current in ids else (ids[0] if ids else None),
+        settled=settled(result), errors=errors or {}, form=request.form if errors else {},
+        reviewer=session.get("reviewer", ""),
+    ), status
+
+
+def _next_in_queue(run_id: str, account_id: str) -> Optional[str]:
+    """The account after this one in the queue as it stood before a decision."""
+    ids = [item.account.id for item in review_queue(_load(run_id))]
+    if account_id not in ids:
+        return ids[0] if ids else None
+    rest = ids[ids.index(account_id) + 1:] + ids[:ids.index(account_id)]
+    return rest[0] if rest else None
+
+
+def _back(run_id: str, account_id: str, following: Optional[str]):
+    """Back where the decision was made: the queue (at the next account), or the account page."""
+    if request.form.get("back") == "queue":
+        target = url_for("views.queue", run_id=run_id, **({"at": following} if following else {}))
+        return redirect(target + (f"#q-{following}" if following else ""), code=303)
+    return redirect(url_for("views.account", run_id=run_id, account_id=account_id, **active_filters()), code=303)
+
+
+def _seen_review(item: AccountResult, run_id: str, form: Any, at) -> Any:
+    return new_review(item, run_id=run_id, action="observe", reviewer=form.get("reviewer", ""),
+                      reason=form.get("reason", ""), at=at, **{name: form.get(name) for name in SEEN_FORM})
+
+
+@views.route("/runs/<run_id>/accounts/<account_id>/observe", methods=["POST"])
+def observe(run_id: str, account_id: str):
+    """Record what a person saw in the app (人工核查), with an optional phone screenshot."""
+    item = _find(_load(run_id, reviewed=False), account_id)  # a source beside the machine's
+    form, at = request.form, now()
+    problems: list[str] = []
+    review = None
+    try:
+        review = _seen_review(item, run_id, form, at)
+    except ReviewError as error:
+        problems += error.problems
+    upload = request.files.get("screenshot")
+    image = None
+    if upload is not None and upload.filename:
+        try:
+            image = clean_screenshot(upload.stream.read(MAX_BYTES + 1))
+        except UploadError as error:
+            problems.append(str(error))
+    if problems or review is None:
+        if form.get("back") == "queue":
+            return queue(run_id, errors={account_id: problems}, status=400)
+        return account(run_id, account_id, errors=problems, status=400)
+    following = _next_in_queue(run_id, account_id)
+    if image is not None:
+        kept = save_manual(_evidence_root(run_id), run_id, account_id, image.data, image.extension, at)
+        store().add_evidence(run_id, account_id, kept)
+        review = review.model_copy(update={"screenshot": kept.path, "screenshot_sha256": kept.sha256})
+    store().add_review(review)
+    session["reviewer"] = review.reviewer
+    flash(f"已保存：{manual_source(review)}，{item.account.name}" + ("，截图已保存" if image is not None else ""))
+    return _back(run_id, account_id, following)
+
+
+@views.route("/runs/<run_id>/queue/bulk", methods=["POST"])
+def bulk(run_id: str):
+    """The same answer for several accounts of the queue: all saved, or none."""
+    machine = _load(run_id, reviewed=False)
+    chosen = list(dict.fromkeys(request.form.getlist("accounts")))
+    problems: list[str] = [] if chosen else ["请先勾选账号（x 键勾选当前账号）"]
+    reviews, at = [], now()
+    for account_id in chosen:
+        try:
+            reviews.append(_seen_review(_find(machine, account_id), run_id, request.form, at))
+        except ReviewError as error:
+            problems += [problem for problem in error.problems if problem not in problems]
+    if problems:
+        return queue(run_id, errors={"bulk": problems}, status=400)
+    for review in reviews:
+        store().add_review(review)
+    session["reviewer"] = reviews[0].reviewer
+    flash(f"已保存：{manual_source(reviews[0])}，批量记录 {len(reviews)} 个账号")
+    return redirect(url_for("views.queue", run_id=run_id), code=303)
+
+
+@views.route("/runs/<run_id>/accounts/<account_id>/qr/<int:index>.png")
+def qr(run_id: str, account_id: str, index: int):
+    """The QR code of the link that opens the account in its app, drawn here (nothing leaves)."""
+    item = _find(_load(run_id, reviewed=False), account_id)
+    links = app_links(item.account, item.observation)
+    if index >= len(links):
+        abort(404)
+    image = io.BytesIO()
+    segno.make(links[index].url, error="m").save(image, kind="png", scale=5, border=4)
+    return current_app.response_class(image.getvalue(), mimetype="image/png",
+                                      headers={"Cache-Control": "private, max-age=3600"})
+
+
 # Evidence files
 
 
@@ -316,13 +432,17 @@ def evidence_path(key: str) -> Path:
     return path
 
 
+def _evidence_root(run_id: str) -> Path:
+    folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_row(run_id)["options"].get("snapshots")
+    return Path(folder or "snapshots").resolve()
+
+
 def _evidence_of(run_id: str) -> tuple[Path, set[str]]:
     """A run's evidence folder and the keys of its recorded files (once per request)."""
     known = g.setdefault("evidence_of", {})
     if run_id not in known:
-        folder = current_app.config["NMAUDIT_SNAPSHOTS"] or store().run_row(run_id)["options"].get("snapshots")
         keys = {evidence_key(row["path"], run_id) for row in store().evidence_rows(run_id)}
-        known[run_id] = (Path(folder or "snapshots").resolve(), keys)
+        known[run_id] = (_evidence_root(run_id), keys)
     return known[run_id]
 
 
