@@ -71,6 +71,7 @@ sample: setup
 # docs/report.png, docs/review.png and docs/overview.png: the demo run's report, review page and 总览, in headless Chromium.
 screenshot: setup
 	$(PY) docs/screenshot.py
+	$(PY) docs/queue_screenshot.py
 
 # The documentation site in site/: MkDocs + Material from the `docs` extra; offline, and broken
 # links or anchors fail the build.

@@ -460,3 +460,161 @@ def _hostile_text() -> PngImagePlugin.PngInfo:
     info = PngImagePlugin.PngInfo()
     info.add_text("Description", "<script>alert('kept?')</script>")
     return info
+
+
+@pytest.fixture()
+def fresh(tmp_path) -> Iterator[tuple[Path, Served]]:
+    """The ten accounts' run, untouched; one filed link as long as real ones get."""
+    pairs = ten_accounts()
+    account, observation = pairs[1]
+    long_link = account.urls[0] + "&chksm=" + "ab12cd34" * 24 + "&scene=27#wechat_redirect"
+    pairs[1] = (account.model_copy(update={"urls": [long_link]}), observation)
+    db = store_run(tmp_path, pairs)
+    served = Served(create_app(str(db)))
+    yield tmp_path, served
+    served.server.shutdown()
+
+
+def hostile_uploads(folder: Path) -> dict[str, bytes]:
+    exif = Image.Exif()
+    exif[0x010E] = "<script>alert('exif')</script>"
+    tagged = io.BytesIO()
+    Image.new("RGB", (300, 600), (30, 60, 90)).save(tagged, "JPEG", exif=exif.tobytes(),
+                                                     comment=b"<script>alert('comment')</script>")
+    return {
+        "html.png": b"<!doctype html><script>alert('page')</script>",
+        "tagged.jpg": tagged.getvalue(),
+        "polyglot.png": png((200, 400)) + b"<html><script>alert('appended')</script></html>",
+        "large.png": b"\x89PNG\r\n\x1a\n" + os.urandom(MAX_BYTES + 1024),
+        "huge.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * (11 * 1024 * 1024),
+    }
+
+
+@pytest.mark.browser
+def test_hostile_uploads_are_refused_or_cleaned_and_nothing_is_served_raw(fresh, page):
+    folder, served = fresh
+    uploads = hostile_uploads(folder)
+    page.goto(f"{served.url}/runs/{RUN}/queue")
+    token = page.locator("#q-dy input[name=csrf_token]").input_value()
+    target = f"{served.url}/runs/{RUN}/accounts/dy/observe"
+
+    def send(name: str):
+        return page.request.post(target, multipart={
+            "csrf_token": token, "back": "queue", "account": "dy", "reviewer": "张三", "post_date": "2026-11-20",
+            "screenshot": {"name": name, "mimeType": "image/png", "buffer": uploads[name]}}, max_redirects=0)
+
+    assert send("huge.png").status == 413  # refused whole, before it is read
+    refused = send("large.png")
+    assert refused.status == 400 and "截图文件过大" in refused.text()
+    refused = send("html.png")
+    assert refused.status == 400 and "不是可以识别的图片" in refused.text()
+    assert Store(folder / "nmaudit.db").reviews(RUN, "dy") == []  # a refused upload decides nothing
+
+    for name in ("tagged.jpg", "polyglot.png"):
+        assert send(name).status == 303
+    kept = [review.screenshot for review in Store(folder / "nmaudit.db").reviews(RUN, "dy")]
+    assert len(kept) == 2 and all(Path(path).is_file() for path in kept)
+    page.goto(f"{served.url}/runs/{RUN}/accounts/dy")
+    sources = page.locator(".manual-shot img").evaluate_all("images => images.map(image => image.getAttribute('src'))")
+    assert len(sources) == 2
+    for source, path in zip(sources, kept):
+        answer = page.request.get(served.url + source)
+        body = answer.body()
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-type"] in ("image/png", "image/jpeg") and body == Path(path).read_bytes()
+        assert b"script" not in body and b"<html" not in body
+        with Image.open(io.BytesIO(body)) as image:
+            assert not image.getexif() and "comment" not in image.info
+    with sqlite3.connect(folder / "nmaudit.db") as db:
+        recorded = dict(db.execute("select path, sha256 from evidence where kind = 'manual'").fetchall())
+    assert set(recorded) == set(kept)
+    from nmaudit.history import verify_run
+
+    assert verify_run(Store(folder / "nmaudit.db"), RUN).ok  # kept files are recorded evidence, intact
+
+
+@pytest.mark.browser
+def test_csrf_csp_and_host_checks_hold_for_the_queue(fresh, page):
+    folder, served = fresh
+    page.goto(f"{served.url}/runs/{RUN}/queue")  # a session exists: only the token is missing
+    answer = page.request.get(f"{served.url}/runs/{RUN}/queue")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    qr = page.request.get(f"{served.url}/runs/{RUN}/accounts/dy/qr/0.png")
+    assert qr.headers["content-type"] == "image/png" and "default-src 'none'" in qr.headers["content-security-policy"]
+    assert page.request.get(f"{served.url}/runs/{RUN}/accounts/dy/qr/5.png").status == 404
+    fields = {"reviewer": "攻击者", "post_date": "2026-11-01", "accounts": "dy"}
+    assert page.request.post(f"{served.url}/runs/{RUN}/accounts/dy/observe", form=fields).status == 400
+    assert page.request.post(f"{served.url}/runs/{RUN}/queue/bulk", form={**fields, "csrf_token": "guess"}).status == 400
+    assert Store(folder / "nmaudit.db").reviews(RUN) == []
+    client = create_app(str(folder / "nmaudit.db")).test_client()
+    assert client.get(f"/runs/{RUN}/queue", headers={"Host": "rebound.example:8787"}).status_code == 400
+    assert client.get(f"/runs/{RUN}/accounts/dy/qr/0.png", headers={"Host": "rebound.example"}).status_code == 400
+
+
+@pytest.mark.browser
+def test_a_bulk_answer_is_saved_for_all_or_none(fresh, page):
+    folder, served = fresh
+    page.goto(f"{served.url}/runs/{RUN}/queue")
+    page.locator("#q-dy input[name=accounts]").check()
+    page.locator("#q-xhs input[name=accounts]").check()
+    page.fill("#bulk input[name=reviewer]", "王五")
+    page.fill("#bulk input[name=post_date]", "2026-11-22")  # after the check time: refused for both
+    page.eval_on_selector("#bulk input[name=post_date]", "field => field.removeAttribute('max')")
+    page.fill("#bulk input[name=post_date]", "2026-11-22")
+    page.click("#bulk button.bulk-save")
+    assert "日期不能晚于它" in page.locator("#bulk .error").inner_text()
+    assert Store(folder / "nmaudit.db").reviews(RUN) == []
+    assert page.locator("input[name=accounts]:checked").count() == 2  # kept for another try
+    assert page.input_value("#bulk input[name=reviewer]") == "王五"
+    page.locator("#q-xhs").focus()
+    page.keyboard.press("x")  # unticks the current account, then ticks it again
+    assert page.locator("input[name=accounts]:checked").count() == 1
+    page.keyboard.press("x")
+    page.fill("#bulk input[name=post_date]", "")
+    page.select_option("#bulk select[name=interaction]", "yes")
+    page.click("#bulk button.bulk-save")
+    assert "批量记录 2 个账号" in page.locator(".flash").inner_text()
+    reviews = Store(folder / "nmaudit.db").reviews(RUN)
+    assert sorted((r.account_id, r.interaction, r.reviewer) for r in reviews) == [("dy", True, "王五"), ("xhs", True, "王五")]
+    # Interaction alone proves no post: both stay in the queue, with the interaction now met.
+    assert page.locator("#q-dy, #q-xhs").count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_fit_the_screen_without_sideways_scrolling(fresh, page, width):
+    _, served = fresh
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in (f"/runs/{RUN}/queue", f"/runs/{RUN}/accounts/wx-walled", f"/runs/{RUN}"):
+        page.goto(served.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+    page.goto(f"{served.url}/runs/{RUN}/accounts/wx-walled")
+    assert page.locator("table.facts").evaluate("table => table.getBoundingClientRect().right") <= width
+
+
+@pytest.mark.browser
+def test_the_account_page_records_what_a_person_saw_and_old_decisions_still_work(fresh, page):
+    folder, served = fresh
+    page.goto(f"{served.url}/runs/{RUN}/accounts/wb-wall")
+    assert qr_of(page, "#person figure.qr img") == EXPECTED_LINKS["wb-wall"]
+    page.fill("#person input[name=reviewer]", "赵六")
+    page.fill("#person input[name=post_date]", "2026-11-05")
+    page.click("#person button.save")
+    assert page.locator("#verdict").inner_text() == "不合格"
+    assert "人工核查" in page.locator("section[aria-label=复核记录]").inner_text()
+    assert "最新发布 2026-11-05 00:00" in page.locator("section[aria-label=复核记录]").inner_text()
+    # The older decisions: an overrule after it sets the verdict; a confirm brings back the machine's.
+    page.fill("textarea[name=reason]", "平台限制，另行核实")
+    page.select_option("select[name=verdict]", "review")
+    page.click("button[value=overrule]")
+    assert page.locator("#verdict").inner_text() == "待复核"
+    page.click("button[value=confirm]")
+    assert page.locator("#verdict").inner_text() == "待复核" and "确认机器结论" in page.locator(".was").inner_text()
+    assert [r.action for r in Store(folder / "nmaudit.db").reviews(RUN, "wb-wall")] == ["observe", "overrule", "confirm"]
+
+
+def qr_of(page, selector: str) -> str:
+    image = page.locator(selector).first
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.screenshot())))
+    return decoded.text
