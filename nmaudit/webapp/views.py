@@ -60,9 +60,9 @@ views.add_app_template_filter(fmt_minutes, "minutes")
 views.add_app_template_filter(fmt_date, "day")
 
 
-def _load(run_id: str, reviewed: bool = True) -> RunResult:
+def _load(run_id: str, reviewed: bool = True, only: Optional[str] = None) -> RunResult:
     try:
-        return store().load_run(run_id, reviewed=reviewed)
+        return store().load_run(run_id, reviewed=reviewed, only=only)
     except StoreError:
         abort(404, f"没有批次 {run_id}")
 
@@ -342,7 +342,7 @@ def _seen_review(item: AccountResult, run_id: str, form: Any, at) -> Any:
 @views.route("/runs/<run_id>/accounts/<account_id>/observe", methods=["POST"])
 def observe(run_id: str, account_id: str):
     """Record what a person saw in the app (人工核查), with an optional phone screenshot."""
-    item = _find(_load(run_id, reviewed=False), account_id)  # a source beside the machine's
+    item = _find(_load(run_id, reviewed=False, only=account_id), account_id)  # a source beside the machine's
     form, at = request.form, now()
     problems: list[str] = []
     review = None
@@ -396,7 +396,7 @@ def bulk(run_id: str):
 @views.route("/runs/<run_id>/accounts/<account_id>/qr/<int:index>.png")
 def qr(run_id: str, account_id: str, index: int):
     """The QR code of the link that opens the account in its app, drawn here (nothing leaves)."""
-    item = _find(_load(run_id, reviewed=False), account_id)
+    item = _find(_load(run_id, reviewed=False, only=account_id), account_id)  # one account: a queue has many codes
     links = app_links(item.account, item.observation)
     if index >= len(links):
         abort(404)
