@@ -444,6 +444,16 @@ def test_a_person_works_through_ten_accounts(night, page, tmp_path):
     assert f"| 西安发布 | 微信 | 待复核 | 不合格 | 最新发布 2026-11-01 | 张三 | {sogou.review.screenshot_sha256} |" in notice
     assert "内容更新：2周内未更新（依据人工核查（张三，" in notice
     assert "人工核查截图 manual-" in notice
+    html = subprocess.run([sys.executable, "-m", "nmaudit", "report", RUN, "--db", db, "--format", "html"],
+                          capture_output=True, text=True, check=True).stdout
+    assert 'id="manual-table"' in html and sogou.review.screenshot_sha256 in html
+    workbook = folder / "notice.xlsx"
+    subprocess.run([sys.executable, "-m", "nmaudit", "report", RUN, "--db", db, "--format", "xlsx", "-o", str(workbook)],
+                   capture_output=True, text=True, check=True)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(workbook)["人工核查"]
+    assert len(list(sheet.iter_rows(min_row=2, values_only=True))) == 10
     history = subprocess.run([sys.executable, "-m", "nmaudit", "history", "wx-sogou", "--db", db, "--format", "json"],
                              capture_output=True, text=True, check=True).stdout
     [row] = json.loads(history)["runs"]
