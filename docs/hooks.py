@@ -12,7 +12,7 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.pending")
 
-PENDING = {"review-queue.md", "robustness.md"}
+PENDING = {"robustness.md"}
 
 
 def _present(entries: list, docs: Path) -> list:
