@@ -1,7 +1,7 @@
 """A city's night, measured: the realistic city export audited offline, every verdict against the truth.
 
 `make bench-city` runs `python -m bench.city`. The export of tests/city_export.py (125 running
-accounts: 87 WeChat, 24 Weibo, 3 apps, 6 Douyin, 5 Toutiao) is imported with `nmaudit registry
+accounts: 87 WeChat, 24 Weibo, 3 apps, 6 Douyin, 5 Toutiao, 2 Kuaishou) is imported with `nmaudit registry
 import` and audited in-process (`audit_accounts`, real Chromium, real SQLite) against emulated
 platforms (tests/*_site.py on one tests/emulator.py) that behave as the real ones do:
 
@@ -9,7 +9,8 @@ platforms (tests/*_site.py on one tests/emulator.py) that behave as the real one
   SOGOU_PATIENCE seconds after the previous one meets the antispider page, and so does every
   search for SOGOU_WALL_FOR seconds after it; nmaudit stops asking Sogou for the run then;
 - m.weibo.cn answers 418 to a call sooner than WEIBO_PATIENCE seconds after the previous one;
-- Douyin's user search walls the visitor off after DOUYIN_ANSWERS searches;
+- Douyin's user search walls the visitor off after DOUYIN_ANSWERS searches; Toutiao's and
+  Kuaishou's user searches find the rows filed by 头条号 or 快手号 only;
 - look-alike names: decoys listed before the account in Sogou's, Weibo's and the App Store's
   searches (same name, another 认证主体);
 - accounts gone (cancelled, deleted), renamed, with a changed 认证主体, not indexed by Sogou,
@@ -18,8 +19,7 @@ platforms (tests/*_site.py on one tests/emulator.py) that behave as the real one
 Each account has its truth (`Truth`): what a perfect inspector would conclude (合格 / 不合格 and
 why) and whether a browser can decide it at all. A WeChat account whose only public sources
 are Sogou's newest article and filed articles cannot be proven idle by a browser (both are
-lower bounds); an account filed by name only that was renamed cannot be tied to its filing; a
-Toutiao row filed with its 头条号 only has no page a browser can open.
+lower bounds); an account filed by name only that was renamed cannot be tied to its filing.
 
 nmaudit runs with its default paces, but Sogou's (15 s a search: 90 searches would take over
 20 minutes) is multiplied by `--scale` (default 0.1), and the emulated Sogou's patience and
@@ -59,6 +59,7 @@ from tests.app_site import AppSite, AppStoreApp, YybApp
 from tests.city_export import RUNNING, Row, write_xlsx
 from tests.douyin_site import DouyinSite, DouyinUser
 from tests.kuaishou_site import KuaishouSite, KuaishouUser, SearchResult
+from tests.toutiao_profile_site import ToutiaoAccount, ToutiaoProfileSite
 from tests.emulator import Emulator, Reply, html_reply
 from tests.wechat_site import ACCOUNT_CANCELLED, Article, Album, SogouAccount, WechatSite
 from tests.weibo_site import SearchUser, WeiboAccount, WeiboSite, days_before, posts_at
@@ -146,7 +147,7 @@ def serve_wechat(site: WechatSite, position: int, row: Row) -> Truth:
     idle, gone = position in WECHAT_IDLE, position in WECHAT_GONE
     latest = ago(20 + position % 17) if idle else ago(1 + position % 5)
     live_name = f"{row.name}之声" if position in WECHAT_RENAMED else row.name
-    subject = f"宝鸡市融媒体中心" if position in WECHAT_NEW_SUBJECT else row.subject
+    subject = "宝鸡市融媒体中心" if position in WECHAT_NEW_SUBJECT else row.subject
     wechat_id = row.ids.get("wechat_id") or row.ids.get("gh_id") or f"id{position:03d}"
     exact = SogouAccount(live_name, subject, latest, wechat_id)
     decoy = SogouAccount(row.name, DECOY_SUBJECT, ago(0), f"decoy{position:03d}")
@@ -243,16 +244,20 @@ def serve_kuaishou(site: KuaishouSite, emulator: Emulator, position: int, row: R
     return Truth("pass")
 
 
-def toutiao_truth(position: int) -> Truth:
-    note = "只报备了头条号，没有主页链接：浏览器无从打开该账号的主页"
-    if position in TOUTIAO_IDLE:
-        return Truth("fail", "stale-14d", decidable=False, note=note)
-    return Truth("pass", decidable=False, note=note)
+def serve_toutiao(site: ToutiaoProfileSite, emulator: Emulator, position: int, row: Row) -> Truth:
+    """A Toutiao row filed by its 头条号 only: found through Toutiao's user search by its name (a
+    look-alike listed first), then its profile read."""
+    idle = position in TOUTIAO_IDLE
+    posts = [(ago(25), False), (ago(31), False)] if idle else [(ago(2), False), (ago(5), False)]
+    account = ToutiaoAccount(f"MS4wLjABAAAA-citytt{position}", row.name, f"{row.subject}官方账号", posts)
+    site.add(emulator, account)
+    site.search(row.name, [ToutiaoAccount(f"MS4wLjABAAAA-decoy{position}", f"{row.name}粉丝"), account])
+    return Truth("fail", "stale-14d") if idle else Truth("pass")
 
 
 def build_night(emulator: Emulator, rows: list[Row], scale: float, sogou_budget: Optional[int] = None) -> Night:
     wechat, weibo, apps, douyin = WechatSite(emulator), WeiboSite(emulator), AppSite(emulator), DouyinSite(emulator)
-    kuaishou = KuaishouSite(emulator)
+    kuaishou, toutiao = KuaishouSite(emulator), ToutiaoProfileSite(emulator)
     wechat.sogou_patience, wechat.sogou_wall_for = SOGOU_PATIENCE * scale, SOGOU_WALL_FOR * scale
     wechat.sogou_wall_after = sogou_budget
     weibo.patience = WEIBO_PATIENCE
@@ -274,7 +279,7 @@ def build_night(emulator: Emulator, rows: list[Row], scale: float, sogou_budget:
         elif kind == "快手":
             truths.append(serve_kuaishou(kuaishou, emulator, position, row))
         else:
-            truths.append(toutiao_truth(position))
+            truths.append(serve_toutiao(toutiao, emulator, position, row))
     return Night(truths, wechat, weibo, douyin)
 
 
