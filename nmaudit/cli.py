@@ -36,7 +36,7 @@ from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
-from .coverage import account_coverage, session_lines, session_note, totals_lines
+from .coverage import account_coverage, coverage_totals, session_lines, session_note, totals_lines
 from .sanitize import visible
 from .snapshots import atomic_write
 from .store import Store
@@ -777,12 +777,13 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
         click.echo(visible(line), err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
-    written = write_registry(imported, target)
+    totals: dict = {}
+    write_registry(imported, target, lambda accounts: coverage_totals(map(account_coverage, accounts), totals))
     left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
     closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
     stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
     stderr.print(f"能否证明更新情况（逐个账号见 nmaudit registry coverage {output_file}）：", markup=False)
-    for line in totals_lines([account_coverage(account) for account in written.accounts]):
+    for line in totals_lines(totals=totals):
         stderr.print(visible(f"  {line}"), markup=False)
     sys.exit(EXIT_FAIL_ON if imported.problems else 0)
 
