@@ -130,6 +130,22 @@ async ({url, method, data, headers, maxBytes, limit, timeout}) => {
 
 BLANK_PAGE = "<!DOCTYPE html><title></title>"
 
+#: Whether a host answers at all: any HTTP answer counts (an opaque one included); a DNS, connect,
+#: TLS or proxy failure, or no answer within the bound, is the error's name.
+PROBE = """
+async ({url, timeout}) => {
+  try {
+    await fetch(url, {method: "HEAD", mode: "no-cors", cache: "no-store",
+                      signal: AbortSignal.timeout(timeout)});
+    return null;
+  } catch (error) {
+    return error.name === "TimeoutError" ? `no answer within ${timeout / 1000}s` : `${error.name}: ${error.message}`;
+  }
+}
+"""
+#: Seconds a preflight probe may take.
+PROBE_TIMEOUT = 5.0
+
 
 async def _serve_blank(route: Route) -> None:
     await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=BLANK_PAGE)
@@ -918,6 +934,22 @@ class BrowserSession:
                                        CLOSE_WAIT)
             except (PlaywrightError, asyncio.TimeoutError):
                 pass
+
+    async def probe(self, hosts: list[str]) -> dict[str, Optional[str]]:
+        """One quick request per host (HEAD /, paced like any other), through this browser, its
+        context and proxy: None for a host that answered anything, else why it could not."""
+        page = await self.new_page()
+        try:
+            async def one(host: str) -> Optional[str]:
+                async with self.pacer.slot(host):
+                    try:
+                        return await asyncio.wait_for(page.evaluate(PROBE, {
+                            "url": f"https://{host}/", "timeout": PROBE_TIMEOUT * 1000}), PROBE_TIMEOUT + 5)
+                    except (PlaywrightError, asyncio.TimeoutError) as error:
+                        return str(error).splitlines()[0] if str(error) else "no answer"
+            return dict(zip(hosts, await asyncio.gather(*(one(host) for host in hosts))))
+        finally:
+            await self.discard_page(page)
 
     # -- requests -------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The command line. Only this module knows about click; it parses, calls the core and
-turns the core's exceptions into messages and exit codes (2 usage, 3 no browser)."""
+turns the core's exceptions into messages and exit codes (1 --fail-on, 2 usage, 3 no browser,
+4 run interrupted, 5 no network: no platform host answered before the run)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from .browser import BrowserOptions, capture_time, print_pdf
 from .dates import BEIJING, now, parse_as_of
 from .due import check_date, next_check, parse_budgets, plan_night
 from .content import Screener, load_config as load_screening
-from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
+from .errors import (BrowserUnavailable, ContactsError, NetworkUnreachable, RegistryError, RunInterrupted, StoreError,
+                     UsageError)
 from .install import install as install_browser
 from .install import faster_step, manual_steps
 from .history import (
@@ -51,6 +53,8 @@ from .sessions import SESSION_PLATFORMS, SessionStore, SessionWatch
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
 EXIT_INTERRUPTED = 4
+#: No platform host answered the preflight (no network, a wrong proxy): nothing was audited or stored.
+EXIT_NO_NETWORK = 5
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
 
 
@@ -88,6 +92,10 @@ class Interrupted(click.ClickException):
     """A run that had to stop: one line naming --resume, never a traceback."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class NoNetwork(click.ClickException):
+    exit_code = EXIT_NO_NETWORK
 
 
 class InvalidInput(click.ClickException):
@@ -139,6 +147,10 @@ class ProgressDisplay:
             )
             self.bar.start()
             self.task = self.bar.add_task("检查中", total=total)
+
+    def unreachable(self, hosts: dict[str, str]) -> None:
+        shown = "、".join(f"{host}（{error}）" for host, error in hosts.items())
+        self.console.print(f"无法连接 {len(hosts)} 个主机，其账号将记为待复核：{shown}", markup=False)
 
     def finished_account(self, result: AccountResult) -> None:
         self.done += 1
@@ -467,11 +479,14 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
     display = ProgressDisplay(stderr)
     try:
         result = asyncio.run(start(options, AuditProgress(started=display.started,
-                                                          finished_account=display.finished_account)))
+                                                          finished_account=display.finished_account,
+                                                          unreachable=display.unreachable)))
     except BrowserUnavailable as error:
         raise NoBrowser(str(error)) from None
     except RunInterrupted as error:
         raise Interrupted(visible(error)) from None
+    except NetworkUnreachable as error:
+        raise NoNetwork(visible(error)) from None
     except (StoreError, UsageError) as error:
         raise click.ClickException(visible(error)) from None
     except Exception as error:  # whatever stopped the run: what finished is stored; say how to go on

@@ -51,3 +51,8 @@ class ContactsError(NmauditError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class NetworkUnreachable(NmauditError):
+    """Before a run: no host the accounts are filed under answered (no network, a wrong proxy).
+    Nothing was audited or stored."""
