@@ -87,6 +87,9 @@ PLATFORM_WORDS: dict[str, str] = {
 CLOSED = ("关停", "已关停", "注销", "已注销", "停用", "已停用", "关闭", "已关闭")
 RUNNING = ("", "正常", "运行", "正常运行", "运行中", "运营", "运营中", "在用")
 
+#: Cells of a ticked platform column (类型（微信）) that do not tick it.
+UNTICKED = ("", "否", "无", "×", "✗", "0", "-", "—", "/")
+
 #: How many rows from the top the header may start at (titles and notes come first).
 HEADER_SEARCH_ROWS = 15
 
@@ -235,22 +238,52 @@ def header_field(text: str) -> Optional[str]:
 
 
 def _combined(upper: list[str], lower: list[str]) -> list[str]:
-    """Two header rows as one: the lower cell where it names a field, else the upper one."""
+    """Two header rows as one, as a person reads them: the lower cell where it names a field;
+    under a group (a cell merged across columns) the group with the lower cell as its note
+    ("类型（微信）" for a 类型 group over 微信 | 微博 | 客户端 ticked per row); else the upper one."""
     width = max(len(upper), len(lower))
     upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
-    return [low if low and header_field(low) else up for up, low in zip(upper, lower)]
+    headers = []
+    for up, low in zip(upper, lower):
+        if low and low != up and header_field(low):
+            headers.append(low)
+        elif low and up and low != up:
+            headers.append(f"{up}（{low}）")
+        else:
+            headers.append(up or low)
+    return headers
+
+
+def _grouped(upper: list[str], lower: list[str]) -> bool:
+    """Whether `lower` is the second row of a header `upper`: each of its cells repeats the cell
+    above (merged down) or stands under a group (a cell merged across columns), and at least
+    one is a label of its own under a group."""
+    def group(column: int) -> bool:
+        text = upper[column] if column < len(upper) else ""
+        return bool(text) and any(0 <= other < len(upper) and upper[other] == text for other in (column - 1, column + 1))
+
+    own = False
+    for column, low in enumerate(lower):
+        if not low or (column < len(upper) and low == upper[column]):
+            continue
+        if not group(column):
+            return False
+        own = True
+    return own
 
 
 def find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
     """Index in ``rows`` (the sheet's first rows) of the first data row, and the header text of
-    each column; (-1, []) when none of the first HEADER_SEARCH_ROWS rows is a header."""
+    each column; (-1, []) when none of the first HEADER_SEARCH_ROWS rows is a header. A title
+    row above the header names no field; a header over two rows (merged cells) is read as one."""
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if index + 1 < len(rows):
-            below = rows[index + 1][1]
+        below = rows[index + 1][1] if index + 1 < len(rows) else None
+        if below is not None:
             # A two-row header has fields in both rows (主办单位 merged down beside 账号信息 over
-            # 账号名称); a title row above the header names none.
-            second_level = any(header_field(up) for up in cells if up) and any(
+            # 账号名称), or labels under a group in the second (联系人 over 姓名 | 电话).
+            second_level = any(header_field(up) for up in cells if up) and (any(
                 low and low != up and header_field(low) for up, low in zip(cells + [""] * len(below), below))
+                or _grouped(cells, below))
             if second_level:
                 headers = _combined(cells, below)
                 if {"name", "platform"} <= {header_field(h) for h in headers}:
@@ -325,8 +358,17 @@ class _Mapper:
         self.columns: dict[str, list[int]] = {}
         self.id_hints: dict[int, str] = {}  # id column -> the identity its header names
         self.unmapped: list[str] = []
+        #: Platform columns ticked per row under a 类型 group ("类型（微信）"): column -> platform word.
+        self.ticked: dict[int, str] = {}
+        for column, header in enumerate(headers):
+            note = _NOTE.search(header or "")
+            word = note.group()[1:-1] if note else ""
+            if header_field(header or "") == "platform" and word and platform_of(word):
+                self.ticked[column] = word
         for column, header in enumerate(headers):
             name = header_field(header) if header else None
+            if column in self.ticked:
+                continue
             if name is None:
                 if header and _key(header) not in IGNORED_HEADERS:
                     self.unmapped.append(header)
@@ -338,6 +380,8 @@ class _Mapper:
                     self.id_hints[column] = hint
             else:
                 self.unmapped.append(f"{header}（与“{headers[self.columns[name][0]]}”重复）")
+        if self.ticked:
+            self.columns.setdefault("platform", [])
         self.ids: set[str] = set()
         self.numbers: dict[str, int] = {}
 
@@ -367,10 +411,11 @@ class _Mapper:
     def row(self, number: int, cells: list[str], imported: Imported, keep_closed: bool) -> None:
         where = f"{self.source}:{number}"
         problems, notes = [], []
+        platform_text = self.first(cells, "platform") or "、".join(
+            word for column, word in self.ticked.items() if column < len(cells) and cells[column] not in UNTICKED)
         for name, label in REQUIRED.items():
-            if not self.first(cells, name):
+            if not (platform_text if name == "platform" else self.first(cells, name)):
                 problems.append(f"{label}为空")
-        platform_text = self.first(cells, "platform")
         platform = platform_of(platform_text) if platform_text else None
         site = site_of(platform_text) if platform == "web" else None
         if platform_text and platform is None:
