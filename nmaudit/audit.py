@@ -344,19 +344,21 @@ async def preflight(pool: BrowserPool, planned: list[tuple[BrowserOptions, int, 
     """Before anything is stored: one quick probe per host the accounts are filed under, through
     the browser (and proxy) that will ask it. NetworkUnreachable, at once, when no host answers;
     the hosts that do not answer are told to `progress.unreachable`, and the run goes on."""
-    hosts: dict[Optional[str], list[str]] = {}
+    origins: dict[Optional[str], list[str]] = {}
     for account in accounts:
         for url in (account.urls or [])[:1]:
-            host = urlsplit(url).hostname
-            route = hosts.setdefault(account_route(account, routes), [])
-            if host and host not in route:
-                route.append(host)
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            route = origins.setdefault(account_route(account, routes), [])
+            if parts.hostname and origin not in route:
+                route.append(origin)
     outcomes: dict[str, Optional[str]] = {}
-    for route, names in hosts.items():
+    for route, names in origins.items():
         session = next((session for position, session in pool.sessions if planned[position][2] == route), None)
         if session is not None and names:
             outcomes.update(await session.probe(names[:PREFLIGHT_HOSTS]))
-    failed = {host: error for host, error in outcomes.items() if error}
+    # Named by host (with its port when it has one), as staff know them.
+    failed = {urlsplit(origin).netloc: error for origin, error in outcomes.items() if error}
     if outcomes and len(failed) == len(outcomes):
         shown = "、".join(f"{host}（{error}）" for host, error in list(failed.items())[:3])
         more = f"等 {len(failed)} 个主机" if len(failed) > 3 else ""

@@ -935,19 +935,20 @@ class BrowserSession:
             except (PlaywrightError, asyncio.TimeoutError):
                 pass
 
-    async def probe(self, hosts: list[str]) -> dict[str, Optional[str]]:
-        """One quick request per host (HEAD /, paced like any other), through this browser, its
-        context and proxy: None for a host that answered anything, else why it could not."""
+    async def probe(self, origins: list[str]) -> dict[str, Optional[str]]:
+        """One quick request per origin (HEAD /, paced like any other request to its host),
+        through this browser, its context and proxy: None for an origin that answered anything,
+        else why it could not."""
         page = await self.new_page()
         try:
-            async def one(host: str) -> Optional[str]:
-                async with self.pacer.slot(host):
+            async def one(origin: str) -> Optional[str]:
+                async with self.pacer.slot(urlsplit(origin).hostname or ""):
                     try:
                         return await asyncio.wait_for(page.evaluate(PROBE, {
-                            "url": f"https://{host}/", "timeout": PROBE_TIMEOUT * 1000}), PROBE_TIMEOUT + 5)
+                            "url": f"{origin}/", "timeout": PROBE_TIMEOUT * 1000}), PROBE_TIMEOUT + 5)
                     except (PlaywrightError, asyncio.TimeoutError) as error:
                         return str(error).splitlines()[0] if str(error) else "no answer"
-            return dict(zip(hosts, await asyncio.gather(*(one(host) for host in hosts))))
+            return dict(zip(origins, await asyncio.gather(*(one(origin) for origin in origins))))
         finally:
             await self.discard_page(page)
 
