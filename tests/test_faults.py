@@ -8,7 +8,7 @@ has: each such page is stopped (its target closed) once its document passes the 
 renderer does not go on parsing what keeps arriving.
 
 Bound: with a 4 s navigation timeout and two retries, the slowest accounts (a server that
-never answers, one that drips) take 3 x 4 s; three workers get through the 22 accounts,
+never answers, one that drips) take 3 x 4 s; three workers get through the 23 accounts,
 a browser relaunch included, in about a minute on a 2-core machine. The test allows 180 s.
 """
 
