@@ -234,7 +234,10 @@ from click.testing import CliRunner
 from nmaudit.cli import cli
 done = CliRunner().invoke(cli, ["registry", "import", sys.argv[1], "-o", sys.argv[2]])
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(done.exit_code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024)
+# VmHWM: this process's own peak (ru_maxrss keeps the forking parent's across exec on Linux).
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(done.exit_code, usage.ru_utime + usage.ru_stime, peak // 1024)
 """
 
 
