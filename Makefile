@@ -38,7 +38,7 @@ bench-pool: setup
 	$(PY) -m bench.run --endpoints $(or $(K),3) --accounts $(or $(N),90)
 
 # Memory over a long run: N synthetic accounts (default 5,000), memory sampled throughout; fails
-# when the last quarter's median is more than 15% above the second quarter's.
+# when the last quarter's median is more than 10% above the second quarter's.
 soak: setup
 	$(PY) -m bench.run --soak --accounts $(or $(N),5000) $(if $(EXE),--executable $(EXE))
 # A city's night: the 125-account city export audited offline against emulated platforms that wall,

@@ -403,7 +403,7 @@ def run_naive(synthetic: Synthetic, emulator: Emulator, folder: Path, executable
 #: Seconds between two memory samples in a soak (hours long: fewer samples, same picture).
 SOAK_SAMPLE_EVERY = 1.0
 #: The soak passes when the last quarter's median memory is within this of the second quarter's.
-SOAK_TOLERANCE = 0.15
+SOAK_TOLERANCE = 0.10
 
 
 @dataclass

@@ -23,7 +23,7 @@ from .browser import (
     BrowserCrashed, BrowserOptions, BrowserPool, BrowserSession, Fetched, HostHalt, HostPacer, capture_time,
 )
 from .dates import now
-from .errors import BrowserUnavailable, RunInterrupted, StoreError
+from .errors import BrowserUnavailable, NetworkUnreachable, RunInterrupted, StoreError
 from .content import Screener, screen_observation
 from .models import SITES, Account, AccountResult, Judgement, LastCheck, Observation, RunInfo, RunResult
 from .platforms import PLATFORMS
@@ -75,6 +75,8 @@ class Progress:
 
     started: Callable[[RunInfo, int], None] = lambda run, total: None
     finished_account: Callable[[AccountResult], None] = lambda result: None
+    #: Before the run: the hosts the preflight could not reach, and why (the run goes on).
+    unreachable: Callable[[dict[str, str]], None] = lambda hosts: None
 
 
 def new_run_id(started_at: datetime) -> str:
@@ -332,6 +334,42 @@ async def resume_run(run_id: str, options: AuditOptions, store: Store, progress:
     return store.load_run(run_id)
 
 
+#: Hosts probed before a run, at most per browser (a registry of city sites has hundreds of
+#: hosts; this many say whether the network and proxy work).
+PREFLIGHT_HOSTS = 40
+
+
+async def preflight(pool: BrowserPool, planned: list[tuple[BrowserOptions, int, Optional[str]]],
+                    accounts: list[Account], routes: list[str], progress: Progress) -> None:
+    """Before anything is stored: one quick probe per host the accounts are filed under, through
+    the browser (and proxy) that will ask it. NetworkUnreachable, at once, when no host answers;
+    the hosts that do not answer are told to `progress.unreachable`, and the run goes on."""
+    origins: dict[Optional[str], list[str]] = {}
+    for account in accounts:
+        for url in (account.urls or [])[:1]:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            route = origins.setdefault(account_route(account, routes), [])
+            if parts.hostname and origin not in route:
+                route.append(origin)
+    outcomes: dict[str, Optional[str]] = {}
+    for route, names in origins.items():
+        session = next((session for position, session in pool.sessions if planned[position][2] == route), None)
+        if session is not None and names:
+            outcomes.update(await session.probe(names[:PREFLIGHT_HOSTS]))
+    # Named by host (with its port when it has one), as staff know them.
+    failed = {urlsplit(origin).netloc: error for origin, error in outcomes.items() if error}
+    if outcomes and len(failed) == len(outcomes):
+        shown = "、".join(f"{host}（{error}）" for host, error in list(failed.items())[:3])
+        more = f"等 {len(failed)} 个主机" if len(failed) > 3 else ""
+        proxies = [redact(session.options.proxy["server"]) for _, session in pool.sessions if session.options.proxy]
+        check = f"代理 {'、'.join(dict.fromkeys(proxies))} 是否可用" if proxies else "是否需要设置代理（--proxy）"
+        raise NetworkUnreachable(f"无法连接任何平台：{shown}{more}均无法访问。请检查本机网络连接，以及{check}；"
+                                 "未开始检查，未保存任何批次")
+    if failed:
+        progress.unreachable(failed)
+
+
 @dataclass
 class Lane:
     """One browser (the local Chromium, or one endpoint's) and the workers that use it."""
@@ -396,6 +434,8 @@ async def _audit_into(run: RunInfo, accounts: list[Account], options: AuditOptio
     async with BrowserPool([browser for browser, _, _ in planned]) as pool:
         for position, session in pool.sessions:
             options.session_watch.holds(session, planned[position][0].endpoint, held[position])
+        if not options.browser.replay_har:  # a replay is answered from its HAR, not the network
+            await preflight(pool, planned, accounts, list(options.platform_proxies), progress)
         started(pool.description)
         progress.started(run, len(accounts))
         lanes = [Lane(position + 1, session, planned[position][1], route=planned[position][2])

@@ -76,6 +76,10 @@ TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnima
 MAX_DOM_CHARS = 4 * 1024 * 1024
 #: What a page that stopped answering is reported as.
 HUNG_PAGE = "页面无响应（脚本占满渲染进程），已关闭"
+#: The largest document (a page or frame's HTML) a page may load: a renderer parses what it is
+#: sent into many times its size (measured: three pages each streaming 32 MB of markup took the
+#: browser's processes to 1.2 GB; at 8 MB, 0.55 GB). A platform's page is a few hundred KB.
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 
 
 class BrowserCrashed(Exception):
@@ -126,6 +130,22 @@ async ({url, method, data, headers, maxBytes, limit, timeout}) => {
 
 BLANK_PAGE = "<!DOCTYPE html><title></title>"
 
+#: Whether a host answers at all: any HTTP answer counts (an opaque one included); a DNS, connect,
+#: TLS or proxy failure, or no answer within the bound, is the error's name.
+PROBE = """
+async ({url, timeout}) => {
+  try {
+    await fetch(url, {method: "HEAD", mode: "no-cors", cache: "no-store",
+                      signal: AbortSignal.timeout(timeout)});
+    return null;
+  } catch (error) {
+    return error.name === "TimeoutError" ? `no answer within ${timeout / 1000}s` : `${error.name}: ${error.message}`;
+  }
+}
+"""
+#: Seconds a preflight probe may take.
+PROBE_TIMEOUT = 5.0
+
 
 async def _serve_blank(route: Route) -> None:
     await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=BLANK_PAGE)
@@ -146,6 +166,7 @@ class BrowserOptions:
     replay_har: Optional[str] = None
     har_note: dict[str, Any] = field(default_factory=dict)  # written into a recorded HAR
     max_body_bytes: int = MAX_BODY_BYTES  # an answer larger than this is refused (待复核)
+    max_document_bytes: int = MAX_DOCUMENT_BYTES  # a page's HTML larger than this: the page is stopped (待复核)
     recycle_every: int = 500  # accounts before the browser is relaunched (memory stays flat); 0: never
     memory_limit_mb: int = 1500  # the browser's processes past this (PSS): relaunched between accounts
     #: A Playwright browser server (ws://host:port/path) to connect to instead of launching Chromium.
@@ -535,7 +556,9 @@ class BrowserSession:
         self._dialogs: dict[Page, list[dict[str, str]]] = {}  # dialogs seen since the page was last kept
         self._suspect: set[Page] = set()  # pages that stopped answering or crashed: to be replaced
         self._oversize: dict[Page, str] = {}  # why the page's current load was cut off
+        self._stopped: dict[Page, dict[str, Any]] = {}  # a page closed for its size or time: what it had
         self._received: dict[Page, dict[str, int]] = {}  # bytes received per request of the current load
+        self._documents: dict[Page, set[str]] = {}  # which of those requests are documents (HTML)
         self._watchers: dict[Page, list[Callable[[Response], None]]] = {}  # told of each response (_watch)
         self._pending_downloads: set[asyncio.Future] = set()
 
@@ -657,7 +680,9 @@ class BrowserSession:
         self._dialogs.clear()
         self._suspect.clear()
         self._oversize.clear()
+        self._stopped.clear()
         self._received.clear()
+        self._documents.clear()
         self._watchers.clear()
         await self._launch()
 
@@ -785,9 +810,10 @@ class BrowserSession:
             pass  # the page went away meanwhile
 
     def _forget(self, page: Page) -> None:
-        for table in (self._devtools, self._targets, self._dialogs, self._oversize, self._received, self._watchers):
+        """A closed page's tables. Why it was stopped (and that it is to be replaced) stays
+        until discard_page: the account that was loading it still reports it."""
+        for table in (self._devtools, self._targets, self._dialogs, self._received, self._documents, self._watchers):
             table.pop(page, None)
-        self._suspect.discard(page)
 
     def _on_response(self, page: Page, response: Response) -> None:
         for watcher in list(self._watchers.get(page, ())):
@@ -826,6 +852,9 @@ class BrowserSession:
                     except (PlaywrightError, asyncio.TimeoutError):
                         pass
         self._forget(page)
+        for table in (self._oversize, self._stopped):
+            table.pop(page, None)
+        self._suspect.discard(page)
 
     async def responsive(self, page: Page) -> bool:
         """Does the page's renderer still run scripts? (A `while(true){}` never lets it.)
@@ -859,6 +888,8 @@ class BrowserSession:
         asyncio.ensure_future(answer())
 
     def _on_response_head(self, page: Page, event: dict[str, Any]) -> None:
+        if event.get("type") == "Document":
+            self._documents.setdefault(page, set()).add(event.get("requestId", ""))
         headers = {name.lower(): value for name, value in (event.get("response", {}).get("headers") or {}).items()}
         try:
             declared = int(str(headers.get("content-length", "0")).split(",")[0].strip() or 0)
@@ -872,23 +903,54 @@ class BrowserSession:
         received = self._received.setdefault(page, {})
         request = event.get("requestId", "")
         received[request] = received.get(request, 0) + int(event.get("dataLength") or 0)
-        if received[request] > self.options.max_body_bytes and page not in self._oversize:
-            self._cut_off(page, f"响应过大（超过 {self.options.max_body_bytes:,} 字节仍未结束），已中止")
+        limit = self.options.max_body_bytes
+        if request in self._documents.get(page, ()):
+            limit = min(limit, self.options.max_document_bytes)
+        if received[request] > limit and page not in self._oversize:
+            self._cut_off(page, f"响应过大（超过 {limit:,} 字节仍未结束），已中止")
 
     def _cut_off(self, page: Page, reason: str) -> None:
-        """Stop the page's loads at once (the browser drops the streams) and replace it later."""
+        """Stop the page itself at once, not only its body: the loads are stopped and the page's
+        target closed, so its renderer drops what it parsed (a renderer goes on parsing what
+        keeps arriving, to gigabytes); the page is replaced before its next account."""
         if page in self._oversize:
             return
         self._oversize[page] = reason
         self._suspect.add(page)
-        session = self._devtools.get(page)
-        if session is not None:
-            async def stop() -> None:
-                try:
-                    await asyncio.wait_for(session.send("Page.stopLoading"), QUICK_CALL)
-                except (PlaywrightError, asyncio.TimeoutError):
-                    pass
-            asyncio.ensure_future(stop())
+        received = sum(self._received.get(page, {}).values())
+        self._stopped[page] = {"reason": reason, "received_bytes": received, "stopped": "页面已关闭"}
+        asyncio.ensure_future(self._stop_page(page))
+
+    async def _stop_page(self, page: Page) -> None:
+        session, target = self._devtools.get(page), self._targets.get(page)
+        try:
+            if session is not None:
+                await asyncio.wait_for(session.send("Page.stopLoading"), 3)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass  # a renderer busy parsing may not answer: closing its target ends it anyway
+        if target and self._browser_devtools is not None:
+            try:
+                await asyncio.wait_for(self._browser_devtools.send("Target.closeTarget", {"targetId": target}),
+                                       CLOSE_WAIT)
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+
+    async def probe(self, origins: list[str]) -> dict[str, Optional[str]]:
+        """One quick request per origin (HEAD /, paced like any other request to its host),
+        through this browser, its context and proxy: None for an origin that answered anything,
+        else why it could not."""
+        page = await self.new_page()
+        try:
+            async def one(origin: str) -> Optional[str]:
+                async with self.pacer.slot(urlsplit(origin).hostname or ""):
+                    try:
+                        return await asyncio.wait_for(page.evaluate(PROBE, {
+                            "url": f"{origin}/", "timeout": PROBE_TIMEOUT * 1000}), PROBE_TIMEOUT + 5)
+                    except (PlaywrightError, asyncio.TimeoutError) as error:
+                        return str(error).splitlines()[0] if str(error) else "no answer"
+            return dict(zip(origins, await asyncio.gather(*(one(origin) for origin in origins))))
+        finally:
+            await self.discard_page(page)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -1005,6 +1067,10 @@ class BrowserSession:
 
     async def _keep_page(self, page: Page, fetched: Fetched, label: str, evidence: AccountEvidence) -> None:
         stem = evidence.next_stem(label)
+        if (stopped := self._stopped.get(page)) is not None and (fetched.too_large or fetched.hung):
+            note = {"url": fetched.url, "error": fetched.error, **stopped}
+            fetched.evidence.append(evidence.save(
+                f"{stem}.stopped.json", json.dumps(note, ensure_ascii=False, indent=2).encode(), "headers"))
         shot = None if page in self._suspect else await self._screenshot(page)
         if shot:
             fetched.evidence.append(evidence.save(f"{stem}.jpg", shot, "screenshot"))
@@ -1111,6 +1177,7 @@ class BrowserSession:
                            fetched_at=self._fetched_at(url, None), error=HUNG_PAGE, hung=True)
         answers: list[Response] = []
         self._received.pop(page, None)
+        self._documents.pop(page, None)
 
         def on_response(response: Response) -> None:
             if response.frame == page.main_frame and response.request.is_navigation_request():
@@ -1130,12 +1197,18 @@ class BrowserSession:
             self._unwatch(page, on_response)
             page.remove_listener("download", on_download)
         await self._settle_downloads()
+        received = sum(n for request, n in self._received.get(page, {}).items()
+                       if request in self._documents.get(page, ()))
+        if error is not None and error.startswith("timeout") and received > self.options.max_document_bytes // 4:
+            # Not a stuck script: a renderer busy parsing megabytes of a page that does not end.
+            self._cut_off(page, f"响应过大（{self.options.timeout:g} 秒内未载入完成，已接收 {received:,} 字节），已中止")
         if (cut := self._oversize.get(page)) is not None:
             return Fetched(url=url, final_url=url, status=response.status if response else None,
                            content_type="", body=b"", fetched_at=self._fetched_at(url, response), error=cut,
                            too_large=True)
         if error is not None and error.startswith("timeout") and not await self.responsive(page):
-            self._suspect.add(page)
+            self._cut_off(page, HUNG_PAGE)
+            self._oversize.pop(page, None)  # stopped for its time, not its size
             return Fetched(url=url, final_url=url, status=None, content_type="", body=b"",
                            fetched_at=self._fetched_at(url, None), error=f"{HUNG_PAGE}（{error}）", hung=True)
         downloaded = error is not None and "Download is starting" in error and bool(answers)

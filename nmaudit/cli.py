@@ -1,5 +1,6 @@
 """The command line. Only this module knows about click; it parses, calls the core and
-turns the core's exceptions into messages and exit codes (2 usage, 3 no browser)."""
+turns the core's exceptions into messages and exit codes (1 --fail-on, 2 usage, 3 no browser,
+4 run interrupted, 5 no network: no platform host answered before the run)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Optional
 
 import click
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -24,7 +26,8 @@ from .browser import BrowserOptions, capture_time, print_pdf
 from .dates import BEIJING, now, parse_as_of
 from .due import check_date, next_check, parse_budgets, plan_night
 from .content import Screener, load_config as load_screening
-from .errors import BrowserUnavailable, ContactsError, RegistryError, RunInterrupted, StoreError, UsageError
+from .errors import (BrowserUnavailable, ContactsError, NetworkUnreachable, RegistryError, RunInterrupted, StoreError,
+                     UsageError)
 from .install import install as install_browser
 from .install import faster_step, manual_steps
 from .history import (
@@ -36,8 +39,8 @@ from .registry import Registry, load_registry, with_sources
 from .registry_import import import_sheet, write_registry
 from .registry_lint import lint_registry
 from .platforms.wechat import SOGOU_HOST, SOGOU_PACE
-from .coverage import account_coverage, session_lines, session_note, totals_lines
-from .sanitize import visible
+from .coverage import account_coverage, coverage_totals, session_lines, session_note, totals_lines
+from .sanitize import terminal, visible
 from .snapshots import atomic_write
 from .store import Store
 from . import notify as notify_module
@@ -50,9 +53,35 @@ from .sessions import SESSION_PLATFORMS, SessionStore, SessionWatch
 EXIT_FAIL_ON, EXIT_USAGE, EXIT_NO_BROWSER = 1, 2, 3
 #: The run stopped before every account was stored; `--resume` finishes it.
 EXIT_INTERRUPTED = 4
+#: No platform host answered the preflight (no network, a wrong proxy): nothing was audited or stored.
+EXIT_NO_NETWORK = 5
 FAIL_ON_LEVELS = ("never", "warn", "review", "fail")
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class TerminalConsole(Console):
+    """A console that prints every text through sanitize.terminal: whatever a command prints
+    (names, errors, messages quoting a page), no control character reaches the terminal.
+    Only the console's own styling and cursor codes, added after, are sent as codes."""
+
+    def _render_buffer(self, buffer):
+        return super()._render_buffer(
+            segment if segment.control else Segment(terminal(segment.text), segment.style, segment.control)
+            for segment in buffer)
+
+
+def say(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for lines people read: through sanitize.terminal, wherever they go."""
+    click.echo(terminal(text), err=err, nl=nl)
+
+
+def put(data: str, nl: bool = True) -> None:
+    """A report (JSON, CSV, Markdown...) on stdout: as its format has it for a file or a pipe,
+    through sanitize.terminal on a terminal."""
+    click.echo(terminal(data) if sys.stdout.isatty() else data, nl=nl)
+
+
+stderr = TerminalConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 class NoBrowser(click.ClickException):
@@ -63,6 +92,10 @@ class Interrupted(click.ClickException):
     """A run that had to stop: one line naming --resume, never a traceback."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class NoNetwork(click.ClickException):
+    exit_code = EXIT_NO_NETWORK
 
 
 class InvalidInput(click.ClickException):
@@ -115,6 +148,10 @@ class ProgressDisplay:
             self.bar.start()
             self.task = self.bar.add_task("检查中", total=total)
 
+    def unreachable(self, hosts: dict[str, str]) -> None:
+        shown = "、".join(f"{host}（{error}）" for host, error in hosts.items())
+        self.console.print(f"无法连接 {len(hosts)} 个主机，其账号将记为待复核：{shown}", markup=False)
+
     def finished_account(self, result: AccountResult) -> None:
         self.done += 1
         if self.bar is not None:
@@ -129,7 +166,27 @@ class ProgressDisplay:
             self.bar.stop()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """nmaudit's commands. An error's message (it may quote a file, a page, a value given) is
+    shown through sanitize.terminal like every other line; exit codes are click's."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as error:
+            shown = io.StringIO()
+            error.show(file=shown)
+            click.echo(terminal(shown.getvalue()), err=True, nl=False)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nmaudit")
 def cli() -> None:
     """nmaudit: audit government new-media accounts (政务新媒体) in headless Chromium."""
@@ -360,7 +417,7 @@ def _load_accounts(registry: str, only: tuple[str, ...], extra_sources: tuple[st
         return loaded, with_sources(accounts, extra_sources)
     except RegistryError as error:
         for problem in error.problems:
-            click.echo(visible(problem), err=True)
+            say(visible(problem), err=True)
         count = len(error.problems)
         raise InvalidInput(f"{registry}: {count} problem{'s' if count != 1 else ''}; nothing was audited") from None
     except UsageError as error:
@@ -422,11 +479,14 @@ def _run_and_report(settings: dict, start, store: Store, earlier: Optional[RunRe
     display = ProgressDisplay(stderr)
     try:
         result = asyncio.run(start(options, AuditProgress(started=display.started,
-                                                          finished_account=display.finished_account)))
+                                                          finished_account=display.finished_account,
+                                                          unreachable=display.unreachable)))
     except BrowserUnavailable as error:
         raise NoBrowser(str(error)) from None
     except RunInterrupted as error:
         raise Interrupted(visible(error)) from None
+    except NetworkUnreachable as error:
+        raise NoNetwork(visible(error)) from None
     except (StoreError, UsageError) as error:
         raise click.ClickException(visible(error)) from None
     except Exception as error:  # whatever stopped the run: what finished is stored; say how to go on
@@ -498,7 +558,7 @@ def _load_contacts(path: str, nothing: str = "nothing was sent") -> Contacts:
         contacts = load_contacts(path)
     except ContactsError as error:
         for problem in error.problems:
-            click.echo(problem, err=True)
+            say(problem, err=True)
         count = len(error.problems)
         raise InvalidInput(f"{path}: {count} problem{'s' if count != 1 else ''}; {nothing}") from None
     for warning in contacts.warnings:
@@ -524,11 +584,11 @@ def emit(result: RunResult, fmt: str, output_file: Optional[str], recheck: Optio
     """Print the report on stdout, or write it to a file atomically."""
     if fmt == "table":
         if output_file:
-            console = Console(record=True, width=120, file=io.StringIO())
+            console = TerminalConsole(record=True, width=120, file=io.StringIO())
             output.render(result, fmt, console, recheck)
             text = console.export_text()
         else:
-            output.render(result, fmt, Console(highlight=False), recheck)
+            output.render(result, fmt, TerminalConsole(highlight=False), recheck)
             text = None
     else:
         text = output.render(result, fmt, recheck=recheck)
@@ -538,7 +598,7 @@ def emit(result: RunResult, fmt: str, output_file: Optional[str], recheck: Optio
         atomic_write(Path(output_file), text.encode("utf-8"))
         stderr.print(f"已写入 {output_file}", markup=False)
     elif text is not None:
-        click.echo(text, nl=False)
+        put(text, nl=False)
 
 
 DB_OPTION = click.option("--db", default="nmaudit.db", show_default=True, type=click.Path(dir_okay=False))
@@ -601,11 +661,11 @@ def history(account_id: str, fmt: str, rank_days: int, db: str) -> None:
     if fmt == "json":
         document = output.history_document(account_id, rows)
         document["figures"] = figures
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        put(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        output.render_history(account_id, rows, Console(highlight=False))
+        output.render_history(account_id, rows, TerminalConsole(highlight=False))
         if figures is not None:
-            click.echo(f"近{rank_days}天 {rankings_module.figures_text(figures)}")
+            say(f"近{rank_days}天 {rankings_module.figures_text(figures)}")
 
 
 @cli.command()
@@ -628,7 +688,7 @@ def notify(run_id: str, contacts: str, dry_run: bool, resend: bool, db: str) -> 
         else:
             plan, outcome = notify_module.notify_run(store, run_id, loaded, dry_run=dry_run)
             if dry_run:
-                click.echo(notify_module.render_plan(plan), nl=False)
+                say(notify_module.render_plan(plan), nl=False)
                 _print_unrouted(outcome)
                 return
     except StoreError as error:
@@ -645,11 +705,11 @@ def runs(fmt: str, db: str) -> None:
     """Every run: id, check time, registry, status and counts."""
     rows = _stored_store(db).list_runs()
     if fmt == "json":
-        click.echo(json.dumps({"runs": rows}, ensure_ascii=False, indent=2))
+        put(json.dumps({"runs": rows}, ensure_ascii=False, indent=2))
     elif not rows:
         stderr.print(f"{db}：还没有检查批次", markup=False)
     else:
-        output.render_runs(rows, Console(highlight=False))
+        output.render_runs(rows, TerminalConsole(highlight=False))
 
 
 @cli.command()
@@ -664,9 +724,9 @@ def verify(run_id: str, db: str) -> None:
         raise click.ClickException(str(error)) from None
     for label, paths in (("被修改", report.modified), ("缺失", report.missing), ("未登记", report.unrecorded)):
         for path in paths:
-            click.echo(visible(f"{label}：{path}"))
+            say(visible(f"{label}：{path}"))
     verdict = "证据完好" if report.ok else "证据与采集时不一致"
-    click.echo(f"批次 {report.run_id}：{verdict}（完好 {len(report.intact)}，被修改 {len(report.modified)}，"
+    say(f"批次 {report.run_id}：{verdict}（完好 {len(report.intact)}，被修改 {len(report.modified)}，"
                f"缺失 {len(report.missing)}，未登记 {len(report.unrecorded)}）")
     if not report.ok:
         sys.exit(EXIT_FAIL_ON)
@@ -685,13 +745,13 @@ def prune(keep_runs: Optional[int], older_than: Optional[int], dry_run: bool, db
     report = prune_runs(_stored_store(db), keep_runs, older_than, dry_run)
     verb = "将删除" if dry_run else "已删除"
     for run_id in report.deleted:
-        click.echo(f"{verb}批次 {run_id}")
+        say(f"{verb}批次 {run_id}")
     for run_id in report.kept_as_latest:
-        click.echo(f"保留批次 {run_id}（仍是部分账号的最近一次检查）")
+        say(f"保留批次 {run_id}（仍是部分账号的最近一次检查）")
     for run_id in report.kept_with_filings:
-        click.echo(f"保留批次 {run_id}（含报备记录，此后的检查仍以其为准）")
+        say(f"保留批次 {run_id}（含报备记录，此后的检查仍以其为准）")
     freed = f"{report.freed_bytes / 1024 / 1024:.1f} MB"
-    click.echo(f"{verb} {len(report.deleted)} 个批次，{'可' if dry_run else '已'}释放 {freed}")
+    say(f"{verb} {len(report.deleted)} 个批次，{'可' if dry_run else '已'}释放 {freed}")
 
 
 @cli.command()
@@ -739,7 +799,7 @@ def report(run_id: str, fmt: str, output_file: Optional[str], db: str, executabl
         except BrowserUnavailable as error:
             raise NoBrowser(str(error)) from None
     if output_file is None:
-        click.echo(data.decode("utf-8"), nl=False)
+        put(data.decode("utf-8"), nl=False)
         return
     atomic_write(Path(output_file), data)
     stderr.print(f"已写入 {output_file}（批次 {result.run.id}）", markup=False)
@@ -752,7 +812,7 @@ def registry() -> None:
 
 def _invalid(error: RegistryError, message: str) -> InvalidInput:
     for problem in error.problems:
-        click.echo(visible(problem), err=True)
+        say(visible(problem), err=True)
     return InvalidInput(visible(message))
 
 
@@ -774,15 +834,16 @@ def registry_import(source: str, sheet: Optional[str], output_file: str, force: 
     except RegistryError as error:
         raise _invalid(error, f"{source}: nothing was imported") from None
     for line in [*imported.warnings, *imported.problems]:
-        click.echo(visible(line), err=True)
+        say(visible(line), err=True)
     if not imported.accounts:
         raise InvalidInput(f"{source}: no account could be imported; {output_file} was not written")
-    written = write_registry(imported, target)
+    totals: dict = {}
+    write_registry(imported, target, lambda accounts: coverage_totals(map(account_coverage, accounts), totals))
     left_out = f"，{len(imported.problems)} 行无法导入（见上）" if imported.problems else ""
     closed = f"，{imported.closed} 个已关停/注销" if imported.closed else ""
     stderr.print(f"已写入 {output_file}：{len(imported.accounts)} 个账号{left_out}{closed}", markup=False)
     stderr.print(f"能否证明更新情况（逐个账号见 nmaudit registry coverage {output_file}）：", markup=False)
-    for line in totals_lines([account_coverage(account) for account in written.accounts]):
+    for line in totals_lines(totals=totals):
         stderr.print(visible(f"  {line}"), markup=False)
     sys.exit(EXIT_FAIL_ON if imported.problems else 0)
 
@@ -804,16 +865,16 @@ def registry_coverage(registry_file: str, sessions: str) -> None:
                  if entry.endpoint == sessions_module.LOCAL and not entry.expired}
     for item in items:
         account = item.account
-        click.echo(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
+        say(visible(f"{registry_file}:{account.line}: {account.id} {account.name}"
                            f"（{PLATFORM_LABELS[account.platform]}）：{item.label} — {'；'.join(item.sources)}"
                            f"{session_note(item, signed_in)}"))
-    click.echo("")
+    say("")
     for line in totals_lines(items):
-        click.echo(visible(line))
+        say(visible(line))
     if extra := session_lines(items, signed_in):
-        click.echo("")
+        say("")
         for line in extra:
-            click.echo(visible(line))
+            say(visible(line))
 
 
 @registry.command("lint")
@@ -827,7 +888,7 @@ def registry_lint(registry_file: str, strict: bool) -> None:
         count = len(error.problems)
         raise _invalid(error, f"{registry_file}: {count} problem{'s' if count != 1 else ''}") from None
     for hint in hints:
-        click.echo(visible(hint.format(registry_file)))
+        say(visible(hint.format(registry_file)))
     stderr.print(f"{registry_file}：{len(hints)} 条提示" if hints else f"{registry_file}：没有提示", markup=False)
     sys.exit(EXIT_FAIL_ON if strict and hints else 0)
 
@@ -838,7 +899,7 @@ def platforms(fmt: str) -> None:
     """What each platform's adapter checks, and what staff must check by hand."""
     rows = capabilities()
     if fmt == "json":
-        click.echo(json.dumps({"platforms": rows, "every_platform": EVERY_PLATFORM}, ensure_ascii=False, indent=2))
+        put(json.dumps({"platforms": rows, "every_platform": EVERY_PLATFORM}, ensure_ascii=False, indent=2))
         return
     table = Table(title="各平台检查能力", show_lines=True)
     for header in ("平台", "数据来源", "自动检查", "无法公开查看（需人工核查）"):
@@ -847,7 +908,7 @@ def platforms(fmt: str) -> None:
         table.add_row(f"{row['label']}（{row['platform']}）", row["sources"],
                       "、".join(INDICATOR_LABELS[i] for i in row["checks"]),
                       "、".join(INDICATOR_LABELS[i] for i in row["unchecked"]) or "—")
-    console = Console(highlight=False)
+    console = TerminalConsole(highlight=False)
     console.print(table)
     console.print(f"所有平台：{EVERY_PLATFORM}", markup=False)
 
@@ -858,15 +919,15 @@ def install(executable: Optional[str]) -> None:
     """Make a working Chromium and CJK fonts available, or say exactly how."""
     readiness = install_browser(lambda line: stderr.print(line, markup=False), executable)
     if readiness.browser:
-        click.echo(f"browser: {readiness.browser}")
+        say(f"browser: {readiness.browser}")
     else:
-        click.echo(f"browser: missing ({readiness.browser_problem})")
-    click.echo(f"CJK fonts: {'present' if readiness.cjk_fonts else 'missing (Chinese would render as boxes in screenshots)'}")
+        say(f"browser: missing ({readiness.browser_problem})")
+    say(f"CJK fonts: {'present' if readiness.cjk_fonts else 'missing (Chinese would render as boxes in screenshots)'}")
     if not readiness.ready:
         for step in manual_steps(readiness):
-            click.echo(f"  {step}")
+            say(f"  {step}")
     if (hint := faster_step(readiness)) is not None:
-        click.echo(f"  {hint}")
+        say(f"  {hint}")
     if readiness.browser is None:
         sys.exit(EXIT_NO_BROWSER)
 
@@ -907,10 +968,10 @@ def review(db: str, run_id: Optional[str], host: str, port: int, snapshots: Opti
     path = f"/runs/{chosen}" if chosen else "/"
 
     def ready(listening: int) -> None:
-        click.echo(f"复核页面：{webapp.address(host, listening, path, token)}")
+        say(f"复核页面：{webapp.address(host, listening, path, token)}")
         if not webapp.is_local(host):
-            click.echo(f"访问令牌：{token}（只交给复核人员；每次访问都会校验）")
-        click.echo("按 Ctrl-C 停止", err=True)
+            say(f"访问令牌：{token}（只交给复核人员；每次访问都会校验）")
+        say("按 Ctrl-C 停止", err=True)
 
     try:
         webapp.serve(app, host, port, ready)
@@ -941,12 +1002,12 @@ def login(platform: Optional[str], listing: bool, forget: bool, folder: str, end
     if listing:
         entries = store.entries()
         if not entries:
-            click.echo(f"没有已保存的登录会话（{folder}）")
+            say(f"没有已保存的登录会话（{folder}）")
         for entry in entries:
             where = "本机" if entry.endpoint == sessions_module.LOCAL else f"端点 {entry.endpoint}"
             until = entry.expires_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if entry.expires_at else "关闭浏览器即失效"
             until += f"（已过期，请重新登录：nmaudit login {entry.platform}）" if entry.expired else ""
-            click.echo(f"{entry.label}\t{where}\t登录于 {entry.saved_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+            say(f"{entry.label}\t{where}\t登录于 {entry.saved_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
                        f"\t登录凭据有效期至 {until}\t用于：{SESSION_PLATFORMS[entry.platform].helps}")
         return
     if platform is None:
@@ -959,7 +1020,7 @@ def login(platform: Optional[str], listing: bool, forget: bool, folder: str, end
     label = SESSION_PLATFORMS[platform].label
     if forget:
         removed = store.forget(platform, endpoint)
-        click.echo(f"已删除{label}的登录会话" if removed else f"没有{label}的登录会话", err=not removed)
+        say(f"已删除{label}的登录会话" if removed else f"没有{label}的登录会话", err=not removed)
         return
     options = BrowserOptions(executable=executable, browser_args=list(browser_args), endpoint=endpoint,
                              remote_executable=endpoint_executable)
@@ -967,11 +1028,11 @@ def login(platform: Optional[str], listing: bool, forget: bool, folder: str, end
     def show(code: "sessions_module.QrCode") -> None:
         if qr_file:
             atomic_write(Path(qr_file), code.png)
-        click.echo(f"请用{label} App 扫描二维码登录（{wait:g} 秒内在手机上确认）：")
+        say(f"请用{label} App 扫描二维码登录（{wait:g} 秒内在手机上确认）：")
         if code.text:
             click.echo(sessions_module.terminal_qr(code.text))
         elif not qr_file:
-            click.echo("二维码无法在终端显示：请加 --qr-file 保存为图片，或在复核页面（nmaudit review）的“登录”页扫描")
+            say("二维码无法在终端显示：请加 --qr-file 保存为图片，或在复核页面（nmaudit review）的“登录”页扫描")
 
     try:
         saved = asyncio.run(sessions_module.sign_in(platform, store, options, show, wait=wait))
@@ -980,7 +1041,7 @@ def login(platform: Optional[str], listing: bool, forget: bool, folder: str, end
     except UsageError as error:
         raise click.ClickException(visible(error)) from None
     where = "本机" if saved.endpoint == sessions_module.LOCAL else f"端点 {saved.endpoint}"
-    click.echo(f"已登录{label}（{where}）：会话保存在 {store.path(platform, endpoint)}（仅本人可读）；"
+    say(f"已登录{label}（{where}）：会话保存在 {store.path(platform, endpoint)}（仅本人可读）；"
                f"之后的检查以登录身份读取{SESSION_PLATFORMS[platform].helps}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Iterable, Literal, Optional
 from urllib.parse import urlsplit
 
 from .models import IDENTITY_LABELS, PLATFORM_LABELS, PLATFORMS, SITES, Account
@@ -162,22 +162,22 @@ def session_lines(items: list[Coverage], signed_in: set[str]) -> list[str]:
     return lines
 
 
-def coverage_totals(items: list[Coverage]) -> dict[str, Counter]:
-    """Per platform (in PLATFORMS order, only those present): accounts per proof, and 'all'."""
-    totals: dict[str, Counter] = {}
-    for platform in PLATFORMS:
-        mine = [item for item in items if item.account.platform == platform]
-        if mine:
-            counts = Counter(item.proof for item in mine)
-            counts["all"] = len(mine)
-            totals[platform] = counts
-    return totals
+def coverage_totals(items: Iterable[Coverage], totals: Optional[dict[str, Counter]] = None) -> dict[str, Counter]:
+    """Per platform (in PLATFORMS order, only those present): accounts per proof, and 'all'.
+    Added to `totals` when given, so that a long registry can be counted block by block."""
+    counted: dict[str, Counter] = {} if totals is None else totals
+    for item in items:
+        counts = counted.setdefault(item.account.platform, Counter())
+        counts[item.proof] += 1
+        counts["all"] += 1
+    return {platform: counted[platform] for platform in PLATFORMS if platform in counted}
 
 
-def totals_lines(items: list[Coverage]) -> list[str]:
-    """The totals as staff read them: one line per platform, then all together."""
+def totals_lines(items: Iterable[Coverage] = (), totals: Optional[dict[str, Counter]] = None) -> list[str]:
+    """The totals as staff read them: one line per platform, then all together (of `items`,
+    or of totals already counted)."""
     lines = []
-    totals = coverage_totals(items)
+    totals = coverage_totals(items, totals)
     everything: Counter = Counter()
     for platform, counts in totals.items():
         everything.update(counts)

@@ -55,3 +55,8 @@ class ContactsError(NmauditError):
 
 class UploadError(NmauditError):
     """An uploaded file is refused (too large, not an image, damaged). The message is for staff."""
+
+
+class NetworkUnreachable(NmauditError):
+    """Before a run: no host the accounts are filed under answered (no network, a wrong proxy).
+    Nothing was audited or stored."""

@@ -141,6 +141,12 @@ def load_registry(path: str | Path) -> Registry:
         reason = f"not UTF-8 (byte 0x{data[e.start]:02x} on line {line}); save the file as UTF-8"
         raise RegistryError([f"{file}: cannot read: {reason}"]) from None
 
+    registry = load_registry_text(file, text)
+    return registry.model_copy(update={"sha256": hashlib.sha256(data).hexdigest()})
+
+
+def load_registry_text(file: str, text: str) -> Registry:
+    """A registry's text, validated (problems name `file`); its sha256 is the text's."""
     root = compose_bounded(file, text)
     checker = _Checker(file)
     try:
@@ -150,7 +156,7 @@ def load_registry(path: str | Path) -> Registry:
     if checker.problems:
         raise RegistryError([_one_line(p) for p in checker.sorted_problems()])
     assert registry is not None
-    return Registry(path=file, sha256=hashlib.sha256(data).hexdigest(), **registry)
+    return Registry(path=file, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), **registry)
 
 
 # -- bounded reading -------------------------------------------------------------------------

@@ -13,8 +13,10 @@ Accounts whose 运行状态 is 关停/注销 are left out of the audit with a wa
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -23,14 +25,14 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import yaml
 
 from .errors import RegistryError
-from .models import IDENTITY_KEYS, IDENTITY_LABELS
-from .registry import ID_FORMS, Registry, _is_http_url, load_registry
-from .snapshots import atomic_write
+from .models import IDENTITY_KEYS, IDENTITY_LABELS, Account
+from .registry import ID_FORMS, _is_http_url, load_registry_text
+from .snapshots import _UMASK
 from .workbook import read_workbook_sheet
 
 #: Header words per registry field, normalised (see ``_key``). A cell may hold several,
@@ -85,6 +87,9 @@ PLATFORM_WORDS: dict[str, str] = {
 CLOSED = ("关停", "已关停", "注销", "已注销", "停用", "已停用", "关闭", "已关闭")
 RUNNING = ("", "正常", "运行", "正常运行", "运行中", "运营", "运营中", "在用")
 
+#: Cells of a ticked platform column (类型（微信）) that do not tick it.
+UNTICKED = ("", "否", "无", "×", "✗", "0", "-", "—", "/")
+
 #: How many rows from the top the header may start at (titles and notes come first).
 HEADER_SEARCH_ROWS = 15
 
@@ -104,7 +109,7 @@ class Sheet:
     """The cells of one table, as text, each row with its number in the file (1-based)."""
 
     name: Optional[str]
-    rows: list[tuple[int, list[str]]]
+    rows: Iterable[tuple[int, list[str]]]  # a list (xlsx: merges fill rows in), or streamed (CSV)
 
 
 @dataclass
@@ -147,31 +152,57 @@ def read_xlsx(path: Path, sheet: Optional[str]) -> Sheet:
     return Sheet(title, rows)
 
 
-def read_csv(path: Path) -> Sheet:
-    """A CSV in UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it."""
-    data = path.read_bytes()
+def _csv_encoding(path: Path) -> str:
+    """utf-8-sig, or gb18030 (GBK) when the file is not UTF-8; read through once, in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines, bad = 0, -1
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as utf8:
+                bad = max(0, utf8.start)
+                break
+            lines += chunk.count(b"\n")
+        else:
+            try:
+                decoder.decode(b"", final=True)
+                return "utf-8-sig"
+            except UnicodeDecodeError:
+                bad = len(chunk) if chunk else 0
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            row = data[: utf8.start].count(b"\n") + 1
-            raise RegistryError([f"{path}:{row}: cannot read: neither UTF-8 nor GBK (byte 0x{data[utf8.start]:02x}); "
-                                 "save the file as CSV UTF-8"]) from None
-    sample = text[:4096]
+        with open(path, encoding="gb18030") as stream:
+            while stream.read(1 << 20):
+                pass
+    except UnicodeDecodeError:
+        row = lines + chunk[:bad].count(b"\n") + 1
+        byte = f" (byte 0x{chunk[bad]:02x})" if bad < len(chunk) else ""
+        raise RegistryError([f"{path}:{row}: cannot read: neither UTF-8 nor GBK{byte}; "
+                             "save the file as CSV UTF-8"]) from None
+    return "gb18030"
+
+
+def read_csv(path: Path) -> Sheet:
+    """A CSV in UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it; rows
+    streamed from the file (a CSV can be read in one pass: nothing below a row changes it)."""
+    encoding = _csv_encoding(path)
+    with open(path, encoding=encoding, newline="") as stream:
+        sample = stream.read(4096)
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = []
-    try:
-        for row in reader:
-            rows.append((reader.line_num, [_cell_text(v) for v in row]))
-    except csv.Error as error:
-        raise RegistryError([f"{path}:{reader.line_num}: cannot read: {error}"]) from None
-    return Sheet(None, rows)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with open(path, encoding=encoding, newline="") as stream:
+            reader = csv.reader(stream, dialect)
+            try:
+                for row in reader:
+                    yield reader.line_num, [_cell_text(v) for v in row]
+            except csv.Error as error:
+                raise RegistryError([f"{path}:{reader.line_num}: cannot read: {error}"]) from None
+
+    return Sheet(None, rows())
 
 
 def read_sheet(path: Path, sheet: Optional[str] = None) -> Sheet:
@@ -207,21 +238,52 @@ def header_field(text: str) -> Optional[str]:
 
 
 def _combined(upper: list[str], lower: list[str]) -> list[str]:
-    """Two header rows as one: the lower cell where it names a field, else the upper one."""
+    """Two header rows as one, as a person reads them: the lower cell where it names a field;
+    under a group (a cell merged across columns) the group with the lower cell as its note
+    ("类型（微信）" for a 类型 group over 微信 | 微博 | 客户端 ticked per row); else the upper one."""
     width = max(len(upper), len(lower))
     upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
-    return [low if low and header_field(low) else up for up, low in zip(upper, lower)]
+    headers = []
+    for up, low in zip(upper, lower):
+        if low and low != up and header_field(low):
+            headers.append(low)
+        elif low and up and low != up:
+            headers.append(f"{up}（{low}）")
+        else:
+            headers.append(up or low)
+    return headers
 
 
-def find_header(sheet: Sheet) -> tuple[int, list[str]]:
-    """Index in ``sheet.rows`` of the first data row, and the header text of each column."""
-    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        if index + 1 < len(sheet.rows):
-            below = sheet.rows[index + 1][1]
+def _grouped(upper: list[str], lower: list[str]) -> bool:
+    """Whether `lower` is the second row of a header `upper`: each of its cells repeats the cell
+    above (merged down) or stands under a group (a cell merged across columns), and at least
+    one is a label of its own under a group."""
+    def group(column: int) -> bool:
+        text = upper[column] if column < len(upper) else ""
+        return bool(text) and any(0 <= other < len(upper) and upper[other] == text for other in (column - 1, column + 1))
+
+    own = False
+    for column, low in enumerate(lower):
+        if not low or (column < len(upper) and low == upper[column]):
+            continue
+        if not group(column):
+            return False
+        own = True
+    return own
+
+
+def find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """Index in ``rows`` (the sheet's first rows) of the first data row, and the header text of
+    each column; (-1, []) when none of the first HEADER_SEARCH_ROWS rows is a header. A title
+    row above the header names no field; a header over two rows (merged cells) is read as one."""
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        below = rows[index + 1][1] if index + 1 < len(rows) else None
+        if below is not None:
             # A two-row header has fields in both rows (主办单位 merged down beside 账号信息 over
-            # 账号名称); a title row above the header names none.
-            second_level = any(header_field(up) for up in cells if up) and any(
+            # 账号名称), or labels under a group in the second (联系人 over 姓名 | 电话).
+            second_level = any(header_field(up) for up in cells if up) and (any(
                 low and low != up and header_field(low) for up, low in zip(cells + [""] * len(below), below))
+                or _grouped(cells, below))
             if second_level:
                 headers = _combined(cells, below)
                 if {"name", "platform"} <= {header_field(h) for h in headers}:
@@ -296,8 +358,17 @@ class _Mapper:
         self.columns: dict[str, list[int]] = {}
         self.id_hints: dict[int, str] = {}  # id column -> the identity its header names
         self.unmapped: list[str] = []
+        #: Platform columns ticked per row under a 类型 group ("类型（微信）"): column -> platform word.
+        self.ticked: dict[int, str] = {}
+        for column, header in enumerate(headers):
+            note = _NOTE.search(header or "")
+            word = note.group()[1:-1] if note else ""
+            if header_field(header or "") == "platform" and word and platform_of(word):
+                self.ticked[column] = word
         for column, header in enumerate(headers):
             name = header_field(header) if header else None
+            if column in self.ticked:
+                continue
             if name is None:
                 if header and _key(header) not in IGNORED_HEADERS:
                     self.unmapped.append(header)
@@ -309,6 +380,8 @@ class _Mapper:
                     self.id_hints[column] = hint
             else:
                 self.unmapped.append(f"{header}（与“{headers[self.columns[name][0]]}”重复）")
+        if self.ticked:
+            self.columns.setdefault("platform", [])
         self.ids: set[str] = set()
         self.numbers: dict[str, int] = {}
 
@@ -338,10 +411,11 @@ class _Mapper:
     def row(self, number: int, cells: list[str], imported: Imported, keep_closed: bool) -> None:
         where = f"{self.source}:{number}"
         problems, notes = [], []
+        platform_text = self.first(cells, "platform") or "、".join(
+            word for column, word in self.ticked.items() if column < len(cells) and cells[column] not in UNTICKED)
         for name, label in REQUIRED.items():
-            if not self.first(cells, name):
+            if not (platform_text if name == "platform" else self.first(cells, name)):
                 problems.append(f"{label}为空")
-        platform_text = self.first(cells, "platform")
         platform = platform_of(platform_text) if platform_text else None
         site = site_of(platform_text) if platform == "web" else None
         if platform_text and platform is None:
@@ -418,7 +492,9 @@ def import_sheet(path: str | Path, sheet: Optional[str] = None, keep_closed: boo
     """Map an export to registry accounts. RegistryError (nothing usable) for unreadable input."""
     file = Path(path)
     table = read_sheet(file, sheet)
-    start, headers = find_header(table)
+    rows = iter(table.rows)
+    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1))
+    start, headers = find_header(head)
     if start < 0:
         raise RegistryError([f"{file}: no header row with 账号名称 and 类型/平台 in the first "
                              f"{HEADER_SEARCH_ROWS} rows" + (f" of sheet '{table.name}'" if table.name else "")])
@@ -426,60 +502,113 @@ def import_sheet(path: str | Path, sheet: Optional[str] = None, keep_closed: boo
     missing = [label for name, label in REQUIRED.items() if name not in mapper.columns]
     if missing:
         found = "、".join(h for h in headers if h)
-        raise RegistryError([f"{file}:{table.rows[start - 1][0]}: no column for {'、'.join(missing)} "
+        raise RegistryError([f"{file}:{head[start - 1][0]}: no column for {'、'.join(missing)} "
                              f"(headers: {found})"])
     imported = Imported(str(file), table.name)
     if mapper.unmapped:
         imported.warnings.append(f"{file}: 未导入的列：{'、'.join(mapper.unmapped)}")
-    for number, cells in table.rows[start:]:
+    for number, cells in itertools.chain(head[start:], rows):
         if any(cells):
             mapper.row(number, cells, imported, keep_closed)
     if not imported.accounts and not imported.problems and not imported.closed:
-        raise RegistryError([f"{file}: no accounts below the header (row {table.rows[start - 1][0]})"])
+        raise RegistryError([f"{file}: no accounts below the header (row {head[start - 1][0]})"])
     return imported
 
 
 # -- writing ---------------------------------------------------------------------------------------
 
 
+#: Text YAML reads back as the same string when written plain: letters (any script) first, then
+#: no spaces, quotes, flow or comment characters. Checked by the resolver too (``yes``, ``null``).
+_PLAIN = re.compile(r"[^\W\d_][\w.\-/（）·]*")
+#: A link as a block scalar (urls are written one a line): no space, quote, '#' or final ':'.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-_~/:%?=&+@!$*,;]*[A-Za-z0-9.\-_~/%?=&+@!$*,;]")
+_RESOLVER = yaml.resolver.Resolver()
+
+
 def _scalar(value: str) -> str:
-    """A YAML scalar that reads back as the same text (quoted when YAML would read a number)."""
+    """A YAML scalar that reads back as the same text (quoted when YAML would read a number).
+
+    Plain text, the common case, is written as it is; only other text goes through the YAML
+    emitter (tens of microseconds a value: most of a 100,000-row import, written plain)."""
+    if _PLAIN_URL.fullmatch(value):
+        return value
+    if _PLAIN.fullmatch(value) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+        return value
+    if value.isascii() and value.isdigit():
+        return f"'{value}'"  # an id YAML would read as a number
     return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+#: Accounts checked together as they are written: the check's YAML node tree stays small.
+CHECK_BLOCK = 2_000
+
+
+def _head(imported: Imported) -> list[str]:
+    source = Path(imported.source).name
+    where = f"（工作表 {imported.sheet}）" if imported.sheet else ""
+    return [f"# 由 nmaudit registry import 从 {source}{where} 导入；每个账号后注明来源行。",
+            "version: 1", "accounts:"]
+
+
+def _account_lines(account: ImportedAccount) -> list[str]:
+    note = f"第{account.row}行" + (f" 运行状态: {account.status}" if account.status else "")
+    lines = [""]
+    for index, (key, value) in enumerate(account.values.items()):
+        lead = "  - " if index == 0 else "    "
+        if key == "urls":
+            lines.append(f"{lead}urls:")
+            lines.extend(f"      - {_scalar(url)}" for url in value)
+        elif key == "ids":
+            lines.append(f"{lead}ids: {{{', '.join(f'{k}: {_scalar(v)}' for k, v in value.items())}}}")
+        else:
+            comment = f"   # {note}" if index == 0 else ""
+            lines.append(f"{lead}{key}: {_scalar(value)}{comment}")
+    return lines
 
 
 def registry_yaml(imported: Imported) -> str:
     """The registry file, version 1: one block per account, its source row in a comment."""
-    source = Path(imported.source).name
-    where = f"（工作表 {imported.sheet}）" if imported.sheet else ""
-    lines = [f"# 由 nmaudit registry import 从 {source}{where} 导入；每个账号后注明来源行。",
-             "version: 1", "accounts:"]
+    lines = _head(imported)
     for account in imported.accounts:
-        note = f"第{account.row}行" + (f" 运行状态: {account.status}" if account.status else "")
-        lines.append("")
-        for index, (key, value) in enumerate(account.values.items()):
-            lead = "  - " if index == 0 else "    "
-            if key == "urls":
-                lines.append(f"{lead}urls:")
-                lines.extend(f"      - {_scalar(url)}" for url in value)
-            elif key == "ids":
-                lines.append(f"{lead}ids: {{{', '.join(f'{k}: {_scalar(v)}' for k, v in value.items())}}}")
-            else:
-                comment = f"   # {note}" if index == 0 else ""
-                lines.append(f"{lead}{key}: {_scalar(value)}{comment}")
+        lines.extend(_account_lines(account))
     return "\n".join(lines) + "\n"
 
 
-def write_registry(imported: Imported, path: Path) -> Registry:
+def write_registry(imported: Imported, path: Path,
+                   checked: Optional[Callable[[list[Account]], None]] = None) -> str:
     """Write the registry atomically, after checking that it loads (a failure is a bug here,
-    and must not leave a file behind); the registry as written."""
-    text = registry_yaml(imported)
+    and must not leave a file behind); the written file's SHA-256.
+
+    Written and checked CHECK_BLOCK accounts at a time (each block read back as a registry of
+    its own; ids are unique by construction), so time and memory grow with the file, no faster;
+    `checked` is handed each block's accounts as read back."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, check = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".check.yaml")
+    head = "\n".join(_head(imported)) + "\n"
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    digest = hashlib.sha256()
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        written = load_registry(check)
-    finally:
-        Path(check).unlink(missing_ok=True)
-    atomic_write(path, text.encode("utf-8"))
-    return written.model_copy(update={"path": str(path)})
+        with os.fdopen(handle, "wb") as stream:
+            data = head.encode("utf-8")
+            stream.write(data)
+            digest.update(data)
+            for first in range(0, len(imported.accounts), CHECK_BLOCK):
+                block = imported.accounts[first:first + CHECK_BLOCK]
+                text = "\n".join(line for account in block for line in _account_lines(account)) + "\n"
+                block_read = load_registry_text(str(path), head + text)
+                if checked is not None:
+                    checked(block_read.accounts)
+                data = text.encode("utf-8")
+                stream.write(data)
+                digest.update(data)
+            stream.flush()
+            os.fchmod(stream.fileno(), 0o666 & ~_UMASK)
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()

@@ -7,6 +7,8 @@ spreadsheet reads as a formula. Every output calls one of these:
 - ``visible``: terminal, logs and error messages. Control characters (C0, DEL, C1) and
   bidirectional controls are shown as escapes (``\\x1b``, ``\\u202e``), so nothing can move
   the cursor, recolour the screen, hide text or break a line; everything else is untouched.
+- ``terminal``: text of several lines for a terminal: like ``visible``, the newline and tab kept.
+  The command line prints every line through it (``cli.TerminalConsole``, ``cli.say``).
 - ``spreadsheet``: CSV and xlsx cells. Text a spreadsheet would read as a formula (``=``,
   ``+``, ``-``, ``@``, TAB or CR first; OWASP's list, with the full-width forms Excel also
   honours) gets a leading ``'``; characters XML cannot carry are shown as escapes.
@@ -43,6 +45,16 @@ def visible(value: Any) -> str:
     """One line of text for a terminal or a log: every control character shown as an escape."""
     text = "" if value is None else str(value)
     return _UNSAFE.sub(_escape, text)
+
+
+def terminal(value: Any) -> str:
+    """Lines for a terminal: every control character shown as an escape, except the newline and
+    the tab (columns of a listing; neither can move back over, hide or recolour text)."""
+    text = "" if value is None else str(value)
+    return _TERMINAL_UNSAFE.sub(_escape, text)
+
+
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def xml_text(value: str) -> str:

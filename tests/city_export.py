@@ -184,3 +184,47 @@ def write_gbk_csv(path: Path) -> None:
             writer.writerow([""] * len(HEADERS))
         writer.writerow(["" if v is None else v for v in cells(number, row)])
     path.write_bytes(out.getvalue().encode("gbk"))
+
+
+#: The ticked form of 类型: one column per platform under a merged 类型 cell, √ in the account's.
+TICKED = {"wechat": "微信", "weibo": "微博", "app": "客户端"}
+
+
+def write_merged_header_xlsx(path: Path, ticked: bool = False) -> list[Row]:
+    """The same city's export as other offices lay it out: a title row and a 填报单位 note row,
+    both merged across the sheet, then the header over two rows with merged cells: 序号, 账号名称,
+    主办单位... merged down; 账号信息 merged across 账号ID/链接 | 原始ID and 联系人 across 姓名 | 电话;
+    with `ticked`, 类型 merged across 微信 | 微博 | 客户端, with √ in the account's column (only
+    those platforms' rows). The rows written."""
+    rows = [row for row in ROWS if not ticked or row.platform in TICKED]
+    kinds = list(TICKED.values()) if ticked else ["类型"]
+    upper = ["序号", "账号名称", *(["类型"] * len(kinds)), "账号信息", "账号信息", "主办单位", "认证主体", "地区", "运行状态",
+             "联系人", "联系人"]
+    lower = ["", "", *(kinds if ticked else [""]), "账号ID/链接", "原始ID", "", "", "", "", "姓名", "电话"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "政务新媒体"
+    width = len(upper)
+    sheet.append([f"{CITY}政务新媒体信息汇总表（2022年第三季度）"] + [None] * (width - 1))
+    sheet.append([f"填报单位（盖章）：{CITY}人民政府办公室　　　填报时间：2022年9月30日"] + [None] * (width - 1))
+    sheet.append([text if column == 0 or text != upper[column - 1] else None for column, text in enumerate(upper)])
+    sheet.append([text or None for text in lower])
+    for number, row in enumerate(rows, 1):
+        kind = ["√" if TICKED[row.platform] == word else None for word in kinds] if ticked else [row.kind]
+        sheet.append([number, row.name, *kind, row.id_cell or None, row.gh_cell or None, row.owner,
+                      row.certified if row.certified is not None else row.owner, row.region, row.status,
+                      "王芳", "0917-3261234"])
+    last = openpyxl.utils.get_column_letter(width)
+    sheet.merge_cells(f"A1:{last}1")
+    sheet.merge_cells(f"A2:{last}2")
+    for column, (up, low) in enumerate(zip(upper, lower), 1):
+        letter = openpyxl.utils.get_column_letter(column)
+        if not low:
+            sheet.merge_cells(f"{letter}3:{letter}4")
+    for text in dict.fromkeys(upper):
+        columns = [column for column, up in enumerate(upper, 1) if up == text]
+        if len(columns) > 1:
+            sheet.merge_cells(f"{openpyxl.utils.get_column_letter(columns[0])}3:"
+                              f"{openpyxl.utils.get_column_letter(columns[-1])}3")
+    book.save(path)
+    return rows

@@ -7,6 +7,10 @@ Every fault is an account of its own, on a host of its own, among healthy contro
 - `reset`: the connection is reset (TCP RST) before any answer;
 - `huge-length`: Content-Length 300 MB (a JSON answer as big as one that took a renderer to 5 GB);
 - `endless`: a chunked HTML body that never ends, as fast as the socket takes it;
+- `endless-markup`: the same, of small elements (a DOM node every few bytes: what costs a
+  renderer most per byte parsed);
+- `large-html`: 80 MB of markup that does end, without a Content-Length (the size cap, not the
+  header, has to stop it);
 - `script-loop`: a page whose script never returns (`while(true){}`): the renderer is stuck;
 - `redirect-loop`: /a -> /b -> /a ...;
 - `unavailable`: 503 with Retry-After, every time;
@@ -34,6 +38,10 @@ from nmaudit.models import Account, Extract, Extractor
 from tests.emulator import Emulator, Reply
 
 EXTRACT = Extract(name=Extractor(css="h1"), posts=Extractor(css="li", attr="data-ts", format="%s"))
+
+
+#: 64 KB of small elements: a DOM node (and its layout) every dozen bytes.
+MARKUP = b"".join(b'<div class=p><span>%d</span><a href="#%d">x</a></div>' % (n, n) for n in range(1400))[:65536]
 
 
 def healthy_page(name: str, newest: datetime, script: str = "") -> str:
@@ -79,20 +87,29 @@ class FaultSite:
         handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         handler.connection.close()
 
-    def _endless(self, content_type: bytes, extra: bytes = b"", declared: Optional[int] = None):
+    def _endless(self, content_type: bytes, extra: bytes = b"", declared: Optional[int] = None,
+                 chunk: Optional[bytes] = None, total: Optional[int] = None):
+        """Writes `chunk` (by default 60 KB of text in a <p>, or zeros) until the suite ends,
+        or until `total` bytes have gone."""
+        if chunk is None:
+            chunk = (b"<p>" + "宝鸡".encode() * 10_000 + b"</p>") if b"html" in content_type else b"\0" * 65536
+
         def write(handler: BaseHTTPRequestHandler) -> None:
             head = b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\n" + extra
             head += (b"Content-Length: %d\r\n" % declared) if declared else b"Transfer-Encoding: chunked\r\n"
             handler.wfile.write(head + b"\r\n")
-            chunk = (b"<p>" + "宝鸡".encode() * 10_000 + b"</p>") if b"html" in content_type else b"\0" * 65536
+            sent = 0
             with self._lock:
                 self.streams += 1
             try:
-                while not self.stop.is_set():
+                while not self.stop.is_set() and (total is None or sent < total):
+                    sent += len(chunk)
                     if declared:
                         handler.wfile.write(chunk)
                     else:
                         handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                if total is not None and not declared:
+                    handler.wfile.write(b"0\r\n\r\n")
             finally:
                 with self._lock:
                     self.streams -= 1
@@ -120,6 +137,11 @@ class FaultSite:
         self._web("huge-length", Reply(raw=self._endless(b"application/json", declared=300 * 1024 * 1024)),
                   Expected("review", "unreachable", "Content-Length"))
         self._web("endless", Reply(raw=self._endless(b"text/html; charset=utf-8")),
+                  Expected("review", "unreachable", "响应过大"))
+        self._web("endless-markup", Reply(raw=self._endless(b"text/html; charset=utf-8", chunk=MARKUP)),
+                  Expected("review", "unreachable", "响应过大"))
+        self._web("large-html", Reply(raw=self._endless(b"text/html; charset=utf-8", chunk=MARKUP,
+                                                        total=80 * 1024 * 1024)),
                   Expected("review", "unreachable", "响应过大"))
         self.emulator.add("https://redirect-loop.fault.example.gov.cn/other",
                           Reply(status=302, headers={"Location": "https://redirect-loop.fault.example.gov.cn/profile"}))

@@ -9,7 +9,7 @@ import pytest
 
 from nmaudit.coverage import account_coverage, coverage_totals
 from nmaudit.registry import load_registry
-from tests.city_export import ROWS, RUNNING, write_gbk_csv, write_xlsx
+from tests.city_export import ROWS, RUNNING, write_gbk_csv, write_merged_header_xlsx, write_xlsx
 from tests.test_registry_tools import nmaudit
 
 TOTALS = [
@@ -48,6 +48,27 @@ def test_every_row_that_names_an_account_is_imported_with_its_identity(tmp_path,
     assert "wechat-bjwx000bj" in ids and "wechat-gh_000000000032" in ids and "douyin-bjdy000bj" in ids
     assert "weibo-2710100013" in ids  # the UID inside a /p/100606<uid>/home link
     assert "toutiao-bjtt006bj" in ids and "app-id6470000001" in ids and "kuaishou-1938765402" in ids
+
+
+@pytest.mark.parametrize("ticked", [False, True], ids=["类型-column", "类型-ticked"])
+def test_a_merged_two_row_header_under_a_title_is_read_as_one_header(tmp_path, ticked):
+    """A title row, a note row, then the header over two rows with merged cells imported one
+    account too many: the header's second row (联系人 over 姓名 | 电话; 类型 over 微信 | 微博 |
+    客户端, ticked per row) was read as an account. Read as a person reads it: one header."""
+    rows = write_merged_header_xlsx(tmp_path / "export.xlsx", ticked)
+    running = [row for row in rows if row.status == "正常"]
+    done = nmaudit("registry", "import", "export.xlsx", "-o", "accounts.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == "export.xlsx: 未导入的列：联系人（姓名）、联系人（电话）", lines
+    assert f"已写入 accounts.yaml：{len(running)} 个账号，1 个已关停/注销" in lines
+    accounts = load_registry(tmp_path / "accounts.yaml").accounts
+    assert len(accounts) == len(running)
+    for account, row in zip(accounts, running):
+        assert (account.name, account.platform, account.owner) == (row.name, row.platform, row.owner)
+        assert account.ids.filled() == row.ids, row.name
+        assert account.urls == row.urls, row.name
+    assert "账号名称" not in [account.name for account in accounts]
 
 
 def test_coverage_lists_every_account_and_the_totals(tmp_path):

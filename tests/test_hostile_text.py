@@ -129,3 +129,104 @@ def test_spreadsheet_leaves_numbers_and_plain_text_alone():
     assert spreadsheet(12) == 12 and spreadsheet(None) is None
     assert spreadsheet("宝鸡发布") == "宝鸡发布"
     assert spreadsheet("a\x00b") == "a\\x00b"
+
+
+# -- every command, every format -------------------------------------------------------------------
+
+import re  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from nmaudit.cli import cli  # noqa: E402
+from nmaudit.models import Account, Judgement, Observation  # noqa: E402
+from nmaudit.store import Store  # noqa: E402
+from tests.test_store_locks import started_run  # noqa: E402
+
+#: What must never reach a terminal: control characters but the newline and tab, and bidi controls.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: A hostile value for every text field: a formula first, then a NUL, escapes and a bidi override.
+HOSTILE = "=3+3\x00\x1b[2J\x1b]0;pwned\x07\u202e"
+
+
+def hostile_store(db: Path) -> tuple[str, str]:
+    """A stored run whose every text field, the account id included, is hostile: (run, account id)."""
+    from nmaudit.dates import BEIJING
+    from datetime import datetime
+
+    as_of = datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING)
+    account_id = "=3+3"
+    accounts = [Account(id=account_id, name=HOSTILE, platform="weibo", owner=HOSTILE, region=HOSTILE,
+                        certified_as=HOSTILE, urls=["https://weibo.com/u/2710000001"]),
+                Account(id="-1+1", name="@宝鸡发布", platform="wechat", owner="+宝鸡市", urls=["https://mp.weixin.qq.com/x"])]
+    store, run = started_run(db, accounts)
+    for account in accounts:
+        observation = Observation(account_id=account.id, platform=account.platform, started_at=as_of,
+                                  finished_at=as_of, name=HOSTILE, certification=HOSTILE,
+                                  newest_post_at=datetime(2026, 10, 1, tzinfo=BEIJING), newest_post_source="profile",
+                                  errors=[HOSTILE])
+        judgement = Judgement(as_of=as_of, verdict="fail", idle_days=51,
+                              findings=[Finding(code="stale-14d", severity="veto", message=HOSTILE)])
+        store.save_account(run.id, observation, judgement, [])
+    store.finish_run(run.id, as_of)
+    return run.id, account_id
+
+
+def test_every_command_and_format_keeps_control_characters_off_the_terminal_and_formulas_out(tmp_path: Path):
+    """A NUL from a live name reached the terminal in `nmaudit history`'s summary line, and an id
+    such as `=3+3` was feared to reach a spreadsheet live: every command, every format, hostile
+    values in every field (the id included)."""
+    db = str(tmp_path / "nmaudit.db")
+    run_id, account_id = hostile_store(tmp_path / "nmaudit.db")
+    runner = CliRunner()
+    human = [["judge", run_id, "--db", db], ["history", account_id, "--db", db], ["runs", "--db", db],
+             ["verify", run_id, "--db", db], ["prune", "--keep-runs", "1", "--dry-run", "--db", db],
+             ["judge", run_id, "--db", db, "-o", str(tmp_path / "table.txt")],
+             ["report", run_id, "--format", "xlsx", "--db", db, "-o", str(tmp_path / "r.xlsx")],
+             ["history", "\x1b[2J\x00", "--db", db], ["judge", "\x00\x1b[2J", "--db", db],
+             ["report", run_id, "--format", "\x1b[2J", "--db", db]]
+    for args in human:
+        done = runner.invoke(cli, args)
+        shown = done.output + (done.stderr if done.stderr_bytes is not None else "")
+        assert "Traceback" not in shown, (args, shown)
+        assert not RAW_CONTROL.search(shown), (args, shown)
+    assert not RAW_CONTROL.search((tmp_path / "table.txt").read_text(encoding="utf-8"))
+    history = runner.invoke(cli, ["history", account_id, "--db", db]).output
+    assert "\\x00" in history and "\\x1b[2J" in history
+
+    for fmt in ("json", "junit"):
+        done = runner.invoke(cli, ["judge", run_id, "--format", fmt, "--db", db])
+        assert done.exit_code == 0 and "\x00" not in done.output and "\x1b" not in done.output, fmt
+    for args in (["history", account_id, "--format", "json"], ["runs", "--format", "json"]):
+        done = runner.invoke(cli, [*args, "--db", db])
+        assert done.exit_code == 0 and "\x00" not in done.output and "\x1b" not in done.output, args
+    markdown = runner.invoke(cli, ["report", run_id, "--format", "md", "--db", db]).output
+    assert not RAW_CONTROL.search(markdown)
+
+    done = runner.invoke(cli, ["judge", run_id, "--format", "csv", "--db", db])
+    rows = list(csv.reader(io.StringIO(done.output)))
+    assert len(rows) == 3 and rows[1][0] == "'=3+3" and rows[2][0] == "'-1+1"
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), cell
+            assert "\x00" not in cell and "\x1b" not in cell, cell
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert cells and all(cell.data_type != "f" for cell in cells)
+    for cell in cells:
+        if isinstance(cell.value, str):
+            assert not cell.value.startswith(FORMULA_STARTS), (cell.coordinate, cell.value)
+            assert "\x00" not in cell.value and "\x1b" not in cell.value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def test_a_report_on_a_terminal_is_escaped_like_every_other_line(monkeypatch):
+    """JSON and CSV go to a file or a pipe as their format has them; on a terminal, escaped."""
+    from nmaudit import cli as cli_module
+
+    printed = []
+    monkeypatch.setattr(cli_module.click, "echo", lambda text, **kwargs: printed.append(text))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    cli_module.put('{"name": "宝鸡\x9b31m发布\u202e"}')
+    assert printed == ['{"name": "宝鸡\\x9b31m发布\\u202e"}']
