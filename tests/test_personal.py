@@ -184,3 +184,21 @@ def test_an_id_number_ending_in_x_looks_like_one():
     assert not looks_like_resident_id("440526199002101234X")  # 19 characters
     assert not looks_like_resident_id("440526199013101234")  # month 13
     assert not looks_like_resident_id("100526199002101234")  # no province 10
+
+
+@pytest.mark.parametrize("prefix", ["62", "4", "51", "52", "53", "54", "55"])
+def test_every_card_prefix_banks_issue(prefix):
+    number = card_number(prefix, "1" * (15 - len(prefix)))
+    assert len(number) == 16 and [rule for rule, _ in rules(f"卡号 {number} 。")] == ["bank-card"]
+
+
+def test_a_mobile_number_followed_by_a_space_and_more_digits_is_still_one():
+    """Spaces separate numbers: 13800138000 then 1234 is a mobile number and another number."""
+    assert rules("联系 13800138000 1234 号") == [("mobile", "13800138000")]
+
+
+def test_masking_judges_birth_dates_against_the_day_it_is_given():
+    """An ID number born after the given day is no ID number that day (nothing to mask)."""
+    later = with_check(f"440526{TODAY + timedelta(days=5):%Y%m%d}123")
+    assert mask(f"号码 {later}", TODAY) == f"号码 {later}"
+    assert mask(f"号码 {later}", TODAY + timedelta(days=5)) != f"号码 {later}"
