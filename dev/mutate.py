@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutate"
 #: Module -> the tests that must notice any change to it (offline, no browser: seconds a run).
 TARGETS: dict[str, list[str]] = {
-    "nmaudit/rules.py": ["tests/test_rules.py", "tests/test_review.py", "tests/test_output.py"],
+    "nmaudit/rules.py": ["tests/test_rules.py", "tests/test_rules_indicators.py", "tests/test_review.py",
+                         "tests/test_output.py"],
     "nmaudit/alerts.py": ["tests/test_alerts.py"],
     "nmaudit/personal.py": ["tests/test_personal.py"],
 }
