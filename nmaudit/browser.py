@@ -941,13 +941,22 @@ class BrowserSession:
         else why it could not."""
         page = await self.new_page()
         try:
-            async def one(origin: str) -> Optional[str]:
+            async def ask(origin: str) -> Optional[str]:
                 async with self.pacer.slot(urlsplit(origin).hostname or ""):
                     try:
                         return await asyncio.wait_for(page.evaluate(PROBE, {
                             "url": f"{origin}/", "timeout": PROBE_TIMEOUT * 1000}), PROBE_TIMEOUT + 5)
                     except (PlaywrightError, asyncio.TimeoutError) as error:
                         return str(error).splitlines()[0] if str(error) else "no answer"
+
+            async def one(origin: str) -> Optional[str]:
+                error = await ask(origin)
+                parts = urlsplit(origin)
+                if error and parts.scheme == "http" and parts.port is None:
+                    # A link filed as http:// is opened as https:// by the adapters that know its
+                    # platform (mp.weixin.qq.com): the host answers if either does.
+                    return await ask(f"https://{parts.netloc}") and error
+                return error
             return dict(zip(origins, await asyncio.gather(*(one(origin) for origin in origins))))
         finally:
             await self.discard_page(page)
