@@ -102,7 +102,11 @@ def main() -> int:
         parser.error(f"not a mutation target: {', '.join(unknown)} (targets: {', '.join(TARGETS)})")
     copy_tree()
     # The copy's package, not the editable install of the working tree.
-    env = dict(os.environ, PYTHONPATH=str(WORK), NO_COLOR="1")
+    # No bytecode: a mutant of the same size written within the same second as the last one
+    # would otherwise be run from the stale cached .pyc, and "survive".
+    env = dict(os.environ, PYTHONPATH=str(WORK), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    for cache in WORK.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
     survived: dict[str, list[str]] = {}
     for target in targets:
         shutil.rmtree(WORK / ".mutmut-cache", ignore_errors=True)

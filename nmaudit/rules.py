@@ -98,15 +98,14 @@ def judge(account: Account, observation: Observation, as_of: datetime, prior: Pr
 def decide(account: Account, observation: Observation, findings: list[Finding],
            indicators: dict[str, IndicatorResult]) -> str:
     """不合格 if any veto was proven; 待复核 if an indicator the policy requires (or the
-    account's very existence) could not be confirmed, or nothing could be checked at all;
-    合格 otherwise (warnings may remain)."""
+    account's very existence) could not be confirmed; 合格 otherwise (warnings may remain)."""
     if any(f.severity == "veto" for f in findings):
         return "fail"
     required = {"account", *account.policy.requires}
+    # The account's existence is always judged and required: with nothing proven at all
+    # (unsupported, not found) it is 未能确认 itself.
     if any(result.state == "unconfirmed" and name in required for name, result in indicators.items()):
         return "review"
-    if not any(result.state in ("pass", "warn") for result in indicators.values()):
-        return "review"  # nothing proven at all (unsupported, not found): staff's
     return "pass"
 
 

@@ -335,3 +335,16 @@ def test_the_streak_counts_failures_and_holds_through_reviews():
     assert judge(account(), seen(None, signals=["blocked"], name=None), AS_OF, prior).consecutive_failures == 2
     assert judge(account(), seen(2), AS_OF, prior).consecutive_failures == 0
     assert judge(account(), seen(20), AS_OF).consecutive_failures == 1
+
+
+def test_an_app_that_cannot_be_downloaded_is_not_also_unconfirmed_on_what_it_does_not_show():
+    observation = app_seen(signals=["app-unavailable"])
+    observation.checks.append("update")
+    judgement = judge(account(platform="app"), observation, AS_OF)
+    assert [f.code for f in judgement.findings] == ["app-unavailable"]  # gone: no update-unverified
+    assert "update" not in judgement.indicators and "interaction" not in judgement.indicators  # moot
+
+
+def test_a_warning_without_a_kept_file_still_names_its_source():
+    update = judge(account(), seen(10, sources=[]), AS_OF).indicators["update"]
+    assert update.state == "warn" and update.sources == [LIST]
