@@ -52,7 +52,7 @@ def signal_indicators(code: str, given: list[str], observation: Observation) -> 
         return list(given)
     if code in SIGNAL_INDICATORS:
         return list(SIGNAL_INDICATORS[code])
-    return [*(observation.checks or ["update"]), "account"]
+    return list(observation.checks or ["update"]) + ["account"]
 
 
 def judge(account: Account, observation: Observation, as_of: datetime, prior: Prior | None = None) -> Judgement:
@@ -101,7 +101,7 @@ def decide(account: Account, observation: Observation, findings: list[Finding],
     account's very existence) could not be confirmed; 合格 otherwise (warnings may remain)."""
     if any(f.severity == "veto" for f in findings):
         return "fail"
-    required = {"account", *account.policy.requires}
+    required = set(account.policy.requires) | {"account"}
     # The account's existence is always judged and required: with nothing proven at all
     # (unsupported, not found) it is 未能确认 itself.
     if any(result.state == "unconfirmed" and name in required for name, result in indicators.items()):
@@ -117,7 +117,7 @@ def judge_indicators(account: Account, observation: Observation, findings: list[
     for finding in findings:
         for indicator in finding.indicators:
             about.setdefault(indicator, []).append(finding)
-    shown = {*observation.checks, *observation.not_checked, *about, "account"}
+    shown = set(observation.checks) | set(observation.not_checked) | set(about) | {"account"}
     results: dict[str, IndicatorResult] = {}
     for indicator in INDICATOR_ORDER:
         if indicator not in shown:
