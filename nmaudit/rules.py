@@ -125,9 +125,9 @@ def judge_indicators(account: Account, observation: Observation, findings: list[
         own = about.get(indicator, [])
         result = _indicator(indicator, account, observation, own, idle)
         if result is None:
+            if gone:
+                continue  # moot: the account itself is gone
             result = _unproven(indicator, observation, own)
-        if gone and result.state in ("unconfirmed", "unchecked"):
-            continue  # moot: the account itself is gone
         if indicator == "update" and result.state in ("fail", "warn") and not result.sources \
                 and observation.newest_post_source:
             result.sources = [observation.newest_post_source]  # a source kept no file (a person's eyes)
@@ -207,10 +207,14 @@ def _unproven(indicator: str, observation: Observation, own: list[Finding]) -> I
     if not reasons and indicator in observation.not_checked and indicator not in observation.checks:
         return IndicatorResult(state="unchecked", reasons=["公开页面无法查看，需人工核查"])
     if not reasons:
-        what = {"account": "未能在平台上看到该账号", "name": "未读到账号名称", "certification": "未读到认证信息", "interaction": "未能确认互动页面",
-                "availability": "未能确认可以下载", "update": "未能确认最新发布时间"}.get(indicator, "未能确认")
-        return IndicatorResult(state="unconfirmed", reasons=[what])
+        # (The update always has a reason: update-unverified when no source said why.)
+        return IndicatorResult(state="unconfirmed", reasons=[UNPROVEN[indicator]])
     return _result("unconfirmed", reasons, observation)
+
+
+#: What staff read of an indicator nothing proved, when no source said why.
+UNPROVEN = {"account": "未能在平台上看到该账号", "name": "未读到账号名称", "certification": "未读到认证信息",
+            "interaction": "未能确认互动页面", "availability": "未能确认可以下载"}
 
 
 def _finding_sources(findings: list[Finding], observation: Observation) -> list[str]:

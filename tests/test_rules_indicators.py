@@ -348,3 +348,56 @@ def test_an_app_that_cannot_be_downloaded_is_not_also_unconfirmed_on_what_it_doe
 def test_a_warning_without_a_kept_file_still_names_its_source():
     update = judge(account(), seen(10, sources=[]), AS_OF).indicators["update"]
     assert update.state == "warn" and update.sources == [LIST]
+
+
+# -- the findings' words ---------------------------------------------------------------------------
+
+
+def messages(judgement) -> dict[str, str]:
+    return {f.code: f.message for f in judgement.findings}
+
+
+def test_what_the_update_findings_say():
+    assert messages(judge(account(), seen(20), AS_OF))["stale-14d"] == "超过14天未更新：最新发布于2026-11-01，已20天"
+    assert messages(judge(account(), seen(10), AS_OF))["stale-7d"] == "超过7天未更新：最新发布于2026-11-11，已10天"
+    zombie = judge(account(), seen(100), AS_OF)
+    assert messages(zombie)["zombie"] == "僵尸账号：超过90天未更新（最新发布于2026-08-13，已100天）"
+    assert next(f for f in zombie.findings if f.code == "zombie").indicators == ["update"]
+    assert messages(judge(account(), seen(20, lists_newest=False), AS_OF))["update-unverified"] == (
+        "仅见2026-11-01的发布（单篇来源，不能证明此后未更新），需人工核查")
+    assert messages(judge(account(), seen(None), AS_OF))["update-unverified"] == "未能确认最新发布时间（不能据此认定未更新）"
+
+
+def test_what_the_identity_findings_say():
+    renamed = judge(account(), seen(3, name="宝鸡公安", certification="某公司"), AS_OF)
+    assert messages(renamed)["name-mismatch"] == "账号名称与报备不一致：报备“平安宝鸡”，实际“宝鸡公安”"
+    assert messages(renamed)["certification-mismatch"] == "认证主体与报备不一致：报备“宝鸡市公安局”，实际“某公司”"
+    uncertified = judge(account(), seen(3, certification=""), AS_OF)
+    assert messages(uncertified)["certification-mismatch"] == "未见认证信息，报备认证主体为“宝鸡市公安局”"
+
+
+def test_a_change_from_or_to_nothing_says_so():
+    prior = Prior(run_id="r0", as_of=AS_OF - timedelta(days=7), verdict="pass", name="平安宝鸡", certification="")
+    assert messages(judge(account(), seen(3), AS_OF, prior))["changed-since-last-run"] == (
+        "认证主体较上次检查（批次 r0，2026-11-14）发生变化：原为“（无）”，现为“宝鸡市公安局官方微博”")
+    prior = prior.model_copy(update={"certification": "宝鸡市公安局官方微博"})
+    assert messages(judge(account(certified_as=None), seen(3, certification=""), AS_OF, prior))[
+        "changed-since-last-run"].endswith("原为“宝鸡市公安局官方微博”，现为“（无）”")
+
+
+def test_a_source_that_could_not_see_something_else_leaves_the_update_unverified():
+    """A failed interaction page says nothing of the posts: with no date at all, the update's own
+    reason (update-unverified) is still given."""
+    signal = Signal(code="blocked", message="互动页面受限", indicators=["interaction"])
+    judgement = judge(account(), seen(None, signals=[signal], checks=["update", "interaction"]), AS_OF)
+    assert [f.code for f in judgement.findings] == ["blocked", "update-unverified"]
+
+
+def test_a_finding_carries_the_evidence_of_the_page_its_value_came_from():
+    sources = [SourceRecord(kind="weibo-userinfo", url=PAGE, evidence=["s/info.jpg"]),
+               SourceRecord(kind="weibo-posts", url=LIST, evidence=["s/list.jpg"])]
+    judgement = judge(account(), seen(20, sources=sources, name="别名", name_source=PAGE), AS_OF)
+    by_code = {f.code: f.evidence for f in judgement.findings}
+    assert by_code["stale-14d"] == ["s/list.jpg"] and by_code["name-mismatch"] == ["s/info.jpg"]
+    unknown = judge(account(), seen(20, sources=sources, name="别名", name_source="https://elsewhere"), AS_OF)
+    assert {f.code: f.evidence for f in unknown.findings}["name-mismatch"] == ["s/info.jpg"]  # the first page
