@@ -188,3 +188,11 @@ def test_the_registry_checks_stage_lines_against_each_other_and_the_fail_line(tm
     policy = load_registry(path).accounts[0].policy
     assert (policy.yellow_idle_days, policy.red_idle_days, policy.alert_failed_runs) == (9, 12, 2)
     assert stage_lines(policy) == {"blue": 7, "yellow": 9, "red": 12}
+
+
+def test_the_stages_in_order_and_as_the_notices_name_them():
+    from nmaudit.alerts import STAGE_LABELS, STAGES
+
+    assert STAGES == ("ok", "blue", "yellow", "red", "fail", "review")  # from all-clear to the worst
+    assert STAGE_LABELS == {"ok": "正常", "blue": "蓝色预警", "yellow": "黄色预警", "red": "红色预警",
+                            "fail": "不合格", "review": "待复核"}
