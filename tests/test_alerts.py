@@ -196,3 +196,30 @@ def test_the_stages_in_order_and_as_the_notices_name_them():
     assert STAGES == ("ok", "blue", "yellow", "red", "fail", "review")  # from all-clear to the worst
     assert STAGE_LABELS == {"ok": "正常", "blue": "蓝色预警", "yellow": "黄色预警", "red": "红色预警",
                             "fail": "不合格", "review": "待复核"}
+
+
+def test_every_other_warning_and_its_words():
+    from nmaudit.alerts import ALERT_LABELS
+
+    assert ALERT_LABELS == {
+        "interaction": "互动功能失效", "identity": "名称或认证主体变更", "app": "客户端无法下载",
+        "gone": "账号已注销或被屏蔽", "streak": "连续多次检查不合格",
+        "maybe-blue": "疑似蓝色预警（仅见较早发布，可能已更新）", "maybe-yellow": "疑似黄色预警（仅见较早发布，可能已更新）",
+        "maybe-red": "疑似红色预警（仅见较早发布，可能已更新）",
+    }
+    recertified = status(days_after(2), observed(certification="某文化传媒有限公司"))
+    assert recertified.alerts == ("identity",)
+    prior = Prior(run_id="r0", as_of=days_after(1), verdict="pass", name="平安宝鸡", certification="宝鸡市公安局")
+    changed = status(days_after(2), prior=prior)
+    assert changed.alerts == ("identity",) and "changed-since-last-run" in [
+        f.code for f in judge(account(), observed(), days_after(2), prior).findings]
+    gone = status(days_after(2), observed(None, signals=[("account-gone", "微博提示：用户不存在")]))
+    assert (gone.stage, gone.alerts) == ("fail", ("gone",))
+
+
+def test_a_review_reason_leaves_addresses_to_the_evidence_link():
+    blocked = status(days_after(2), observed(None, name=None, signals=[
+        ("blocked", "被引导至登录或访客验证页面：https://passport.weibo.com/visitor/visitor?entry=miniblog")]))
+    assert blocked.stage == "review"
+    assert blocked.reasons and not any("https://" in reason for reason in blocked.reasons)
+    assert any("被引导至登录或访客验证页面" in reason for reason in blocked.reasons)
